@@ -1,0 +1,44 @@
+"""Alembic environment: the schema is SQLModel's metadata of ``studio_app.models``."""
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import studio_app.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from studio_app.database import create_db_engine
+from studio_app.settings import load_settings
+
+config = context.config
+if config.config_file_name and not config.attributes.get("database_url"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = SQLModel.metadata
+
+
+def _database_url() -> str:
+    return config.attributes.get("database_url") or load_settings().database_url
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=_database_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = create_db_engine(_database_url())
+    try:
+        with engine.connect() as connection:
+            # Batch mode lets ALTER TABLE work on SQLite, which rebuilds tables instead.
+            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,1 @@
+"""Azekia Studio: producers and video editors, from raw footage to publication."""

@@ -1,0 +1,101 @@
+"""The SQLModel engine and the Alembic migration helpers (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import Session
+
+from studio_app.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """``postgresql://`` means psycopg 3 here (SQLAlchemy would pick psycopg2)."""
+    if database_url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return database_url
+
+
+def create_db_engine(database_url: str) -> sa.Engine:
+    url = sqlalchemy_url(database_url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers and one writer work at once; SQLite leaves foreign keys off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> sa.Engine:
+    return create_db_engine(load_settings().database_url)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A unit of work: committed when the block ends, rolled back if it raises."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(database_url: str | None = None) -> AlembicConfig:
+    config = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_to_head(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "head")
+
+
+@dataclasses.dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None
+    head: str | None
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def schema_status(engine: sa.Engine) -> SchemaStatus:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return SchemaStatus(current=current, head=head)
+
+
+def check_database_reachable(settings: Settings) -> None:
+    """Raise SettingsError naming STUDIO_DATABASE_URL when the database cannot be used."""
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise SettingsError("STUDIO_DATABASE_URL", f"cannot connect to the database ({reason})") from None
+    finally:
+        engine.dispose()

@@ -1,0 +1,2 @@
+"""SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``,
+which Alembic compares against the migrations (see ``alembic/env.py``)."""
