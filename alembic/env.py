@@ -31,7 +31,9 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             # Batch mode lets ALTER TABLE work on SQLite, which rebuilds tables instead.
-            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
+            context.configure(
+                connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

@@ -1,0 +1,71 @@
+# Azekia Studio: `make run` starts the app, `make test` runs every test tier.
+# Every set-up step lives here, so both work on a fresh machine with only Python 3.11.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+TOOLS_BIN := $(CURDIR)/$(TOOLS)/node_modules/.bin
+NODE_MIN_MAJOR := 22
+NODE_PACKAGE := node@22
+BUN_PACKAGE := bun@1.4.5
+CHROMIUM := /usr/bin/chromium
+ONLY ?=
+
+export PATH := $(TOOLS_BIN):$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+
+.PHONY: run test test-unit test-integration test-e2e lint bench clean
+
+run: $(VENV)/.runtime $(TOOLS)/.installed
+	$(PY) -m studio_app serve
+
+test: $(VENV)/.dev $(TOOLS)/.installed chromium
+	$(MAKE) --no-print-directory lint
+	$(PY) -m pytest
+
+test-unit: $(VENV)/.dev
+	$(PY) -m pytest tests/unit
+
+test-integration: $(VENV)/.dev
+	$(PY) -m pytest tests/integration
+
+test-e2e: $(VENV)/.dev $(TOOLS)/.installed chromium
+	$(PY) -m pytest tests/e2e
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check studio_app tests bench alembic rxconfig.py
+	$(VENV)/bin/lint-imports
+
+bench: $(VENV)/.dev $(TOOLS)/.installed
+	$(PY) -m bench.run $(ONLY)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+# Reflex 0.10 needs Node >= 22 and bun; bun (and Node when the system's is older) come from the npm registry.
+$(TOOLS)/.installed:
+	mkdir -p $(TOOLS)
+	test -f $(TOOLS)/package.json || echo '{"name": "studio-local-tools", "private": true}' > $(TOOLS)/package.json
+	packages="$(BUN_PACKAGE)"; \
+	if ! /usr/bin/env -u PATH PATH=/usr/local/bin:/usr/bin:/bin node -e 'process.exit(+process.versions.node.split(".")[0] >= $(NODE_MIN_MAJOR) ? 0 : 1)' 2>/dev/null; then \
+		packages="$(NODE_PACKAGE) $$packages"; fi; \
+	cd $(TOOLS) && npm install --no-audit --no-fund --silent $$packages
+	touch $@
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "Chromium is missing: run 'sudo apt-get install -y chromium' (the browser tests need it)"; exit 1; fi; fi
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .web .states

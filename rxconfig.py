@@ -1,0 +1,27 @@
+"""Reflex configuration, derived from the STUDIO_* settings (see studio_app/settings.py)."""
+
+import reflex as rx
+
+from studio_app.settings import load_settings_or_exit
+
+settings = load_settings_or_exit()
+
+config = rx.Config(
+    app_name="studio_app",
+    # The event websocket accepts only our own origins: Reflex's default "*" lets any site open one.
+    cors_allowed_origins=list(settings.allowed_origins),
+    deploy_url=settings.public_url,
+    api_url=settings.public_url,
+    redis_url=settings.redis_url,
+    state_manager_mode="redis" if settings.redis_url else "disk",
+    # Our privacy policy promises no data sent to third parties.
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="light", accent_color="violet", gray_color="slate", radius="large")
+        )
+    ],
+    # A private workspace has nothing to list in a sitemap.
+    disable_plugins=[rx.plugins.SitemapPlugin],
+)

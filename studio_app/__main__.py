@@ -1,0 +1,84 @@
+"""``python -m studio_app``: check the configuration, migrate, serve.
+
+Every failure a person can fix (a bad variable, an unreachable service) ends with one line
+naming the variable, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from studio_app.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+
+LOCAL_TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+
+
+def preflight() -> Settings:
+    """Everything start-up needs, checked before anything starts."""
+    from studio_app.database import check_database_reachable
+
+    settings = load_settings()
+    check_database_reachable(settings)
+    if settings.redis_url:
+        _check_redis_reachable(settings.redis_url)
+    return settings
+
+
+def _check_redis_reachable(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        raise SettingsError("STUDIO_REDIS_URL", f"cannot reach Redis ({error})") from None
+    finally:
+        client.close()
+
+
+def migrate(settings: Settings) -> None:
+    from studio_app.database import upgrade_to_head
+
+    upgrade_to_head(settings.database_url)
+
+
+def serve(settings: Settings) -> None:
+    """Replace this process with Reflex's production server (frontend and backend on one port)."""
+    env = dict(os.environ)
+    if LOCAL_TOOLS_BIN.is_dir():
+        # Reflex needs Node >= 22 and bun; the project installs both here when the system's are older.
+        env["PATH"] = f"{LOCAL_TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"
+        env["REFLEX_USE_SYSTEM_BUN"] = "1"
+    reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
+    port = str(settings.port)
+    args = [reflex, "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
+    args += ["--backend-host", settings.host]
+    os.chdir(PROJECT_ROOT)
+    os.execve(reflex, args, env)  # noqa: S606  (fixed argv, no shell)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m studio_app", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("check", help="validate settings and reach the database (and Redis when set)")
+    commands.add_parser("migrate", help="check, then apply database migrations up to head")
+    commands.add_parser("serve", help="check, migrate, then start the app")
+    args = parser.parse_args(argv)
+    try:
+        settings = preflight()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        print(f"Configuration OK: {settings.public_url}, data in {settings.data_dir}")
+        return 0
+    migrate(settings)
+    if args.command == "serve":
+        serve(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""The HTTP routes a websocket cannot serve, mounted in front of Reflex's ASGI app."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+
+from studio_app.api.health import health
+from studio_app.security.headers import SecurityHeadersMiddleware
+from studio_app.settings import load_settings
+
+
+def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
+    """Given to ``rx.App(api_transformer=...)``: our routes first, then Reflex, all with security headers."""
+    app = Starlette(
+        routes=[
+            Route("/api/health", health, methods=["GET"]),
+            Mount("", app=reflex_asgi),
+        ]
+    )
+    return SecurityHeadersMiddleware(app, load_settings())

@@ -1,0 +1,4 @@
+"""Queue tasks: media processing, scheduled publication, notifications, retention sweeps.
+
+They call services.
+"""

@@ -1,0 +1,1 @@
+"""One module per page; importing a module registers its route."""

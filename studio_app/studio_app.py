@@ -1,0 +1,11 @@
+"""Builds the Reflex app: pages, stylesheet, and our HTTP routes mounted in front of Reflex."""
+
+import reflex as rx
+
+from studio_app.api import with_studio_routes
+from studio_app.pages import accounts, landing, privacy  # noqa: F401  (each module registers its routes)
+
+app = rx.App(
+    stylesheets=["/styles.css"],
+    api_transformer=with_studio_routes,
+)
