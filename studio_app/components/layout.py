@@ -22,7 +22,7 @@ def brand_mark() -> rx.Component:
 
 
 def site_header() -> rx.Component:
-    return rx.box(
+    return rx.el.header(
         rx.hstack(
             brand_mark(),
             rx.spacer(),
@@ -35,7 +35,6 @@ def site_header() -> rx.Component:
             padding_x=["1rem", "1.5rem"],
             padding_y="0.75rem",
         ),
-        as_="header",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         background_color=rx.color("gray", 1),
         position="sticky",
@@ -45,7 +44,7 @@ def site_header() -> rx.Component:
 
 
 def site_footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.flex(
             rx.text("© Azekia Studio", size="2", color_scheme="gray"),
             rx.spacer(),
@@ -54,13 +53,12 @@ def site_footer() -> rx.Component:
                 spacing="4",
             ),
             direction=rx.breakpoints(initial="column", sm="row"),
-            gap="2",
+            spacing="2",
             max_width=CONTENT_WIDTH,
             margin_x="auto",
             padding_x=["1rem", "1.5rem"],
             padding_y="1.5rem",
         ),
-        as_="footer",
         border_top=f"1px solid {rx.color('gray', 4)}",
         margin_top="4rem",
     )
@@ -70,9 +68,8 @@ def public_page(*children: rx.Component) -> rx.Component:
     return rx.flex(
         rx.link("Skip to content", href="#main", class_name="skip-link"),
         site_header(),
-        rx.box(
+        rx.el.main(
             *children,
-            as_="main",
             id="main",
             width="100%",
             max_width=CONTENT_WIDTH,

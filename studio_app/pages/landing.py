@@ -50,7 +50,7 @@ def hero() -> rx.Component:
         rx.flex(
             rx.link(rx.button("Create your account", size="3"), href=routes.SIGN_UP),
             rx.link(rx.button("Sign in", size="3", variant="soft"), href=routes.SIGN_IN),
-            gap="3",
+            spacing="3",
             wrap="wrap",
         ),
         spacing="5",
@@ -77,7 +77,7 @@ def workflow() -> rx.Component:
         rx.grid(
             *(workflow_step(*step) for step in WORKFLOW),
             columns=rx.breakpoints(initial="1", sm="2", md="3"),
-            gap="4",
+            spacing="4",
             width="100%",
         ),
         spacing="4",
@@ -88,7 +88,7 @@ def workflow() -> rx.Component:
 def benefit_list(audience: str) -> rx.Component:
     return rx.vstack(
         *(
-            rx.hstack(rx.icon("check", size=18, color=rx.color("accent", 10)), rx.text(line, size="3"), align="start")
+            rx.hstack(rx.icon("check", size=18, color=rx.color("accent", 10), flex_shrink="0", margin_top="3px"), rx.text(line, size="3"), align="start")
             for line in BENEFITS[audience]
         ),
         spacing="3",

@@ -1,0 +1,80 @@
+"""``python -m studio_app``: a bad configuration stops start-up with one line naming the variable."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from studio_app.database import create_db_engine, schema_status
+from studio_app.settings import PROJECT_ROOT
+from tests.support.servers import free_port
+
+
+def run_cli(tmp_path, command: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env |= {"STUDIO_DATA_DIR": str(tmp_path / "data")} | {f"STUDIO_{k}": v for k, v in variables.items()}
+    return subprocess.run(
+        [sys.executable, "-m", "studio_app", command],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess, variable: str) -> str:
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Configuration error: {variable}: ")
+    return lines[0]
+
+
+def test_check_passes_on_the_embedded_default(tmp_path):
+    result = run_cli(tmp_path, "check")
+    assert result.returncode == 0, result.stderr
+    assert "Configuration OK" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PUBLIC_URL", "not-a-url"), ("ALLOWED_ORIGINS", "*"), ("DATABASE_URL", "oracle://db/x"), ("PORT", "0")],
+)
+def test_a_malformed_value_stops_start_up(tmp_path, variable, value):
+    assert_one_clear_line(run_cli(tmp_path, "serve", **{variable: value}), f"STUDIO_{variable}")
+
+
+def test_an_unreachable_database_stops_start_up(tmp_path):
+    closed_port = free_port()
+    result = run_cli(tmp_path, "serve", DATABASE_URL=f"postgresql://postgres@127.0.0.1:{closed_port}/studio")
+    line = assert_one_clear_line(result, "STUDIO_DATABASE_URL")
+    assert "cannot connect to the database" in line
+
+
+def test_an_unwritable_data_folder_stops_start_up(tmp_path):
+    (tmp_path / "file").write_text("")
+    result = run_cli(tmp_path, "serve", DATA_DIR=str(tmp_path / "file" / "data"))
+    assert "not writable" in assert_one_clear_line(result, "STUDIO_DATA_DIR")
+
+
+def test_an_unreachable_redis_stops_start_up(tmp_path):
+    result = run_cli(tmp_path, "serve", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    assert "cannot reach Redis" in assert_one_clear_line(result, "STUDIO_REDIS_URL")
+
+
+def test_check_reaches_real_postgres_and_redis(tmp_path, postgres_url, redis_url):
+    result = run_cli(tmp_path, "check", DATABASE_URL=postgres_url, REDIS_URL=redis_url)
+    assert result.returncode == 0, result.stderr
+
+
+def test_migrate_brings_a_new_sqlite_database_to_head(tmp_path):
+    result = run_cli(tmp_path, "migrate")
+    assert result.returncode == 0, result.stderr
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'data' / 'studio.db'}")
+    try:
+        assert schema_status(engine).up_to_date
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()

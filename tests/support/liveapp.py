@@ -1,0 +1,48 @@
+"""The whole app (frontend and backend) built once and served on a free port, as ``make run`` does."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.support.servers import free_port, python_command, running_process
+
+BUILD_AND_START_TIMEOUT = 900
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveApp:
+    url: str
+    port: int
+    data_dir: Path
+    log: Path
+
+    @property
+    def websocket_url(self) -> str:
+        return f"ws://localhost:{self.port}/_event/?EIO=4&transport=websocket"
+
+
+@contextmanager
+def live_app(work_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveApp]:
+    port = free_port()
+    url = f"http://localhost:{port}"
+    data_dir = work_dir / "data"
+    env = {
+        "STUDIO_DATA_DIR": str(data_dir),
+        "STUDIO_PORT": str(port),
+        "STUDIO_PUBLIC_URL": url,
+        "STUDIO_DATABASE_URL": "",
+        "STUDIO_ALLOWED_ORIGINS": "",
+        **(extra_env or {}),
+    }
+    log = work_dir / "app.log"
+    with running_process(
+        python_command("-m", "studio_app", "serve"),
+        env=env,
+        ready_url=f"{url}/",
+        log=log,
+        timeout=BUILD_AND_START_TIMEOUT,
+    ):
+        yield LiveApp(url=url, port=port, data_dir=data_dir, log=log)
