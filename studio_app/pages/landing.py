@@ -85,12 +85,17 @@ def workflow() -> rx.Component:
     )
 
 
+def benefit_line(text: str) -> rx.Component:
+    return rx.hstack(
+        rx.icon("check", size=18, color=rx.color("accent", 10), flex_shrink="0", margin_top="3px"),
+        rx.text(text, size="3"),
+        align="start",
+    )
+
+
 def benefit_list(audience: str) -> rx.Component:
     return rx.vstack(
-        *(
-            rx.hstack(rx.icon("check", size=18, color=rx.color("accent", 10), flex_shrink="0", margin_top="3px"), rx.text(line, size="3"), align="start")
-            for line in BENEFITS[audience]
-        ),
+        *(benefit_line(text) for text in BENEFITS[audience]),
         spacing="3",
         id=f"benefits-{audience}",
     )
