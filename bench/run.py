@@ -27,7 +27,8 @@ def main(argv: list[str]) -> int:
         result = importlib.import_module(f"bench.{name}").run()
         path = write_result(result)
         print(json.dumps(result.as_json()))
-        print(f"-> {path}  ({'holds' if result.holds else 'DOES NOT HOLD'}: ratio {result.ratio} vs target {result.target})")
+        verdict = "holds" if result.holds else "DOES NOT HOLD"
+        print(f"-> {path}  ({verdict}: ratio {result.ratio} vs target {result.target})")
     return 0
 
 
