@@ -23,7 +23,7 @@ _DATABASE_SCHEMES = {"sqlite", "postgresql", "postgresql+psycopg"}
 _LOG_LEVELS = {"debug", "info", "warning", "error"}
 
 KEY_BYTES = 32
-_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # Keys given in the environment come from one secret store: a pepper or index key left
 # behind in one machine's data folder would be lost with that machine.
 _KEY_VARIABLES = ("STUDIO_MASTER_KEYS", "STUDIO_INDEX_KEY", "STUDIO_PASSWORD_PEPPER")
@@ -215,7 +215,7 @@ def _parse_key_entry(position: int, entry: str) -> tuple[str, bytes]:
     key_id = key_id.strip()
     if not separator:
         raise ValueError(f"entry {position} is not keyid:base64key")
-    if not _KEY_ID.fullmatch(key_id):
+    if not KEY_ID_PATTERN.fullmatch(key_id):
         raise ValueError(f"entry {position}: key id must be 1-32 letters, digits, '-' or '_'")
     try:
         return key_id, decode_key(encoded)

@@ -15,7 +15,15 @@ import secrets
 import stat
 from pathlib import Path
 
-from studio_app.settings import KEY_BYTES, Settings, SettingsError, decode_key, encode_key_entries, parse_key_entries
+from studio_app.settings import (
+    KEY_BYTES,
+    KEY_ID_PATTERN,
+    Settings,
+    SettingsError,
+    decode_key,
+    encode_key_entries,
+    parse_key_entries,
+)
 
 MASTER_KEYS_FILE = "master.keys"
 INDEX_KEY_FILE = "index.key"
@@ -78,15 +86,18 @@ class KeyRing:
         if self._key_file is None:
             raise KeyRingError("master keys come from STUDIO_MASTER_KEYS: append a new keyid:base64key entry there")
         key_id = key_id or _new_key_id()
-        if key_id in self._keys:
-            raise KeyRingError(f"key id {key_id!r} is already in the key ring")
-        key = MasterKey(key_id, secrets.token_bytes(KEY_BYTES))
+        if not KEY_ID_PATTERN.fullmatch(key_id):
+            raise KeyRingError(f"key id {key_id!r} must be 1-32 letters, digits, '-' or '_'")
         # Re-read the file so a key added by another process since we loaded is kept.
         stored = _read_key_entries(self._key_file)
-        _replace_file(self._key_file, encode_key_entries((*stored, (key.key_id, key.secret))))
-        self._keys = {key_id: MasterKey(key_id, secret) for key_id, secret in stored} | {key.key_id: key}
-        self._active_key_id = key.key_id
-        return key
+        if key_id in self._keys or key_id in dict(stored):
+            raise KeyRingError(f"key id {key_id!r} is already in the key ring")
+        new_key = MasterKey(key_id, secrets.token_bytes(KEY_BYTES))
+        _replace_file(self._key_file, encode_key_entries((*stored, (new_key.key_id, new_key.secret))))
+        self._keys = {stored_id: MasterKey(stored_id, secret) for stored_id, secret in stored}
+        self._keys[new_key.key_id] = new_key
+        self._active_key_id = new_key.key_id
+        return new_key
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,17 +129,17 @@ def _load_single_key(from_environment: bytes | None, path: Path) -> bytes:
     if from_environment is not None:
         return from_environment
     _create_private_file_unless_exists(path, base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode() + "\n")
+    text = _read_private_file(path)
     try:
-        return decode_key(_read_private_file(path))
+        return decode_key(text)
     except ValueError as error:
         raise KeyFileError(path, f"content {error}") from None
 
 
 def _read_key_entries(path: Path) -> tuple[tuple[str, bytes], ...]:
+    text = _read_private_file(path)
     try:
-        return parse_key_entries(_read_private_file(path))
-    except KeyFileError:
-        raise
+        return parse_key_entries(text)
     except ValueError as error:
         raise KeyFileError(path, str(error)) from None
 

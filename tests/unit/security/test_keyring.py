@@ -152,3 +152,28 @@ def test_master_keys_without_pepper_is_refused(tmp_path):
         load_settings(environment)
 
     assert raised.value.variable == "STUDIO_PASSWORD_PEPPER"
+
+
+def test_add_key_refuses_an_id_the_file_format_cannot_hold(settings):
+    keyring = load_keyring(settings)
+
+    with pytest.raises(KeyRingError, match="key id"):
+        keyring.add_key("bad id!")
+    assert load_keyring(settings).key_ids == keyring.key_ids
+
+
+def test_add_key_keeps_a_key_another_process_added(settings):
+    ours, theirs = load_keyring(settings), load_keyring(settings)
+    theirs.add_key("theirs")
+
+    ours.add_key("ours")
+
+    assert load_keyring(settings).key_ids[-2:] == ("theirs", "ours")
+
+
+def test_pepper_file_readable_by_others_is_refused(settings):
+    load_keys(settings)
+    (settings.keys_dir / PASSWORD_PEPPER_FILE).chmod(0o640)
+
+    with pytest.raises(KeyFileError, match="chmod 600"):
+        load_keys(settings)
