@@ -226,8 +226,8 @@ def _parse_key_entry(position: int, entry: str) -> tuple[str, bytes]:
 def _check_key_variables_all_or_none(values: dict[str, str | None]) -> None:
     missing = [name for name, value in values.items() if value is None]
     if missing and len(missing) < len(values):
-        present = ", ".join(name for name in values if name not in missing)
-        raise SettingsError(missing[0], f"must be set too when {present} is set (all keys from one place)")
+        together = ", ".join(values)
+        raise SettingsError(missing[0], f"is missing: {together} are given together or not at all")
 
 
 def _master_keys(raw: str | None) -> tuple[tuple[str, bytes], ...] | None:
