@@ -7,8 +7,11 @@ naming the variable; entry points turn it into one line on stderr.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +21,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 _DATABASE_SCHEMES = {"sqlite", "postgresql", "postgresql+psycopg"}
 _LOG_LEVELS = {"debug", "info", "warning", "error"}
+
+KEY_BYTES = 32
+KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+# Keys given in the environment come from one secret store: a pepper or index key left
+# behind in one machine's data folder would be lost with that machine.
+_KEY_VARIABLES = ("STUDIO_MASTER_KEYS", "STUDIO_INDEX_KEY", "STUDIO_PASSWORD_PEPPER")
 
 
 class SettingsError(ValueError):
@@ -38,6 +47,10 @@ class Settings:
     host: str
     port: int
     log_level: str
+    # None means "use the key files under data_dir/keys" (see studio_app.security.keyring).
+    master_keys: tuple[tuple[str, bytes], ...] | None = dataclasses.field(default=None, repr=False)
+    index_key: bytes | None = dataclasses.field(default=None, repr=False)
+    password_pepper: bytes | None = dataclasses.field(default=None, repr=False)
 
     @property
     def media_dir(self) -> Path:
@@ -46,6 +59,10 @@ class Settings:
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
 
     @property
     def is_https(self) -> bool:
@@ -62,6 +79,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     data_dir = _data_dir(read("DATA_DIR", str(PROJECT_ROOT / "data")))
     public_url = _public_url(read("PUBLIC_URL", "http://localhost:3000"))
+    _check_key_variables_all_or_none({name: read(name.removeprefix("STUDIO_")) for name in _KEY_VARIABLES})
     return Settings(
         data_dir=data_dir,
         database_url=_database_url(read("DATABASE_URL", f"sqlite:///{data_dir / 'studio.db'}")),
@@ -71,6 +89,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         host=read("HOST", "127.0.0.1"),
         port=_port(read("PORT", "3000")),
         log_level=_choice("STUDIO_LOG_LEVEL", read("LOG_LEVEL", "info").lower(), _LOG_LEVELS),
+        master_keys=_master_keys(read("MASTER_KEYS")),
+        index_key=_single_key("STUDIO_INDEX_KEY", read("INDEX_KEY")),
+        password_pepper=_single_key("STUDIO_PASSWORD_PEPPER", read("PASSWORD_PEPPER")),
     )
 
 
@@ -156,6 +177,75 @@ def _choice(variable: str, value: str, allowed: set[str]) -> str:
     if value not in allowed:
         raise SettingsError(variable, f"'{value}' is not one of {', '.join(sorted(allowed))}")
     return value
+
+
+def parse_key_entries(text: str) -> tuple[tuple[str, bytes], ...]:
+    """Parse ``keyid:base64key`` entries separated by commas or newlines; the last one is active.
+
+    Raises ValueError with a message that never contains key material.
+    """
+    entries = [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+    if not entries:
+        raise ValueError("needs at least one keyid:base64key entry")
+    parsed = tuple(_parse_key_entry(position, entry) for position, entry in enumerate(entries, start=1))
+    key_ids = [key_id for key_id, _ in parsed]
+    duplicates = sorted({key_id for key_id in key_ids if key_ids.count(key_id) > 1})
+    if duplicates:
+        raise ValueError(f"key id {duplicates[0]!r} appears more than once")
+    return parsed
+
+
+def encode_key_entries(entries: tuple[tuple[str, bytes], ...]) -> str:
+    return "".join(f"{key_id}:{base64.b64encode(secret).decode()}\n" for key_id, secret in entries)
+
+
+def decode_key(text: str) -> bytes:
+    """A base64 32-byte key; raises ValueError with a message that never contains the key."""
+    try:
+        secret = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("is not valid base64") from None
+    if len(secret) != KEY_BYTES:
+        raise ValueError(f"decodes to {len(secret)} bytes, a key needs {KEY_BYTES}")
+    return secret
+
+
+def _parse_key_entry(position: int, entry: str) -> tuple[str, bytes]:
+    key_id, separator, encoded = entry.partition(":")
+    key_id = key_id.strip()
+    if not separator:
+        raise ValueError(f"entry {position} is not keyid:base64key")
+    if not KEY_ID_PATTERN.fullmatch(key_id):
+        raise ValueError(f"entry {position}: key id must be 1-32 letters, digits, '-' or '_'")
+    try:
+        return key_id, decode_key(encoded)
+    except ValueError as error:
+        raise ValueError(f"key {key_id!r} {error}") from None
+
+
+def _check_key_variables_all_or_none(values: dict[str, str | None]) -> None:
+    missing = [name for name, value in values.items() if value is None]
+    if missing and len(missing) < len(values):
+        together = ", ".join(values)
+        raise SettingsError(missing[0], f"is missing: {together} are given together or not at all")
+
+
+def _master_keys(raw: str | None) -> tuple[tuple[str, bytes], ...] | None:
+    if raw is None:
+        return None
+    try:
+        return parse_key_entries(raw)
+    except ValueError as error:
+        raise SettingsError("STUDIO_MASTER_KEYS", f"{error}; expected keyid:base64key[,keyid:base64key...]") from None
+
+
+def _single_key(variable: str, raw: str | None) -> bytes | None:
+    if raw is None:
+        return None
+    try:
+        return decode_key(raw)
+    except ValueError as error:
+        raise SettingsError(variable, f"{error} (generate one with: openssl rand -base64 32)") from None
 
 
 def _redact(url: str) -> str:
