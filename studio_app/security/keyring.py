@@ -27,7 +27,7 @@ from studio_app.settings import (
 
 MASTER_KEYS_FILE = "master.keys"
 INDEX_KEY_FILE = "index.key"
-PASSWORD_PEPPER_FILE = "pepper.key"
+PASSWORD_PEPPER_FILE = "pepper.key"  # noqa: S105  (a file name, not a secret)
 
 
 class KeyFileError(SettingsError):

@@ -12,7 +12,7 @@ INDEX_KEY = os.urandom(32)
     [
         "zoe@example.com",
         "  Zoe@Example.COM\n",
-        "ｚｏｅ@ｅｘａｍｐｌｅ.ｃｏｍ",  # full-width letters, as some mobile keyboards type them
+        "ｚｏｅ@ｅｘａｍｐｌｅ.ｃｏｍ",  # noqa: RUF001  (full-width letters, as some mobile keyboards type them)
     ],
 )
 def test_email_index_is_the_same_for_every_spelling(spelling):
@@ -20,7 +20,7 @@ def test_email_index_is_the_same_for_every_spelling(spelling):
 
 
 def test_normalize_email():
-    assert normalize_email(" ＺOE@Example.com ") == "zoe@example.com"
+    assert normalize_email(" ＺOE@Example.com ") == "zoe@example.com"  # noqa: RUF001
 
 
 def test_different_emails_get_different_indexes():
