@@ -47,6 +47,8 @@ class Settings:
     host: str
     port: int
     log_level: str
+    smtp_url: str | None = dataclasses.field(default=None, repr=False)
+    mail_from: str = "Azekia Studio <no-reply@localhost>"
     # None means "use the key files under data_dir/keys" (see studio_app.security.keyring).
     master_keys: tuple[tuple[str, bytes], ...] | None = dataclasses.field(default=None, repr=False)
     index_key: bytes | None = dataclasses.field(default=None, repr=False)
@@ -89,6 +91,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         host=read("HOST", "127.0.0.1"),
         port=_port(read("PORT", "3000")),
         log_level=_choice("STUDIO_LOG_LEVEL", read("LOG_LEVEL", "info").lower(), _LOG_LEVELS),
+        smtp_url=_smtp_url(read("SMTP_URL")),
+        mail_from=read("MAIL_FROM", "Azekia Studio <no-reply@localhost>"),
         master_keys=_master_keys(read("MASTER_KEYS")),
         index_key=_single_key("STUDIO_INDEX_KEY", read("INDEX_KEY")),
         password_pepper=_single_key("STUDIO_PASSWORD_PEPPER", read("PASSWORD_PEPPER")),
@@ -164,6 +168,16 @@ def _redis_url(raw: str | None) -> str | None:
     parts = urlsplit(raw)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise SettingsError("STUDIO_REDIS_URL", f"'{_redact(raw)}' is not a redis:// URL")
+    return raw
+
+
+def _smtp_url(raw: str | None) -> str | None:
+    """``smtp://user:pass@host:port`` (STARTTLS when offered) or ``smtps://...`` (TLS from the start)."""
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise SettingsError("STUDIO_SMTP_URL", f"'{_redact(raw)}' is not an smtp:// or smtps:// URL")
     return raw
 
 

@@ -76,3 +76,11 @@ def test_an_unwritable_data_folder_is_refused(tmp_path):
         load_settings({"STUDIO_DATA_DIR": str(blocker / "data")})
     assert raised.value.variable == "STUDIO_DATA_DIR"
     assert "not writable" in str(raised.value)
+
+
+def test_mail_goes_to_the_outbox_unless_smtp_is_configured(tmp_path):
+    assert settings_with(tmp_path).smtp_url is None
+    assert settings_with(tmp_path, SMTP_URL="smtps://u:p@mail.example:465").smtp_url == "smtps://u:p@mail.example:465"
+    with pytest.raises(SettingsError) as raised:
+        settings_with(tmp_path, SMTP_URL="http://u:secret@mail.example")
+    assert raised.value.variable == "STUDIO_SMTP_URL" and "secret" not in str(raised.value)
