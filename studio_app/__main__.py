@@ -59,12 +59,61 @@ def serve(settings: Settings) -> None:
     os.execve(reflex, args, env)  # noqa: S606  (fixed argv, no shell)
 
 
+def create_admin(email: str) -> int:
+    """Prompted password, never an argument (it would land in shell history and process lists)."""
+    import getpass
+
+    from studio_app.database import session_scope
+    from studio_app.services.accounts import create_admin as create_admin_account
+    from studio_app.services.validation import InvalidInput
+
+    display_name = input("Display name [Admin]: ").strip() or "Admin"
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != password:
+        print("The two passwords are different.", file=sys.stderr)
+        return 1
+    try:
+        with session_scope() as session:
+            create_admin_account(session, email, password, display_name)
+    except InvalidInput as invalid:
+        print(f"{invalid.field}: {invalid.message}", file=sys.stderr)
+        return 1
+    print(f"Admin account created for {email}. Sign in at /signin.")
+    return 0
+
+
+def rotate_keys(settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from studio_app.database import get_engine
+    from studio_app.security.keyring import KeyRingError, load_keyring
+    from studio_app.services.key_rotation import rewrap_all_data_keys
+
+    keyring = load_keyring(settings)
+    if settings.master_keys is None:
+        try:
+            print(f"New active master key: {keyring.add_key().key_id}")
+        except KeyRingError as error:
+            print(f"Cannot add a key: {error}", file=sys.stderr)
+            return 1
+    else:
+        print(f"Master keys come from STUDIO_MASTER_KEYS; the active one is {keyring.active_key_id} (the last).")
+    count = rewrap_all_data_keys(lambda: Session(get_engine()), keyring)
+    print(f"Re-wrapped {count} user data key(s) under {keyring.active_key_id}. Run again to resume if interrupted.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m studio_app", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("check", help="validate settings and reach the database (and Redis when set)")
     commands.add_parser("migrate", help="check, then apply database migrations up to head")
     commands.add_parser("serve", help="check, migrate, then start the app")
+    admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
+    admin.add_parser("create", help="create an admin account (prompts for the password)").add_argument(
+        "--email", required=True)
+    keys = commands.add_parser("keys", help="encryption keys").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("rotate", help="add a master key and re-wrap every user's data key under it")
     args = parser.parse_args(argv)
     try:
         settings = preflight()
@@ -77,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     migrate(settings)
     if args.command == "serve":
         serve(settings)
+    if args.command == "admin":
+        return create_admin(args.email)
+    if args.command == "keys":
+        return rotate_keys(settings)
     return 0
 
 

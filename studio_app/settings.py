@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import os
 import re
 import sys
@@ -48,6 +49,8 @@ class Settings:
     port: int
     log_level: str
     smtp_url: str | None = dataclasses.field(default=None, repr=False)
+    session_idle_minutes: int = 120
+    session_max_days: int = 30
     mail_from: str = "Azekia Studio <no-reply@localhost>"
     # None means "use the key files under data_dir/keys" (see studio_app.security.keyring).
     master_keys: tuple[tuple[str, bytes], ...] | None = dataclasses.field(default=None, repr=False)
@@ -93,6 +96,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=_choice("STUDIO_LOG_LEVEL", read("LOG_LEVEL", "info").lower(), _LOG_LEVELS),
         smtp_url=_smtp_url(read("SMTP_URL")),
         mail_from=read("MAIL_FROM", "Azekia Studio <no-reply@localhost>"),
+        session_idle_minutes=_positive_int("STUDIO_SESSION_IDLE_MINUTES", read("SESSION_IDLE_MINUTES", "120")),
+        session_max_days=_positive_int("STUDIO_SESSION_MAX_DAYS", read("SESSION_MAX_DAYS", "30")),
         master_keys=_master_keys(read("MASTER_KEYS")),
         index_key=_single_key("STUDIO_INDEX_KEY", read("INDEX_KEY")),
         password_pepper=_single_key("STUDIO_PASSWORD_PEPPER", read("PASSWORD_PEPPER")),
@@ -179,6 +184,12 @@ def _smtp_url(raw: str | None) -> str | None:
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise SettingsError("STUDIO_SMTP_URL", f"'{_redact(raw)}' is not an smtp:// or smtps:// URL")
     return raw
+
+
+def _positive_int(variable: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) == 0:
+        raise SettingsError(variable, f"'{raw}' is not a positive whole number")
+    return int(raw)
 
 
 def _port(raw: str) -> int:
@@ -268,3 +279,9 @@ def _redact(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@", 1)
     return url
+
+
+@functools.cache
+def current_settings() -> Settings:
+    """This process's settings, read once (entry points have validated them at start-up)."""
+    return load_settings()

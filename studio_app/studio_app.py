@@ -3,7 +3,7 @@
 import reflex as rx
 
 from studio_app.api import with_studio_routes
-from studio_app.pages import accounts, landing, privacy  # noqa: F401  (each module registers its routes)
+from studio_app.pages import account, auth, landing, privacy  # noqa: F401  (each module registers its routes)
 
 app = rx.App(
     stylesheets=["/styles.css"],

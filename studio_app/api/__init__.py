@@ -6,6 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
+from studio_app.api.auth import clear_session_cookie, exchange_ticket
 from studio_app.api.health import health
 from studio_app.security.headers import SecurityHeadersMiddleware
 from studio_app.settings import load_settings
@@ -16,6 +17,8 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
     app = Starlette(
         routes=[
             Route("/api/health", health, methods=["GET"]),
+            Route("/api/auth/session", exchange_ticket, methods=["GET"]),
+            Route("/api/auth/signed-out", clear_session_cookie, methods=["GET"]),
             Mount("", app=reflex_asgi),
         ]
     )

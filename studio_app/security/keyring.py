@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import os
 import secrets
 import stat
@@ -22,12 +23,13 @@ from studio_app.settings import (
     SettingsError,
     decode_key,
     encode_key_entries,
+    load_settings,
     parse_key_entries,
 )
 
 MASTER_KEYS_FILE = "master.keys"
 INDEX_KEY_FILE = "index.key"
-PASSWORD_PEPPER_FILE = "pepper.key"  # noqa: S105  (a file name, not a secret)
+PASSWORD_PEPPER_FILE = "pepper.key"
 
 
 class KeyFileError(SettingsError):
@@ -204,3 +206,9 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+@functools.cache
+def current_keys() -> Keys:
+    """The keys of this process's settings, loaded once (key files are created on first use)."""
+    return load_keys(load_settings())

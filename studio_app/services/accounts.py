@@ -1,0 +1,366 @@
+"""Accounts: sign-up, email verification, sign-in, password reset and change, email change.
+
+Messages never tell whether an email has an account: unknown and known addresses get the same
+answer, and the mail (sent only to the address's owner) is what differs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from sqlmodel import Session, select
+
+from studio_app.integrations.mail import MailError, send_mail
+from studio_app.models.accounts import Consent, ConsentKind, Role, TokenPurpose, User
+from studio_app.models.base import new_id, utcnow
+from studio_app.security.blind_index import email_index
+from studio_app.security.fields import get_decrypted, set_encrypted
+from studio_app.security.keyring import current_keys
+from studio_app.security.passwords import hash_password, verify_password
+from studio_app.security.policy import Action, Actor, require
+from studio_app.security.rate_limits import current_rate_limiter
+from studio_app.services import audit, sessions
+from studio_app.services.keys import create_data_key, data_key_of
+from studio_app.services.sessions import ClientInfo
+from studio_app.services.tokens import consume_token, issue_token
+from studio_app.services.validation import (
+    InvalidInput,
+    check_display_name,
+    check_email,
+    check_password,
+    check_signup_role,
+)
+from studio_app.settings import Settings
+
+CURRENT_PRIVACY_POLICY_VERSION = "2026-11-29"
+WRONG_CREDENTIALS = "This email and password do not match an account. Check both and try again."
+LINK_INVALID = "This link is invalid, expired or already used. Ask for a new one."
+MAIL_FAILED = "We could not send the email just now. Please try again in a few minutes."
+
+
+class AccountError(Exception):
+    """Something the person can act on; the message is safe to show."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class RateLimited(AccountError):
+    def __init__(self, retry_after_seconds: int):
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(f"Too many attempts. Please try again in {minutes} minute{'s' if minutes > 1 else ''}.")
+        self.retry_after_seconds = retry_after_seconds
+
+
+@dataclasses.dataclass(frozen=True)
+class SignUpForm:
+    email: str
+    password: str
+    display_name: str
+    role: str
+    accepts_privacy_policy: bool
+    marketing_consent: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountView:
+    user_id: str
+    email: str
+    display_name: str
+    role: str
+    email_verified: bool
+    marketing_consent: bool
+
+
+def sign_up(session: Session, settings: Settings, form: SignUpForm, client: ClientInfo) -> None:
+    """Create an unverified account and mail its verification link.
+
+    An address that already has an account gets a "you already have an account" mail instead,
+    and the caller sees the same outcome either way.
+    """
+    _limit("signup_address", client.ip_address or "unknown")
+    email, display_name = check_email(form.email), check_display_name(form.display_name)
+    role = check_signup_role(form.role)
+    check_password(form.password, related=(email, email.split("@")[0], display_name))
+    if form.accepts_privacy_policy is not True:
+        raise InvalidInput("accepts_privacy_policy", "Please read and accept the privacy policy to continue.")
+    keys = current_keys()
+    index = email_index(keys.index_key, email)
+    existing = _user_by_index(session, index)
+    if existing is not None:
+        _limit("verification_mail", index)
+        audit.record_event(session, "signup.existing_account", subject_id=existing.id)
+        _mail(settings, email, "You already have an Azekia Studio account", _already_registered_text(settings))
+        return
+    user = _create_user(session, email=email, index=index, display_name=display_name, role=Role(role),
+                        password=form.password)
+    if form.marketing_consent is True:
+        session.add(Consent(user_id=user.id, kind=ConsentKind.MARKETING_EMAIL))
+    audit.record_event(session, "account.created", actor_id=user.id, subject_id=user.id, details={"role": role})
+    _send_verification(session, settings, user, email)
+
+
+def create_admin(session: Session, email: str, password: str, display_name: str) -> str:
+    email, display_name = check_email(email), check_display_name(display_name)
+    check_password(password, related=(email, email.split("@")[0], display_name))
+    index = email_index(current_keys().index_key, email)
+    if _user_by_index(session, index) is not None:
+        raise InvalidInput("email", "An account with this email already exists.")
+    user = _create_user(session, email=email, index=index, display_name=display_name, role=Role.ADMIN,
+                        password=password)
+    user.email_verified_at = utcnow()
+    audit.record_event(session, "account.admin_created", subject_id=user.id)
+    return user.id
+
+
+def resend_verification(session: Session, settings: Settings, email: str, client: ClientInfo) -> None:
+    email = check_email(email)
+    index = email_index(current_keys().index_key, email)
+    _limit("verification_mail", index)
+    user = _user_by_index(session, index)
+    if user is not None and user.email_verified_at is None:
+        _send_verification(session, settings, user, email)
+
+
+def verify_email(session: Session, secret: str) -> None:
+    token = consume_token(session, secret, TokenPurpose.VERIFY_EMAIL)
+    if token is None:
+        raise AccountError(LINK_INVALID)
+    user = session.get(User, token.user_id)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    session.add(user)
+    audit.record_event(session, "email.verified", actor_id=user.id, subject_id=user.id)
+
+
+def authenticate(session: Session, email: str, password: str, client: ClientInfo) -> str:
+    """Check credentials; returns a sign-in ticket for the HTTP route that sets the session cookie."""
+    if not isinstance(email, str) or not isinstance(password, str) or not email.strip() or not password:
+        raise AccountError("Enter your email and password.")
+    keys = current_keys()
+    index = email_index(keys.index_key, email[:254])
+    address = client.ip_address or "unknown"
+    limiter = current_rate_limiter()
+    for name, key in (("signin_address", address), ("signin_account", index)):
+        decision = limiter.check(name, key)
+        if not decision.allowed:
+            audit.record_event(session, "signin.throttled", details={"limit": name})
+            raise RateLimited(decision.retry_after_seconds)
+    user = _user_by_index(session, index)
+    stored_hash = user.password_hash if user is not None else _decoy_hash()
+    matches, upgraded_hash = verify_password(stored_hash, password[:1024], pepper=keys.password_pepper)
+    if user is None or not matches:
+        _count_failure(session, limiter, address, index, user)
+        raise AccountError(WRONG_CREDENTIALS)
+    if user.email_verified_at is None:
+        raise AccountError("Please confirm your email address first: open the link we sent you.", field="unverified")
+    if upgraded_hash:
+        user.password_hash = upgraded_hash
+        session.add(user)
+    limiter.reset("signin_account", index)
+    secret, _ = issue_token(session, user, TokenPurpose.SIGN_IN)
+    return secret
+
+
+def start_session(session: Session, settings: Settings, ticket: str, client: ClientInfo,
+                  previous_secret: str | None) -> str:
+    """Exchange a sign-in ticket for a new session; the browser's previous session (if any) ends."""
+    token = consume_token(session, ticket, TokenPurpose.SIGN_IN)
+    if token is None:
+        raise AccountError("This sign-in has expired. Please sign in again.")
+    sessions.end_session(session, previous_secret)
+    user = session.get(User, token.user_id)
+    audit.record_event(session, "signin.success", actor_id=user.id, subject_id=user.id)
+    return sessions.create_session(session, settings, user, client)
+
+
+def request_password_reset(session: Session, settings: Settings, email: str, client: ClientInfo) -> None:
+    email = check_email(email)
+    index = email_index(current_keys().index_key, email)
+    _limit("reset_mail_address", client.ip_address or "unknown")
+    _limit("reset_mail", index)
+    user = _user_by_index(session, index)
+    if user is None:
+        return
+    secret, _ = issue_token(session, user, TokenPurpose.RESET_PASSWORD)
+    link = f"{settings.public_url}/reset?token={secret}"
+    _mail(settings, email, "Reset your Azekia Studio password",
+          f"Someone asked to reset the password of your Azekia Studio account.\n\n"
+          f"If it was you, choose a new password here (the link works once, for one hour):\n{link}\n\n"
+          f"If it was not you, ignore this email: your password stays as it is.\n")
+    audit.record_event(session, "password.reset_requested", subject_id=user.id)
+
+
+def reset_password(session: Session, secret: str, new_password: str) -> None:
+    token = consume_token(session, secret, TokenPurpose.RESET_PASSWORD)
+    if token is None:
+        raise AccountError(LINK_INVALID)
+    user = session.get(User, token.user_id)
+    _set_password(session, user, new_password, related=_related_words(session, user))
+    # The reset proves control of the mailbox, which also verifies the address.
+    user.email_verified_at = user.email_verified_at or utcnow()
+    sessions.revoke_all_sessions(session, user.id, actor_id=user.id)
+    audit.record_event(session, "password.reset", actor_id=user.id, subject_id=user.id)
+
+
+def change_password(session: Session, actor: Actor | None, current_password: str, new_password: str) -> None:
+    actor = require(actor, Action.EDIT_OWN_ACCOUNT)
+    user = session.get(User, actor.user_id)
+    _require_password(user, current_password)
+    _set_password(session, user, new_password, related=_related_words(session, user))
+    sessions.revoke_all_sessions(session, user.id, actor_id=user.id)
+    audit.record_event(session, "password.changed", actor_id=user.id, subject_id=user.id)
+
+
+def request_email_change(session: Session, settings: Settings, actor: Actor | None, current_password: str,
+                         new_email: str) -> None:
+    actor = require(actor, Action.EDIT_OWN_ACCOUNT)
+    user = session.get(User, actor.user_id)
+    _require_password(user, current_password)
+    new_email = check_email(new_email, field="new_email")
+    new_index = email_index(current_keys().index_key, new_email)
+    _limit("verification_mail", new_index)
+    audit.record_event(session, "email.change_requested", actor_id=user.id, subject_id=user.id)
+    if _user_by_index(session, new_index) is not None:
+        return  # same answer as success: the other account's owner is not revealed
+    secret, token = issue_token(session, user, TokenPurpose.CHANGE_EMAIL, new_email_index=new_index)
+    set_encrypted(token, "new_email_encrypted", new_email, data_key=data_key_of(session, user.id))
+    session.add(token)
+    _mail(settings, new_email, "Confirm your new email address",
+          f"Confirm that this is the new email address of your Azekia Studio account:\n"
+          f"{settings.public_url}/verify-email-change?token={secret}\n\nThe link works once, for 24 hours.\n")
+
+
+def confirm_email_change(session: Session, settings: Settings, secret: str) -> None:
+    token = consume_token(session, secret, TokenPurpose.CHANGE_EMAIL)
+    if token is None:
+        raise AccountError(LINK_INVALID)
+    user = session.get(User, token.user_id)
+    key = data_key_of(session, user.id)
+    if _user_by_index(session, token.new_email_index) is not None:
+        raise AccountError("This address is now used by another account. Choose another one.")
+    old_email = get_decrypted(user, "email_encrypted", data_key=key)
+    user.email_index = token.new_email_index
+    set_encrypted(user, "email_encrypted", get_decrypted(token, "new_email_encrypted", data_key=key), data_key=key)
+    user.email_verified_at = utcnow()
+    session.add(user)
+    audit.record_event(session, "email.changed", actor_id=user.id, subject_id=user.id)
+    _mail(settings, old_email, "Your Azekia Studio email address was changed",
+          "The email address of your Azekia Studio account was just changed.\n"
+          "If you did not do this, reset your password and contact us from the privacy center.\n")
+
+
+def account_view(session: Session, actor: Actor | None) -> AccountView:
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    user = session.get(User, actor.user_id)
+    key = data_key_of(session, user.id)
+    marketing = session.exec(
+        select(Consent.id).where(Consent.user_id == user.id, Consent.kind == ConsentKind.MARKETING_EMAIL,
+                                 Consent.withdrawn_at.is_(None))
+    ).first()
+    return AccountView(
+        user_id=user.id,
+        email=get_decrypted(user, "email_encrypted", data_key=key),
+        display_name=get_decrypted(user, "display_name_encrypted", data_key=key),
+        role=user.role,
+        email_verified=user.email_verified_at is not None,
+        marketing_consent=marketing is not None,
+    )
+
+
+def rename(session: Session, actor: Actor | None, display_name: str) -> str:
+    actor = require(actor, Action.EDIT_OWN_ACCOUNT)
+    display_name = check_display_name(display_name)
+    user = session.get(User, actor.user_id)
+    set_encrypted(user, "display_name_encrypted", display_name, data_key=data_key_of(session, user.id))
+    session.add(user)
+    audit.record_event(session, "account.renamed", actor_id=user.id, subject_id=user.id)
+    return display_name
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _create_user(session: Session, *, email: str, index: str, display_name: str, role: Role, password: str) -> User:
+    keys = current_keys()
+    user = User(id=new_id(), email_index=index, role=role, privacy_policy_version=CURRENT_PRIVACY_POLICY_VERSION,
+                password_hash=hash_password(password, pepper=keys.password_pepper))
+    data_key = create_data_key(session, user.id)
+    set_encrypted(user, "email_encrypted", email, data_key=data_key)
+    set_encrypted(user, "display_name_encrypted", display_name, data_key=data_key)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _user_by_index(session: Session, index: str) -> User | None:
+    return session.exec(select(User).where(User.email_index == index)).first()
+
+
+def _send_verification(session: Session, settings: Settings, user: User, email: str) -> None:
+    secret, _ = issue_token(session, user, TokenPurpose.VERIFY_EMAIL)
+    _mail(settings, email, "Confirm your email address for Azekia Studio",
+          f"Welcome to Azekia Studio!\n\nConfirm your email address to finish creating your account "
+          f"(the link works once, for 24 hours):\n{settings.public_url}/verify?token={secret}\n\n"
+          f"If you did not sign up, ignore this email and no account will be activated.\n")
+
+
+def _already_registered_text(settings: Settings) -> str:
+    return (
+        "Someone (probably you) tried to create an Azekia Studio account with this email address, "
+        "but it already has one.\n\n"
+        f"Sign in: {settings.public_url}/signin\n"
+        f"Forgot your password? {settings.public_url}/forgot\n\n"
+        "If it was not you, you can ignore this email.\n"
+    )
+
+
+def _mail(settings: Settings, to: str, subject: str, text: str) -> None:
+    try:
+        send_mail(settings, to, subject, text)
+    except MailError:
+        # The transaction rolls back: no account or token exists that nobody can confirm.
+        raise AccountError(MAIL_FAILED) from None
+
+
+def _limit(name: str, key: str) -> None:
+    decision = current_rate_limiter().hit(name, key)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after_seconds)
+
+
+def _count_failure(session: Session, limiter, address: str, index: str, user: User | None) -> None:
+    limiter.hit("signin_address", address)
+    account = limiter.hit("signin_account", index)
+    audit.record_event(session, "signin.failure", subject_id=user.id if user else None,
+                       details={"reason": "wrong_password" if user else "unknown_account"})
+    if not account.allowed and user is not None:
+        audit.record_event(session, "account.lockout", subject_id=user.id)
+
+
+def _require_password(user: User, password: str) -> None:
+    matches, _ = verify_password(user.password_hash, password if isinstance(password, str) else "",
+                                 pepper=current_keys().password_pepper)
+    if not matches:
+        raise InvalidInput("current_password", "Your current password is not right.")
+
+
+def _set_password(session: Session, user: User, new_password: str, *, related: tuple[str, ...]) -> None:
+    check_password(new_password, related=related, field="new_password")
+    user.password_hash = hash_password(new_password, pepper=current_keys().password_pepper)
+    user.password_changed_at = utcnow()
+    session.add(user)
+
+
+def _related_words(session: Session, user: User) -> tuple[str, ...]:
+    key = data_key_of(session, user.id)
+    email = get_decrypted(user, "email_encrypted", data_key=key)
+    return email, email.split("@")[0], get_decrypted(user, "display_name_encrypted", data_key=key)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """Unknown emails cost one argon2 verification too, so timing does not reveal which exist."""
+    return hash_password("decoy password that matches nothing", pepper=current_keys().password_pepper)

@@ -1,0 +1,172 @@
+"""Signed-in browsers: created by the sign-in route, resolved on every protected call, revocable."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from studio_app.models.accounts import Role, User, UserSession
+from studio_app.models.base import is_row_id, utcnow
+from studio_app.security.fields import get_decrypted, set_encrypted
+from studio_app.security.policy import Action, Actor, may, require, require_signed_in
+from studio_app.services import audit
+from studio_app.services.keys import data_key_of
+from studio_app.services.tokens import hash_secret, new_secret
+from studio_app.settings import Settings
+
+# Writing last use on every websocket event would turn reads into writes; a minute is precise enough.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientInfo:
+    ip_address: str | None
+    user_agent: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionView:
+    id: str
+    device: str
+    approximate_ip: str
+    created_at: datetime
+    last_used_at: datetime
+    is_current: bool
+
+
+def create_session(session: Session, settings: Settings, user: User, client: ClientInfo) -> str:
+    """A new session for ``user``; returns the cookie secret (only its hash is stored)."""
+    now = utcnow()
+    secret = new_secret()
+    row = UserSession(
+        user_id=user.id,
+        token_hash=hash_secret(secret),
+        created_at=now,
+        last_used_at=now,
+        idle_expires_at=now + timedelta(minutes=settings.session_idle_minutes),
+        absolute_expires_at=now + timedelta(days=settings.session_max_days),
+    )
+    key = data_key_of(session, user.id)
+    set_encrypted(row, "ip_address_encrypted", (client.ip_address or "")[:64] or None, data_key=key)
+    set_encrypted(row, "user_agent_encrypted", (client.user_agent or "")[:512] or None, data_key=key)
+    session.add(row)
+    session.flush()
+    audit.record_event(session, "session.created", actor_id=user.id, subject_id=row.id)
+    return secret
+
+
+def resolve_session(session: Session, settings: Settings, secret: str | None) -> Actor | None:
+    """The actor behind a cookie secret, or None if it is unknown, revoked or expired."""
+    if not secret or len(secret) > 128:
+        return None
+    now = utcnow()
+    found = session.exec(
+        select(UserSession, User.role)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == hash_secret(secret), UserSession.revoked_at.is_(None))
+    ).first()
+    if found is None:
+        return None
+    row, role = found
+    if now >= row.idle_expires_at or now >= row.absolute_expires_at:
+        return None
+    if now - row.last_used_at >= TOUCH_INTERVAL:
+        row.last_used_at = now
+        row.idle_expires_at = min(now + timedelta(minutes=settings.session_idle_minutes), row.absolute_expires_at)
+        session.add(row)
+    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id)
+
+
+def end_session(session: Session, secret: str | None) -> None:
+    """Sign out this browser; unknown or already revoked secrets are ignored."""
+    if not secret or len(secret) > 128:
+        return
+    row = session.exec(select(UserSession).where(UserSession.token_hash == hash_secret(secret))).first()
+    if row is not None and row.revoked_at is None:
+        _revoke(session, row, actor_id=row.user_id)
+
+
+def list_sessions(session: Session, actor: Actor | None) -> list[SessionView]:
+    actor = require(actor, Action.LIST_SESSIONS)
+    now = utcnow()
+    rows = session.exec(
+        select(UserSession)
+        .where(
+            UserSession.user_id == actor.user_id,
+            UserSession.revoked_at.is_(None),
+            UserSession.idle_expires_at > now,
+            UserSession.absolute_expires_at > now,
+        )
+        .order_by(UserSession.last_used_at.desc())
+        .limit(100)
+    ).all()
+    key = data_key_of(session, actor.user_id)
+    return [
+        SessionView(
+            id=row.id,
+            device=describe_user_agent(get_decrypted(row, "user_agent_encrypted", data_key=key)),
+            approximate_ip=approximate_ip(get_decrypted(row, "ip_address_encrypted", data_key=key)),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            is_current=row.id == actor.session_id,
+        )
+        for row in rows
+    ]
+
+
+def revoke_session(session: Session, actor: Actor | None, session_id: str) -> None:
+    actor = require_signed_in(actor)
+    row = session.get(UserSession, session_id) if is_row_id(session_id) else None
+    # Someone else's session answers like a missing one: ids are not an oracle.
+    if row is None or not may(actor, Action.REVOKE_SESSION, owner_id=row.user_id):
+        raise LookupError("This session does not exist or has already ended.")
+    if row.revoked_at is None:
+        _revoke(session, row, actor_id=actor.user_id)
+
+
+def revoke_all_sessions(session: Session, user_id: str, *, actor_id: str) -> int:
+    """Sign out everywhere (also used after a password change or reset)."""
+    now = utcnow()
+    result = session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    audit.record_event(session, "session.revoked_all", actor_id=actor_id, subject_id=user_id,
+                       details={"count": result.rowcount})
+    return result.rowcount
+
+
+def _revoke(session: Session, row: UserSession, *, actor_id: str) -> None:
+    row.revoked_at = utcnow()
+    session.add(row)
+    audit.record_event(session, "session.revoked", actor_id=actor_id, subject_id=row.id)
+
+
+def approximate_ip(ip: str | None) -> str:
+    """Enough to recognise a place, not to identify a line: the network part only."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return "unknown"
+    if address.version == 4:
+        return ".".join(str(address).split(".")[:3]) + ".x"
+    return str(ipaddress.ip_network(f"{address}/48", strict=False).network_address) + "/48"
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def describe_user_agent(user_agent: str | None) -> str:
+    if not user_agent:
+        return "Unknown device"
+    browser = next((name for marker, name in _BROWSERS if marker in user_agent), "Unknown browser")
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), "unknown system")
+    return f"{browser} on {system}"

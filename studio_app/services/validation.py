@@ -1,0 +1,69 @@
+"""Checks of what people type, with messages in plain words. Used as they type and again on submit."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+from zxcvbn import zxcvbn
+
+from studio_app.security.blind_index import normalize_email
+
+EMAIL_MAX = 254
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+DISPLAY_NAME_MAX = 80
+SIGNUP_ROLES = ("producer", "editor")
+
+
+class InvalidInput(ValueError):
+    """A value the user must fix; ``field`` says which input it belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_email(email: object, *, field: str = "email") -> str:
+    if not isinstance(email, str) or not email.strip():
+        raise InvalidInput(field, "Enter your email address.")
+    if len(email) > EMAIL_MAX:
+        raise InvalidInput(field, f"An email address has at most {EMAIL_MAX} characters.")
+    try:
+        valid = validate_email(normalize_email(email), check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidInput(field, "This does not look like an email address (like name@example.com).") from None
+    return valid.normalized.lower()
+
+
+def check_password(password: object, *, related: tuple[str, ...] = (), field: str = "password") -> str:
+    if not isinstance(password, str) or not password:
+        raise InvalidInput(field, "Choose a password.")
+    if len(password) < PASSWORD_MIN:
+        raise InvalidInput(field, f"Use at least {PASSWORD_MIN} characters.")
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput(field, f"Use at most {PASSWORD_MAX} characters.")
+    # zxcvbn knows the common passwords, keyboard walks, dates and words from the user's own details.
+    strength = zxcvbn(password, user_inputs=[part for part in related if part])
+    if strength["score"] < 3:
+        hint = strength["feedback"].get("warning") or "It would be guessed quickly."
+        raise InvalidInput(field, f"This password is too easy to guess. {hint} Add more words or characters.")
+    return password
+
+
+def check_display_name(name: object, *, field: str = "display_name") -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput(field, "Enter the name others will see.")
+    name = unicodedata.normalize("NFKC", name).strip()
+    if len(name) > DISPLAY_NAME_MAX:
+        raise InvalidInput(field, f"Use at most {DISPLAY_NAME_MAX} characters.")
+    if any(unicodedata.category(char).startswith("C") for char in name):
+        raise InvalidInput(field, "Use letters, numbers, spaces and punctuation only.")
+    return name
+
+
+def check_signup_role(role: object) -> str:
+    if role not in SIGNUP_ROLES:
+        raise InvalidInput("role", "Choose whether you are a producer or an editor.")
+    return role

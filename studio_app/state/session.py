@@ -1,0 +1,45 @@
+"""Who is signed in, resolved again from the HttpOnly cookie on every protected call.
+
+The cookie reaches the socket's headers when it connects; nothing secret is stored in state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from studio_app import routes
+from studio_app.database import session_scope
+from studio_app.security.cookies import read_session_secret
+from studio_app.security.policy import Actor
+from studio_app.services.sessions import ClientInfo, resolve_session
+from studio_app.settings import current_settings
+
+Result = TypeVar("Result")
+
+
+async def in_transaction(work: Callable[..., Result], *args: Any) -> Result:
+    """Run ``work(db_session, *args)`` in one transaction on a worker thread: it never blocks the socket loop."""
+
+    def run() -> Result:
+        with session_scope() as session:
+            return work(session, *args)
+
+    return await asyncio.to_thread(run)
+
+
+class SessionMixin(rx.State, mixin=True):
+    def _session_secret(self) -> str | None:
+        return read_session_secret(current_settings(), self.router.headers.cookie)
+
+    def _client(self) -> ClientInfo:
+        return ClientInfo(ip_address=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent)
+
+    async def _actor(self) -> Actor | None:
+        return await in_transaction(resolve_session, current_settings(), self._session_secret())
+
+    def _to_sign_in(self):
+        return rx.redirect(f"{routes.SIGN_IN}?next={self.router.url.path or routes.ACCOUNT}")

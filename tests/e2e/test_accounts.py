@@ -1,0 +1,160 @@
+"""Account journeys in Chromium against the running app: sign up, verify, sign in, sessions, reset."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from studio_app.security.cookies import session_cookie_name
+from studio_app.settings import load_settings
+from tests.support.accounts import STRONG_PASSWORD, last_mail_to, link_token
+
+
+@pytest.fixture(scope="module")
+def app_settings(app):
+    """Settings that read the live app's data folder (its outbox and key files)."""
+    return load_settings({"STUDIO_DATA_DIR": str(app.data_dir), "STUDIO_PUBLIC_URL": app.url})
+
+
+def new_email() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def fill_sign_up(page, email: str, password: str = STRONG_PASSWORD, name: str = "Zoé Martin"):
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("radio", name="Video editor").click()
+    page.get_by_role("checkbox").first.click()
+
+
+def sign_up_and_verify(page, app, app_settings, email: str):
+    page.goto(app.url + "/signup")
+    fill_sign_up(page, email)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.locator("#inbox-notice")).to_contain_text(email)
+    token = link_token(last_mail_to(app_settings, email), "/verify")
+    page.goto(f"{app.url}/verify?token={token}")
+    expect(page.get_by_role("heading", name="Email confirmed")).to_be_visible()
+
+
+def sign_in(page, app, email: str, password: str = STRONG_PASSWORD):
+    page.goto(app.url + "/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def session_cookie(context, app_settings):
+    cookies = [c for c in context.cookies() if c["name"] == session_cookie_name(app_settings)]
+    return cookies[0] if cookies else None
+
+
+def test_sign_up_verify_sign_in_see_the_session_and_sign_out(page, app, app_settings, artifacts):
+    email = new_email()
+    sign_up_and_verify(page, app, app_settings, email)
+    sign_in(page, app, email)
+    expect(page).to_have_url(app.url + "/account")
+    expect(page.locator("#account-email")).to_contain_text(email)
+    page.screenshot(path=artifacts / "account.png", full_page=True)
+    page.get_by_role("link", name="Active sessions").click()
+    expect(page.locator("#sessions-table")).to_contain_text("This browser")
+    expect(page.locator("#sessions-table")).to_contain_text("127.0.0.x")
+    page.screenshot(path=artifacts / "sessions.png", full_page=True)
+    page.locator("#sign-out").click()
+    expect(page).to_have_url(app.url + "/")
+    assert session_cookie(page.context, app_settings) is None
+    page.goto(app.url + "/account")
+    expect(page).to_have_url(re.compile(r"/signin\?next=/account$"))
+    assert page.console_problems == []
+
+
+def test_forms_say_what_is_wrong_as_you_type(page, app, artifacts):
+    page.goto(app.url + "/signup")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Password").focus()
+    expect(page.locator("#field-email-error")).to_contain_text("does not look like an email address")
+    page.get_by_label("Password").fill("password1234")
+    expect(page.locator("#field-password-error")).to_contain_text("too easy to guess")
+    page.screenshot(path=artifacts / "signup-errors.png", full_page=True)
+    page.get_by_label("Password").fill(STRONG_PASSWORD)
+    expect(page.locator("#field-password-error")).to_have_count(0)
+
+
+def test_cookie_flags_rotation_and_fixation(browser, app, app_settings):
+    email = new_email()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        sign_up_and_verify(page, app, app_settings, email)
+        # An attacker who planted a session cookie value gains nothing: sign-in issues a new one.
+        context.add_cookies([{"name": session_cookie_name(app_settings), "value": "planted-by-attacker",
+                              "url": app.url}])
+        sign_in(page, app, email)
+        expect(page).to_have_url(app.url + "/account")
+        first = session_cookie(context, app_settings)
+        assert first["httpOnly"] and first["sameSite"] == "Lax" and first["path"] == "/"
+        assert first["value"] != "planted-by-attacker" and len(first["value"]) >= 43
+        sign_in(page, app, email)
+        expect(page).to_have_url(app.url + "/account")
+        second = session_cookie(context, app_settings)
+        assert second["value"] != first["value"]  # signing in again rotates the token
+        page.get_by_role("link", name="Active sessions").click()
+        expect(page.locator("#sessions-table tbody tr")).to_have_count(1)  # the previous one ended
+    finally:
+        context.close()
+
+
+def test_a_revoked_session_stops_working_in_an_open_tab(browser, app, app_settings):
+    email = new_email()
+    laptop, phone = browser.new_context(), browser.new_context()
+    try:
+        laptop_page, phone_page = laptop.new_page(), phone.new_page()
+        sign_up_and_verify(laptop_page, app, app_settings, email)
+        sign_in(laptop_page, app, email)
+        sign_in(phone_page, app, email)
+        expect(phone_page).to_have_url(app.url + "/account")
+        laptop_page.goto(app.url + "/account/sessions")
+        expect(laptop_page.locator("#sessions-table tbody tr")).to_have_count(2)
+        # The phone's tab stays open with its socket connected while the laptop ends every session.
+        laptop_page.get_by_role("button", name="Sign out everywhere").click()
+        expect(laptop_page).to_have_url(app.url + "/")
+        phone_page.get_by_label("Name").fill("Someone else")
+        phone_page.get_by_role("button", name="Save name").click()
+        expect(phone_page).to_have_url(re.compile(r"/signin\?next="))
+    finally:
+        laptop.close()
+        phone.close()
+
+
+def test_password_reset_journey(page, app, app_settings):
+    email = new_email()
+    sign_up_and_verify(page, app, app_settings, email)
+    page.goto(app.url + "/forgot")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.locator("#inbox-notice")).to_contain_text("If an account uses this address")
+    token = link_token(last_mail_to(app_settings, email), "/reset")
+    page.goto(f"{app.url}/reset?token={token}")
+    new_password = "lantern mosaic river 58"
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("Repeat the new password").fill(new_password)
+    page.get_by_role("button", name="Save my new password").click()
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+    sign_in(page, app, email, STRONG_PASSWORD)
+    expect(page.get_by_role("alert")).to_contain_text("do not match an account")
+    sign_in(page, app, email, new_password)
+    expect(page).to_have_url(app.url + "/account")
+
+
+def test_too_many_wrong_passwords_say_when_to_try_again(page, app, app_settings):
+    email = new_email()
+    sign_up_and_verify(page, app, app_settings, email)
+    page.goto(app.url + "/signin")
+    page.get_by_label("Email").fill(email)
+    for attempt in range(11):
+        page.get_by_label("Password").fill(f"wrong password {attempt}")
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Too many attempts\. Please try again in \d+ minute"))

@@ -1,0 +1,265 @@
+"""Account rules, against a real database (SQLite and PostgreSQL) and the real mail outbox."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from studio_app.database import session_scope
+from studio_app.integrations.mail import read_outbox
+from studio_app.models.accounts import Consent, OneTimeToken, User, UserSession
+from studio_app.models.audit import AuditEvent
+from studio_app.security.policy import NotAllowed
+from studio_app.services import accounts, sessions
+from studio_app.services.accounts import AccountError, RateLimited, SignUpForm
+from studio_app.services.validation import InvalidInput
+from tests.support.accounts import (
+    CLIENT,
+    STRONG_PASSWORD,
+    last_mail_to,
+    link_token,
+    sign_up,
+    signed_in,
+    verified_account,
+)
+
+
+def count(model) -> int:
+    with session_scope() as session:
+        return session.exec(select(sa.func.count()).select_from(model)).one()
+
+
+def audit_kinds() -> list[str]:
+    with session_scope() as session:
+        return list(session.exec(select(AuditEvent.kind).order_by(AuditEvent.sequence)).all())
+
+
+def test_sign_up_stores_no_plaintext_and_mails_a_link(settings):
+    sign_up(settings, "zoe@example.com", name="Zoé Martin", marketing=True)
+    mail = last_mail_to(settings, "zoe@example.com")
+    assert "/verify?token=" in mail.text
+    with session_scope() as session:
+        user = session.exec(select(User)).one()
+        assert user.email_verified_at is None and user.role == "producer"
+        assert b"zoe@example.com" not in user.email_encrypted and b"Martin" not in user.display_name_encrypted
+        assert "zoe" not in user.email_index and "zoe" not in user.password_hash
+        assert session.exec(select(Consent.kind).where(Consent.user_id == user.id)).all() == ["marketing_email"]
+    assert "account.created" in audit_kinds()
+
+
+def test_marketing_consent_is_off_unless_ticked(sqlite_settings):
+    sign_up(sqlite_settings, "zoe@example.com")
+    assert count(Consent) == 0
+
+
+def test_signing_up_twice_reveals_nothing_and_creates_nothing(settings):
+    sign_up(settings, "zoe@example.com")
+    sign_up(settings, " ZOE@example.com ", name="Somebody Else")  # same answer: no exception
+    assert count(User) == 1
+    assert "already has one" in last_mail_to(settings, "zoe@example.com").text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "x" * 250 + "@example.com"}, "email"),
+        ({"password": "password1234"}, "password"),
+        ({"password": "short"}, "password"),
+        ({"password": "zoe.martin@example.com"}, "password"),
+        ({"display_name": ""}, "display_name"),
+        ({"display_name": "n" * 81}, "display_name"),
+        ({"display_name": "bad\u0000name"}, "display_name"),
+        ({"role": "admin"}, "role"),
+        ({"accepts_privacy_policy": False}, "accepts_privacy_policy"),
+    ],
+)
+def test_bad_sign_up_input_is_refused_with_nothing_created(sqlite_settings, change, field):
+    values = {"email": "zoe.martin@example.com", "password": STRONG_PASSWORD, "display_name": "Zoé",
+              "role": "editor", "accepts_privacy_policy": True} | change
+    with pytest.raises(InvalidInput) as refused, session_scope() as session:
+        accounts.sign_up(session, sqlite_settings, SignUpForm(**values), CLIENT)
+    assert refused.value.field == field and refused.value.message
+    assert count(User) == 0 and read_outbox(sqlite_settings) == []
+
+
+def test_a_mail_that_cannot_be_sent_leaves_no_account(monkeypatch, tmp_path):
+    from tests.support.app_env import app_environment
+    from tests.support.servers import free_port
+
+    smtp = f"smtp://127.0.0.1:{free_port()}"
+    with app_environment(monkeypatch, tmp_path / "data", f"sqlite:///{tmp_path / 's.db'}", SMTP_URL=smtp) as settings:
+        with pytest.raises(AccountError, match="could not send the email"):
+            sign_up(settings, "zoe@example.com")
+        assert count(User) == 0 and count(OneTimeToken) == 0
+
+
+def test_verification_link_works_once(settings):
+    sign_up(settings, "zoe@example.com")
+    token = link_token(last_mail_to(settings, "zoe@example.com"), "/verify")
+    with session_scope() as session:
+        accounts.verify_email(session, token)
+    with pytest.raises(AccountError, match="invalid, expired or already used"), session_scope() as session:
+        accounts.verify_email(session, token)
+
+
+def test_an_expired_verification_link_is_refused(sqlite_settings):
+    sign_up(sqlite_settings, "zoe@example.com")
+    token = link_token(last_mail_to(sqlite_settings, "zoe@example.com"), "/verify")
+    with session_scope() as session:
+        session.execute(sa.update(OneTimeToken).values(expires_at=sa.func.current_timestamp()))
+    with pytest.raises(AccountError), session_scope() as session:
+        accounts.verify_email(session, token)
+
+
+def test_sign_in_needs_a_verified_email(sqlite_settings):
+    sign_up(sqlite_settings, "zoe@example.com")
+    with pytest.raises(AccountError) as refused, session_scope() as session:
+        accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+    assert refused.value.field == "unverified"
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(sqlite_settings):
+    verified_account(sqlite_settings, "zoe@example.com")
+    messages = []
+    for email, password in (("zoe@example.com", "wrong password here"), ("nobody@example.com", STRONG_PASSWORD)):
+        with pytest.raises(AccountError) as refused, session_scope() as session:
+            accounts.authenticate(session, email, password, CLIENT)
+        messages.append(refused.value.message)
+    assert messages[0] == messages[1] == accounts.WRONG_CREDENTIALS
+    assert audit_kinds().count("signin.failure") == 2
+
+
+def test_sign_in_makes_a_single_use_ticket_then_a_session(settings):
+    verified_account(settings, "Zoe@Example.com")
+    with session_scope() as session:
+        ticket = accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+    with session_scope() as session:
+        secret = accounts.start_session(session, settings, ticket, CLIENT, previous_secret=None)
+    with pytest.raises(AccountError), session_scope() as session:
+        accounts.start_session(session, settings, ticket, CLIENT, previous_secret=None)
+    with session_scope() as session:
+        actor = sessions.resolve_session(session, settings, secret)
+        row = session.exec(select(UserSession)).one()
+    assert actor is not None and actor.session_id == row.id
+    assert row.token_hash != secret and secret not in row.token_hash
+    assert b"203.0.113.7" not in row.ip_address_encrypted and b"Chrome" not in row.user_agent_encrypted
+
+
+def test_signing_in_again_ends_the_browsers_previous_session(sqlite_settings):
+    verified_account(sqlite_settings, "zoe@example.com")
+    first, _ = signed_in(sqlite_settings, "zoe@example.com")
+    with session_scope() as session:
+        ticket = accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+        second = accounts.start_session(session, sqlite_settings, ticket, CLIENT, previous_secret=first)
+    with session_scope() as session:
+        assert sessions.resolve_session(session, sqlite_settings, first) is None
+        assert sessions.resolve_session(session, sqlite_settings, second) is not None
+
+
+def test_repeated_failures_lock_the_account_for_a_while(sqlite_settings):
+    verified_account(sqlite_settings, "zoe@example.com")
+    other_address = CLIENT.__class__(ip_address="198.51.100.9", user_agent=None)
+    for attempt in range(10):
+        client = CLIENT if attempt % 2 else other_address  # changing address does not reset the account limit
+        with pytest.raises(AccountError), session_scope() as session:
+            accounts.authenticate(session, "zoe@example.com", f"wrong password {attempt}", client)
+    with pytest.raises(RateLimited) as limited, session_scope() as session:
+        accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+    assert limited.value.retry_after_seconds > 0 and "try again in" in limited.value.message
+    assert "account.lockout" in audit_kinds()
+
+
+def test_password_reset_link_changes_the_password_once_and_signs_out_everywhere(settings):
+    verified_account(settings, "zoe@example.com")
+    old_session, _ = signed_in(settings, "zoe@example.com")
+    with session_scope() as session:
+        accounts.request_password_reset(session, settings, "zoe@example.com", CLIENT)
+        accounts.request_password_reset(session, settings, "nobody@example.com", CLIENT)  # no error, no mail
+    token = link_token(last_mail_to(settings, "zoe@example.com"), "/reset")
+    assert not [mail for mail in read_outbox(settings) if "nobody@example.com" in mail.to]
+    new_password = "velvet harbour comet 77"
+    with session_scope() as session:
+        accounts.reset_password(session, token, new_password)
+    with pytest.raises(AccountError), session_scope() as session:
+        accounts.reset_password(session, token, "another fine phrase 99")
+    with session_scope() as session:
+        assert sessions.resolve_session(session, settings, old_session) is None
+    with pytest.raises(AccountError), session_scope() as session:
+        accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+    assert signed_in(settings, "zoe@example.com", new_password)[1] is not None
+    assert {"password.reset_requested", "password.reset", "session.revoked_all"} <= set(audit_kinds())
+
+
+def test_change_password_needs_the_current_one_and_ends_every_session(sqlite_settings):
+    verified_account(sqlite_settings, "zoe@example.com")
+    secret, actor = signed_in(sqlite_settings, "zoe@example.com")
+    with pytest.raises(InvalidInput) as refused, session_scope() as session:
+        accounts.change_password(session, actor, "not my password", "velvet harbour comet 77")
+    assert refused.value.field == "current_password"
+    with session_scope() as session:
+        accounts.change_password(session, actor, STRONG_PASSWORD, "velvet harbour comet 77")
+    with session_scope() as session:
+        assert sessions.resolve_session(session, sqlite_settings, secret) is None
+    with pytest.raises(NotAllowed), session_scope() as session:
+        accounts.change_password(session, None, STRONG_PASSWORD, "velvet harbour comet 77")
+
+
+def test_email_change_is_confirmed_from_the_new_address(settings):
+    verified_account(settings, "zoe@example.com")
+    _, actor = signed_in(settings, "zoe@example.com")
+    with session_scope() as session:
+        accounts.request_email_change(session, settings, actor, STRONG_PASSWORD, "zoe@studio.example")
+    token = link_token(last_mail_to(settings, "zoe@studio.example"), "/verify-email-change")
+    with session_scope() as session:
+        assert accounts.account_view(session, actor).email == "zoe@example.com"  # not before confirmation
+        accounts.confirm_email_change(session, settings, token)
+    with session_scope() as session:
+        assert accounts.account_view(session, actor).email == "zoe@studio.example"
+    assert "was just changed" in last_mail_to(settings, "zoe@example.com").text
+    assert signed_in(settings, "zoe@studio.example")[1] is not None
+    with pytest.raises(AccountError), session_scope() as session:
+        accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+
+
+def test_email_change_to_a_taken_address_reveals_nothing(sqlite_settings):
+    verified_account(sqlite_settings, "zoe@example.com")
+    verified_account(sqlite_settings, "sam@example.com", name="Sam")
+    _, actor = signed_in(sqlite_settings, "zoe@example.com")
+    mails_before = len(read_outbox(sqlite_settings))
+    with session_scope() as session:
+        accounts.request_email_change(session, sqlite_settings, actor, STRONG_PASSWORD, "sam@example.com")
+    assert len(read_outbox(sqlite_settings)) == mails_before
+
+
+def test_rename_keeps_the_name_encrypted(sqlite_settings):
+    verified_account(sqlite_settings, "zoe@example.com")
+    _, actor = signed_in(sqlite_settings, "zoe@example.com")
+    with session_scope() as session:
+        assert accounts.rename(session, actor, "  Zoé M. ") == "Zoé M."
+    with session_scope() as session:
+        assert accounts.account_view(session, actor).display_name == "Zoé M."
+        assert b"Zo" not in session.exec(select(User.display_name_encrypted)).one()
+
+
+def test_admin_is_created_verified(sqlite_settings):
+    with session_scope() as session:
+        user_id = accounts.create_admin(session, "boss@example.com", STRONG_PASSWORD, "Admin")
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        assert user.role == "admin" and user.email_verified_at is not None
+    assert signed_in(sqlite_settings, "boss@example.com")[1].is_admin
+
+
+def test_sessions_expire_when_idle_and_at_their_absolute_limit(sqlite_settings):
+    verified_account(sqlite_settings, "zoe@example.com")
+    for column in ("idle_expires_at", "absolute_expires_at"):
+        secret, _ = signed_in(sqlite_settings, "zoe@example.com")
+        with session_scope() as session:
+            row = session.exec(select(UserSession).where(UserSession.revoked_at.is_(None))
+                               .order_by(UserSession.created_at.desc())).first()
+            setattr(row, column, row.created_at - timedelta(seconds=1))
+            session.add(row)
+        with session_scope() as session:
+            assert sessions.resolve_session(session, sqlite_settings, secret) is None

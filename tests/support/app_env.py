@@ -1,0 +1,42 @@
+"""Point the process-wide settings, keys and engine at a test's own folder and database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from studio_app import database, settings
+from studio_app.security import keyring, rate_limits
+
+
+def clear_process_caches() -> None:
+    settings.current_settings.cache_clear()
+    keyring.current_keys.cache_clear()
+    rate_limits.current_rate_limiter.cache_clear()
+    database.get_engine.cache_clear()
+
+
+@contextmanager
+def app_environment(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_url: str, **variables: str
+                    ) -> Iterator[settings.Settings]:
+    for name in [name for name in __import__("os").environ if name.startswith("STUDIO_") and "TEST" not in name]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("STUDIO_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("STUDIO_DATABASE_URL", database_url)
+    for name, value in variables.items():
+        monkeypatch.setenv(f"STUDIO_{name}", value)
+    clear_process_caches()
+    database.upgrade_to_head(database_url)
+    try:
+        yield settings.current_settings()
+    finally:
+        database.get_engine().dispose()
+        clear_process_caches()
+
+
+def new_session() -> Session:
+    return Session(database.get_engine(), expire_on_commit=False)
