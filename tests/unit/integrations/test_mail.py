@@ -8,6 +8,7 @@ from studio_app.integrations.mail import MailError, read_outbox, send_mail
 from studio_app.settings import Settings, load_settings
 from tests.support.servers import free_port
 from tests.support.smtp import running_smtp_server
+from tests.support.tls import write_self_signed_certificate
 
 MAIL_FROM = "Azekia Studio <no-reply@studio.example>"
 
@@ -86,6 +87,32 @@ def test_with_smtp_the_mail_reaches_the_server(tmp_path):
     assert message["Message-ID"] and message["Date"]
     assert message.get_content() == "Version 3 is ready.\n.\nEnd.\n"
     assert read_outbox(settings) == []
+
+
+def test_with_starttls_the_password_and_the_mail_travel_encrypted(tmp_path, monkeypatch):
+    certificate = write_self_signed_certificate(tmp_path)
+    # The client verifies certificates as in production; the test's own CA is the only one it trusts.
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    with running_smtp_server(certificate) as server:
+        port = server.server_address[1]
+        settings = settings_for(tmp_path, f"smtp://mailer%40studio:p%40ss%3Aword@127.0.0.1:{port}")
+
+        send_mail(settings, "ada@example.com", "Signed in", "A new sign-in.\n")
+
+    assert server.logins == [("mailer@studio", "p@ss:word")]
+    [received] = server.received
+    assert received.encrypted and received.recipients == ["ada@example.com"]
+
+
+def test_a_certificate_that_is_not_trusted_stops_the_mail(tmp_path):
+    with running_smtp_server(write_self_signed_certificate(tmp_path)) as server:
+        settings = settings_for(tmp_path, f"smtp://mailer:hunter2-S3cret@127.0.0.1:{server.server_address[1]}")
+
+        with pytest.raises(MailError) as raised:
+            send_mail(settings, "ada@example.com", "Hello", "Body")
+
+    assert "hunter2-S3cret" not in str(raised.value)
+    assert server.logins == [] and server.received == []
 
 
 def test_an_unreachable_smtp_server_raises_one_mail_error_without_the_password(tmp_path):
