@@ -27,7 +27,7 @@ CHAIN_LOCK_ID = 0x41756469744C6F67
 VERIFY_BATCH_SIZE = 1000
 
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
-_KIND = re.compile(r"[a-z_]+(\.[a-z_]+)+")
+_KIND = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -147,3 +147,9 @@ def test_concurrent_writers_make_one_gapless_chain(engine):
         report = verify_chain(session)
     assert sequences == list(range(1, 101))
     assert report.ok and report.checked == 100
+
+
+@pytest.mark.parametrize("kind", ["signin", "Signin.Success", "signin failure", ""])
+def test_kinds_are_dotted_lower_case_names(engine, kind):
+    with Session(engine) as session, pytest.raises(ValueError):
+        record_event(session, kind, actor_id="a1")

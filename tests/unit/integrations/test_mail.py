@@ -45,7 +45,7 @@ def test_outbox_files_are_complete_messages_with_sender_id_and_date(tmp_path):
     send_mail(settings, "ada@example.com", "Hello", "Body")
 
     [mail] = read_outbox(settings)
-    message = BytesParser(policy=policy.default).parse(mail.path.open("rb"))
+    message = BytesParser(policy=policy.default).parsebytes(mail.path.read_bytes())
     assert message["From"] == MAIL_FROM
     assert message["Message-ID"].endswith("@studio.example>")
     assert message["Date"]
