@@ -38,6 +38,12 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
                 return
             self._answer(verb, command)
 
+    def finish(self) -> None:
+        super().finish()
+        if self.encrypted:
+            # The server closes the plain socket it accepted, not the TLS socket that replaced it.
+            self.connection.close()
+
     def _answer(self, verb: str, command: str) -> None:
         if verb == "EHLO":
             self._reply("250-test-smtp", "250-8BITMIME", *self._extensions(), "250 SMTPUTF8")
