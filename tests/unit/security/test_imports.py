@@ -3,7 +3,7 @@ import sys
 
 from studio_app.settings import PROJECT_ROOT
 
-SECURITY_MODULES = ("blind_index", "crypto", "fields", "keyring", "passwords", "personal_data")
+SECURITY_MODULES = ("blind_index", "crypto", "fields", "keyring", "passwords", "personal_data", "rate_limits")
 
 
 def test_security_imports_without_reflex_and_without_reading_configuration():

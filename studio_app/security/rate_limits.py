@@ -1,0 +1,85 @@
+"""Named rate limits on the ``limits`` library: moving windows, in memory or in Redis.
+
+Every limit is declared once in :data:`RATE_LIMITS`. Callers pass the key that the limit counts
+by (an email's blind index, a client address); it is hashed before it reaches the storage, so
+Redis never holds an email or an IP address in clear.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from studio_app.settings import Settings
+
+KEY_PREFIX = "studio"
+MEMORY_STORAGE = "memory://"
+
+RATE_LIMITS: dict[str, str] = {
+    "signin_account": "10 per 15 minutes",  # key: the account's email blind index
+    "signin_address": "30 per 15 minutes",  # key: the client address
+    "signup_address": "5 per hour",
+    "reset_mail_account": "3 per hour",
+    "reset_mail_address": "10 per hour",
+    "verification_mail": "3 per hour",  # key: the account
+}
+
+
+class UnknownRateLimit(KeyError):
+    """A limit name that is not in RATE_LIMITS (a typo would otherwise limit nothing)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RateLimitDecision:
+    allowed: bool
+    retry_after_seconds: int
+
+
+class RateLimiter:
+    """Not bound to a request: build one per process and share it."""
+
+    def __init__(self, storage_uri: str = MEMORY_STORAGE, *, key_prefix: str = KEY_PREFIX):
+        options = {} if storage_uri.startswith("memory") else {"key_prefix": key_prefix}
+        self._strategy = MovingWindowRateLimiter(storage_from_string(storage_uri, **options))
+        self._items = {name: parse(rate) for name, rate in RATE_LIMITS.items()}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        return cls(settings.redis_url or MEMORY_STORAGE)
+
+    def hit(self, name: str, key: str) -> RateLimitDecision:
+        """Count one attempt, unless the limit is already reached."""
+        item, identifiers = self._item(name), _identifiers(name, key)
+        if self._strategy.hit(item, *identifiers):
+            return RateLimitDecision(allowed=True, retry_after_seconds=0)
+        return RateLimitDecision(allowed=False, retry_after_seconds=self._retry_after(item, identifiers))
+
+    def check(self, name: str, key: str) -> RateLimitDecision:
+        """Whether one more attempt would be allowed, without counting it."""
+        item, identifiers = self._item(name), _identifiers(name, key)
+        if self._strategy.test(item, *identifiers):
+            return RateLimitDecision(allowed=True, retry_after_seconds=0)
+        return RateLimitDecision(allowed=False, retry_after_seconds=self._retry_after(item, identifiers))
+
+    def reset(self, name: str, key: str) -> None:
+        self._strategy.clear(self._item(name), *_identifiers(name, key))
+
+    def _item(self, name: str) -> RateLimitItem:
+        try:
+            return self._items[name]
+        except KeyError:
+            raise UnknownRateLimit(f"no rate limit named {name!r}; see RATE_LIMITS") from None
+
+    def _retry_after(self, item: RateLimitItem, identifiers: tuple[str, str]) -> int:
+        reset_time = self._strategy.get_window_stats(item, *identifiers).reset_time
+        return max(1, math.ceil(reset_time - time.time()))
+
+
+def _identifiers(name: str, key: str) -> tuple[str, str]:
+    return name, hashlib.sha256(key.encode()).hexdigest()
