@@ -8,7 +8,9 @@ Redis never holds an email or an IP address in clear.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import hmac
 import math
 import time
 
@@ -16,7 +18,8 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from studio_app.settings import Settings
+from studio_app.security.keyring import load_keys
+from studio_app.settings import Settings, current_settings
 
 KEY_PREFIX = "studio"
 MEMORY_STORAGE = "memory://"
@@ -24,7 +27,7 @@ MEMORY_STORAGE = "memory://"
 RATE_LIMITS: dict[str, str] = {
     "signin_account": "10 per 15 minutes",  # key: the account's email blind index
     "signin_address": "30 per 15 minutes",  # key: the client address
-    "signup_address": "5 per hour",
+    "signup_address": "20 per hour",  # offices share one address behind NAT
     "reset_mail_account": "3 per hour",
     "reset_mail_address": "10 per hour",
     "verification_mail": "3 per hour",  # key: the account
@@ -44,31 +47,36 @@ class RateLimitDecision:
 class RateLimiter:
     """Not bound to a request: build one per process and share it."""
 
-    def __init__(self, storage_uri: str = MEMORY_STORAGE, *, key_prefix: str = KEY_PREFIX):
+    def __init__(self, storage_uri: str = MEMORY_STORAGE, *, key_prefix: str = KEY_PREFIX, secret: bytes = b""):
+        # Keys are HMACed: a bare SHA-256 of an IPv4 address is reversed by trying all 2**32 of them.
+        self._secret = secret
         options = {} if storage_uri.startswith("memory") else {"key_prefix": key_prefix}
         self._strategy = MovingWindowRateLimiter(storage_from_string(storage_uri, **options))
         self._items = {name: parse(rate) for name, rate in RATE_LIMITS.items()}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
-        return cls(settings.redis_url or MEMORY_STORAGE)
+        return cls(settings.redis_url or MEMORY_STORAGE, secret=load_keys(settings).index_key)
 
     def hit(self, name: str, key: str) -> RateLimitDecision:
         """Count one attempt, unless the limit is already reached."""
-        item, identifiers = self._item(name), _identifiers(name, key)
+        item, identifiers = self._item(name), self._identifiers(name, key)
         if self._strategy.hit(item, *identifiers):
             return RateLimitDecision(allowed=True, retry_after_seconds=0)
         return RateLimitDecision(allowed=False, retry_after_seconds=self._retry_after(item, identifiers))
 
     def check(self, name: str, key: str) -> RateLimitDecision:
         """Whether one more attempt would be allowed, without counting it."""
-        item, identifiers = self._item(name), _identifiers(name, key)
+        item, identifiers = self._item(name), self._identifiers(name, key)
         if self._strategy.test(item, *identifiers):
             return RateLimitDecision(allowed=True, retry_after_seconds=0)
         return RateLimitDecision(allowed=False, retry_after_seconds=self._retry_after(item, identifiers))
 
     def reset(self, name: str, key: str) -> None:
-        self._strategy.clear(self._item(name), *_identifiers(name, key))
+        self._strategy.clear(self._item(name), *self._identifiers(name, key))
+
+    def _identifiers(self, name: str, key: str) -> tuple[str, str]:
+        return name, hmac.new(self._secret, key.encode(), hashlib.sha256).hexdigest()
 
     def _item(self, name: str) -> RateLimitItem:
         try:
@@ -81,5 +89,7 @@ class RateLimiter:
         return max(1, math.ceil(reset_time - time.time()))
 
 
-def _identifiers(name: str, key: str) -> tuple[str, str]:
-    return name, hashlib.sha256(key.encode()).hexdigest()
+@functools.cache
+def current_rate_limiter() -> RateLimiter:
+    """One limiter per process, on Redis when configured so that every worker shares the counts."""
+    return RateLimiter.from_settings(current_settings())

@@ -147,6 +147,7 @@ def authenticate(session: Session, email: str, password: str, client: ClientInfo
         decision = limiter.check(name, key)
         if not decision.allowed:
             audit.record_event(session, "signin.throttled", details={"limit": name})
+            _keep_security_events(session)
             raise RateLimited(decision.retry_after_seconds)
     user = _user_by_index(session, index)
     stored_hash = user.password_hash if user is not None else _decoy_hash()
@@ -180,7 +181,7 @@ def request_password_reset(session: Session, settings: Settings, email: str, cli
     email = check_email(email)
     index = email_index(current_keys().index_key, email)
     _limit("reset_mail_address", client.ip_address or "unknown")
-    _limit("reset_mail", index)
+    _limit("reset_mail_account", index)
     user = _user_by_index(session, index)
     if user is None:
         return
@@ -333,11 +334,17 @@ def _limit(name: str, key: str) -> None:
 
 def _count_failure(session: Session, limiter, address: str, index: str, user: User | None) -> None:
     limiter.hit("signin_address", address)
-    account = limiter.hit("signin_account", index)
+    limiter.hit("signin_account", index)
     audit.record_event(session, "signin.failure", subject_id=user.id if user else None,
                        details={"reason": "wrong_password" if user else "unknown_account"})
-    if not account.allowed and user is not None:
+    if user is not None and not limiter.check("signin_account", index).allowed:
         audit.record_event(session, "account.lockout", subject_id=user.id)
+    _keep_security_events(session)
+
+
+def _keep_security_events(session: Session) -> None:
+    """A refused attempt raises, which rolls the caller's transaction back: commit its audit events first."""
+    session.commit()
 
 
 def _require_password(user: User, password: str) -> None:

@@ -16,7 +16,7 @@ CLIENT = ClientInfo(ip_address="203.0.113.7", user_agent="Mozilla/5.0 (X11; Linu
 
 
 def last_mail_to(settings: Settings, address: str):
-    mails = [mail for mail in read_outbox(settings) if address in mail.to]
+    mails = [mail for mail in read_outbox(settings) if address.lower() in mail.to.lower()]
     assert mails, f"no mail to {address} in the outbox"
     return mails[-1]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,9 @@ from sqlmodel import Session
 
 from studio_app import database, settings
 from studio_app.security import keyring, rate_limits
+
+
+TEST_HARNESS_VARIABLES = {"STUDIO_TEST_POSTGRES_URL", "STUDIO_TEST_REDIS_URL", "STUDIO_REQUIRE_SERVICES"}
 
 
 def clear_process_caches() -> None:
@@ -23,7 +27,7 @@ def clear_process_caches() -> None:
 @contextmanager
 def app_environment(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_url: str, **variables: str
                     ) -> Iterator[settings.Settings]:
-    for name in [name for name in __import__("os").environ if name.startswith("STUDIO_") and "TEST" not in name]:
+    for name in [name for name in os.environ if name.startswith("STUDIO_") and name not in TEST_HARNESS_VARIABLES]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("STUDIO_DATA_DIR", str(data_dir))
     monkeypatch.setenv("STUDIO_DATABASE_URL", database_url)
