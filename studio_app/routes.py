@@ -11,6 +11,6 @@ ACCOUNT = "/account"
 SESSIONS = "/account/sessions"
 PRIVACY_POLICY = "/privacy"
 
-# HTTP routes (api/), reached by a full navigation.
-SIGN_IN_EXCHANGE = "/api/auth/session"
-SIGNED_OUT = "/api/auth/signed-out"
+# HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
+SIGN_IN_POST = "/api/auth/signin"
+SIGN_OUT_POST = "/api/auth/signout"

@@ -6,7 +6,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
-from studio_app.api.auth import clear_session_cookie, exchange_ticket
+from studio_app import routes
+from studio_app.api.auth import sign_in_route, sign_out_route
 from studio_app.api.health import health
 from studio_app.security.headers import SecurityHeadersMiddleware
 from studio_app.settings import load_settings
@@ -17,8 +18,8 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
     app = Starlette(
         routes=[
             Route("/api/health", health, methods=["GET"]),
-            Route("/api/auth/session", exchange_ticket, methods=["GET"]),
-            Route("/api/auth/signed-out", clear_session_cookie, methods=["GET"]),
+            Route(routes.SIGN_IN_POST, sign_in_route, methods=["POST"]),
+            Route(routes.SIGN_OUT_POST, sign_out_route, methods=["POST"]),
             Mount("", app=reflex_asgi),
         ]
     )

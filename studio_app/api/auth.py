@@ -1,63 +1,101 @@
-"""The two HTTP steps of signing in and out that a websocket cannot do: set and clear the HttpOnly cookie.
+"""Sign in and sign out: the HTTP routes that set and clear the HttpOnly session cookie.
 
-Credentials are checked over the (origin-checked) event socket, which hands the browser a 60-second,
-single-use ticket; this route exchanges it for the session cookie. It accepts only same-origin
-navigations, so another site cannot sign a visitor into an account of its choosing.
+The forms post here directly (no JavaScript involved). Both routes accept only requests whose
+Origin is one of ours, so another site cannot sign a visitor in or out (CSRF); the cookie is
+SameSite=Lax as a second line.
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from studio_app import routes
 from studio_app.database import session_scope
 from studio_app.security.cookies import read_session_secret, session_cookie_name
 from studio_app.security.urls import local_path
-from studio_app.services.accounts import AccountError, start_session
+from studio_app.services import sessions
+from studio_app.services.accounts import AccountError, RateLimited, sign_in
 from studio_app.services.sessions import ClientInfo
-from studio_app.settings import current_settings
+from studio_app.settings import Settings, current_settings
 
-DEFAULT_AFTER_SIGN_IN = "/account"
+MAX_FORM_BYTES = 16_384
 
 
-def is_same_origin_navigation(request: Request, origins: tuple[str, ...]) -> bool:
-    fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None:
-        return fetch_site == "same-origin"
+def is_same_origin(request: Request, origins: tuple[str, ...]) -> bool:
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin in origins
+    # Browsers send Origin on every cross-site POST; without one, fall back to Referer.
     referer = request.headers.get("referer", "")
     return any(referer == origin or referer.startswith(origin + "/") for origin in origins)
 
 
-async def exchange_ticket(request: Request) -> RedirectResponse:
+def _client(request: Request) -> ClientInfo:
+    return ClientInfo(ip_address=request.client.host if request.client else None,
+                      user_agent=request.headers.get("user-agent"))
+
+
+def _back_to_sign_in(reason: str, after: str, **extra: str | int) -> RedirectResponse:
+    query = urlencode({"error": reason, **extra, "next": after})
+    return RedirectResponse(f"{routes.SIGN_IN}?{query}", status_code=303)
+
+
+async def sign_in_route(request: Request) -> Response:
     settings = current_settings()
-    if not is_same_origin_navigation(request, settings.allowed_origins):
-        return RedirectResponse("/signin?error=cross-site", status_code=303)
-    client = ClientInfo(ip_address=request.client.host if request.client else None,
-                        user_agent=request.headers.get("user-agent"))
+    if not is_same_origin(request, settings.allowed_origins):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        return PlainTextResponse("Form too large.", status_code=413)
+    form = await request.form()
+    after = local_path(str(form.get("next") or ""), routes.ACCOUNT)
     previous = read_session_secret(settings, request.headers.get("cookie"))
 
-    def exchange() -> str:
+    def run() -> str:
         with session_scope() as session:
-            return start_session(session, settings, request.query_params.get("ticket", ""), client, previous)
+            return sign_in(session, settings, str(form.get("email") or ""), str(form.get("password") or ""),
+                           _client(request), previous)
 
     try:
-        secret = await run_in_threadpool(exchange)
-    except AccountError:
-        return RedirectResponse("/signin?error=expired", status_code=303)
-    response = RedirectResponse(local_path(request.query_params.get("next"), DEFAULT_AFTER_SIGN_IN), status_code=303)
+        secret = await run_in_threadpool(run)
+    except RateLimited as limited:
+        return _back_to_sign_in("limited", after, wait=limited.retry_after_seconds)
+    except AccountError as error:
+        return _back_to_sign_in("unverified" if error.field == "unverified" else "credentials", after)
+    response = RedirectResponse(after, status_code=303)
+    _set_session_cookie(response, settings, secret)
+    return response
+
+
+async def sign_out_route(request: Request) -> Response:
+    """Ends this browser's session (or, with ``everywhere``, all of the account's) and clears the cookie."""
+    settings = current_settings()
+    if not is_same_origin(request, settings.allowed_origins):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    secret = read_session_secret(settings, request.headers.get("cookie"))
+    everywhere = request.query_params.get("everywhere") == "1"
+
+    def run() -> None:
+        with session_scope() as session:
+            actor = sessions.resolve_session(session, settings, secret)
+            if everywhere and actor is not None:
+                sessions.revoke_all_sessions(session, actor.user_id, actor_id=actor.user_id)
+            else:
+                sessions.end_session(session, secret)
+
+    await run_in_threadpool(run)
+    response = RedirectResponse(routes.HOME, status_code=303)
+    response.delete_cookie(session_cookie_name(settings), path="/", secure=settings.is_https, httponly=True,
+                           samesite="lax")
+    return response
+
+
+def _set_session_cookie(response: Response, settings: Settings, secret: str) -> None:
     response.set_cookie(
         session_cookie_name(settings), secret, max_age=settings.session_max_days * 86400, path="/",
         secure=settings.is_https, httponly=True, samesite="lax",
     )
     response.headers["cache-control"] = "no-store"
-    return response
-
-
-async def clear_session_cookie(request: Request) -> RedirectResponse:
-    """The session itself was already ended by the service; this only removes the dead cookie."""
-    settings = current_settings()
-    response = RedirectResponse(local_path(request.query_params.get("next"), "/"), status_code=303)
-    response.delete_cookie(session_cookie_name(settings), path="/", secure=settings.is_https, httponly=True,
-                           samesite="lax")
-    return response

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from studio_app import routes
+
 
 def field_error(message: rx.Var[str], field_id: str) -> rx.Component:
     return rx.cond(
@@ -76,3 +78,13 @@ def form_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
         ),
         padding_y=["2rem", "4rem"],
     )
+
+
+def server_form(action: str, *children: rx.Component, **props) -> rx.Component:
+    """A plain HTML form posted to one of our HTTP routes (used where the response must set a cookie)."""
+    return rx.el.form(*children, action=action, method="post", **props)
+
+
+def sign_out_button(label: str = "Sign out", *, everywhere: bool = False, **button_props) -> rx.Component:
+    action = routes.SIGN_OUT_POST + ("?everywhere=1" if everywhere else "")
+    return server_form(action, rx.button(label, type="submit", **button_props))

@@ -22,7 +22,6 @@ class TokenPurpose(enum.StrEnum):
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"
     CHANGE_EMAIL = "change_email"
-    SIGN_IN = "sign_in"  # the ticket a signed-in socket hands to the HTTP route that sets the cookie
 
 
 class ConsentKind(enum.StrEnum):
@@ -92,7 +91,7 @@ class UserSession(SQLModel, table=True):
 
 @personal_data(new_email_encrypted=(Category.CONTACT, "confirming a change of email address"))
 class OneTimeToken(SQLModel, table=True):
-    """Single-use, expiring secrets sent by mail (verify, reset, change email) or used once to sign in."""
+    """Single-use, expiring secrets sent by mail: verify an address, reset a password, change the email."""
 
     __tablename__ = "one_time_token"
 

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.forms import form_alert, text_field
+from studio_app.components.forms import form_alert, sign_out_button, text_field
 from studio_app.components.layout import public_page
 from studio_app.state.account import AccountState, SessionsState
 
@@ -13,7 +13,7 @@ def account_nav() -> rx.Component:
         rx.link("Account", href=routes.ACCOUNT, weight="medium"),
         rx.link("Active sessions", href=routes.SESSIONS, weight="medium"),
         rx.spacer(),
-        rx.button("Sign out", variant="soft", color_scheme="gray", on_click=AccountState.sign_out, id="sign-out"),
+        sign_out_button(variant="soft", color_scheme="gray", id="sign-out"),
         width="100%",
         align="center",
         spacing="4",
@@ -125,8 +125,7 @@ def account() -> rx.Component:
                 email_section(),
                 password_section(),
                 section("Sign out everywhere", "Ends every session of your account, on all devices.",
-                        rx.button("Sign out everywhere", color_scheme="red", variant="soft",
-                                  on_click=AccountState.sign_out_everywhere)),
+                        sign_out_button("Sign out everywhere", everywhere=True, color_scheme="red", variant="soft")),
                 spacing="4",
                 max_width="40rem",
                 width="100%",
@@ -175,6 +174,6 @@ def active_sessions() -> rx.Component:
             ),
             rx.hstack(rx.spinner(), rx.text("Loading your sessions…"), padding_y="2rem"),
         ),
-        rx.button("Sign out everywhere", color_scheme="red", variant="soft", margin_top="1.5rem",
-                  on_click=AccountState.sign_out_everywhere),
+        rx.box(sign_out_button("Sign out everywhere", everywhere=True, color_scheme="red", variant="soft"),
+               margin_top="1.5rem"),
     )

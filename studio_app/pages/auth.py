@@ -3,7 +3,7 @@
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.forms import form_alert, form_card, submit_button, text_field
+from studio_app.components.forms import form_alert, form_card, server_form, submit_button, text_field
 from studio_app.components.layout import public_page
 from studio_app.services.validation import PASSWORD_MIN
 from studio_app.state.auth import EmailLinkState, PasswordResetState, SignInState, SignUpState
@@ -44,7 +44,7 @@ def role_choice() -> rx.Component:
 
 def consent_boxes() -> rx.Component:
     return rx.vstack(
-        rx.text.label(
+        rx.el.label(
             rx.flex(
                 rx.checkbox(name="accepts_privacy_policy", required=True),
                 rx.text("I have read and accept the ", rx.link("privacy policy", href=routes.PRIVACY_POLICY,
@@ -56,7 +56,7 @@ def consent_boxes() -> rx.Component:
             SignUpState.errors["accepts_privacy_policy"] != "",
             rx.text(SignUpState.errors["accepts_privacy_policy"], size="2", color_scheme="red"),
         ),
-        rx.text.label(
+        rx.el.label(
             rx.flex(
                 rx.checkbox(name="marketing_consent"),
                 rx.text("Send me occasional product news by email (optional, stop any time)."),
@@ -112,23 +112,24 @@ def sign_up() -> rx.Component:
 
 
 def sign_in_form() -> rx.Component:
-    return rx.form(
+    return server_form(
+        routes.SIGN_IN_POST,
         rx.vstack(
-            text_field("Email", "email", input_type="email", autocomplete="username", max_length=254, required=True),
+            text_field("Email", "email", input_type="email", autocomplete="username", max_length=254, required=True,
+                       default_value=SignInState.email, on_blur=SignInState.remember_email),
             text_field("Password", "password", input_type="password", autocomplete="current-password",
                        max_length=1024, required=True),
+            rx.el.input(type="hidden", name="next", value=SignInState.after),
             rx.link("Forgot your password?", href=routes.FORGOT_PASSWORD, size="2"),
             form_alert(SignInState.error),
             form_alert(SignInState.notice, color="green", icon="mail-check"),
-            submit_button("Sign in", SignInState.submitting),
+            rx.button("Sign in", type="submit", size="3", width="100%"),
             rx.text("New here? ", rx.link("Create an account", href=routes.SIGN_UP), size="2"),
             spacing="4",
             width="100%",
         ),
-        on_submit=SignInState.submit,
-        reset_on_submit=False,
-        width="100%",
         id="sign-in-form",
+        width="100%",
     )
 
 
@@ -149,7 +150,7 @@ def resend_form() -> rx.Component:
     )
 
 
-@rx.page(route=routes.SIGN_IN, title="Sign in · Azekia Studio", on_load=SignInState.show_redirect_reason)
+@rx.page(route=routes.SIGN_IN, title="Sign in · Azekia Studio", on_load=SignInState.show_outcome)
 def sign_in() -> rx.Component:
     return public_page(form_card("Sign in", "Welcome back to Azekia Studio.", sign_in_form(), resend_form()))
 

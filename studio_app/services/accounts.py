@@ -135,8 +135,20 @@ def verify_email(session: Session, secret: str) -> None:
     audit.record_event(session, "email.verified", actor_id=user.id, subject_id=user.id)
 
 
-def authenticate(session: Session, email: str, password: str, client: ClientInfo) -> str:
-    """Check credentials; returns a sign-in ticket for the HTTP route that sets the session cookie."""
+def sign_in(session: Session, settings: Settings, email: str, password: str, client: ClientInfo,
+            previous_secret: str | None = None) -> str:
+    """Check credentials and open a new session; returns the cookie secret.
+
+    The browser's previous session (if any) ends: signing in always rotates the token, so a value
+    planted in the browser beforehand (session fixation) is never the one that gets signed in.
+    """
+    user = _authenticate(session, email, password, client)
+    sessions.end_session(session, previous_secret)
+    audit.record_event(session, "signin.success", actor_id=user.id, subject_id=user.id)
+    return sessions.create_session(session, settings, user, client)
+
+
+def _authenticate(session: Session, email: str, password: str, client: ClientInfo) -> User:
     if not isinstance(email, str) or not isinstance(password, str) or not email.strip() or not password:
         raise AccountError("Enter your email and password.")
     keys = current_keys()
@@ -161,20 +173,7 @@ def authenticate(session: Session, email: str, password: str, client: ClientInfo
         user.password_hash = upgraded_hash
         session.add(user)
     limiter.reset("signin_account", index)
-    secret, _ = issue_token(session, user, TokenPurpose.SIGN_IN)
-    return secret
-
-
-def start_session(session: Session, settings: Settings, ticket: str, client: ClientInfo,
-                  previous_secret: str | None) -> str:
-    """Exchange a sign-in ticket for a new session; the browser's previous session (if any) ends."""
-    token = consume_token(session, ticket, TokenPurpose.SIGN_IN)
-    if token is None:
-        raise AccountError("This sign-in has expired. Please sign in again.")
-    sessions.end_session(session, previous_secret)
-    user = session.get(User, token.user_id)
-    audit.record_event(session, "signin.success", actor_id=user.id, subject_id=user.id)
-    return sessions.create_session(session, settings, user, client)
+    return user
 
 
 def request_password_reset(session: Session, settings: Settings, email: str, client: ClientInfo) -> None:

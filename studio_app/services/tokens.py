@@ -1,4 +1,4 @@
-"""Single-use, expiring secrets: email links and sign-in tickets. Only their SHA-256 is stored."""
+"""Single-use, expiring secrets sent by mail. Only their SHA-256 is stored."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ LIFETIMES = {
     TokenPurpose.VERIFY_EMAIL: timedelta(hours=24),
     TokenPurpose.RESET_PASSWORD: timedelta(hours=1),
     TokenPurpose.CHANGE_EMAIL: timedelta(hours=24),
-    TokenPurpose.SIGN_IN: timedelta(seconds=60),
 }
 
 

@@ -10,7 +10,6 @@ from studio_app.services import accounts, sessions
 from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
-from studio_app.state.auth import navigate_to_server
 from studio_app.state.session import SessionMixin, in_transaction
 
 
@@ -49,26 +48,13 @@ class AccountState(SessionMixin, rx.State):
                                  str(form.get("new_password", "")))
         if result is not None:
             # Changing the password signed every session out, this one included.
-            return navigate_to_server(f"{routes.SIGNED_OUT}?next={routes.SIGN_IN}")
+            self._forget()
+            return rx.redirect(f"{routes.SIGN_IN}?error=password-changed")
 
     @rx.event
     async def change_email(self, form: dict):
         await self._run("email", self._change_email, str(form.get("current_password", "")),
                         str(form.get("new_email", "")))
-
-    @rx.event
-    async def sign_out(self):
-        await in_transaction(sessions.end_session, self._session_secret())
-        self._forget()
-        return navigate_to_server(routes.SIGNED_OUT)
-
-    @rx.event
-    async def sign_out_everywhere(self):
-        actor = await self._actor()
-        if actor is not None:
-            await in_transaction(sessions.revoke_all_sessions, actor.user_id, actor_id=actor.user_id)
-        self._forget()
-        return navigate_to_server(routes.SIGNED_OUT)
 
     async def _run(self, section: str, work, *args):
         self.messages, self.errors, self.busy = {}, {}, section
@@ -141,5 +127,6 @@ class SessionsState(SessionMixin, rx.State):
             self.error = str(error)
             return
         if session_id == actor.session_id:
-            return navigate_to_server(routes.SIGNED_OUT)
+            self.rows = []
+            return rx.redirect(f"{routes.SIGN_IN}?error=signed-out")
         return SessionsState.load

@@ -5,9 +5,6 @@ Passwords are checked as they are typed but never stored in state (state is pick
 
 from __future__ import annotations
 
-import json
-from urllib.parse import quote
-
 import reflex as rx
 
 from studio_app import routes
@@ -22,11 +19,6 @@ from studio_app.services.validation import (
 )
 from studio_app.settings import current_settings
 from studio_app.state.session import SessionMixin, in_transaction
-
-
-def navigate_to_server(url: str):
-    """A full page load (not a client-side route change), so our HTTP route sets or clears the cookie."""
-    return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
 def _message_of(check, value, **kwargs) -> str:
@@ -89,35 +81,40 @@ class SignUpState(SessionMixin, rx.State):
         self.sent_to = ""
 
 
+SIGN_IN_PROBLEMS = {
+    "credentials": accounts.WRONG_CREDENTIALS,
+    "unverified": "Please confirm your email address first: open the link we sent you.",
+    "password-changed": "Your password was changed and every session was signed out. Sign in with the new one.",
+    "signed-out": "This session was signed out. Please sign in again.",
+}
+
+
 class SignInState(SessionMixin, rx.State):
+    """The sign-in form posts to the HTTP route; this state only explains why the page was shown again."""
+
+    email: str = ""
     error: str = ""
-    needs_verification: bool = False
     notice: str = ""
-    submitting: bool = False
+    needs_verification: bool = False
+    after: str = routes.ACCOUNT
 
     @rx.event
-    def show_redirect_reason(self):
-        reason = self.router.url.query_parameters.get("error", "")
-        self.error = {
-            "expired": "Your sign-in took too long or was already used. Please sign in again.",
-            "cross-site": "For your safety, please sign in from this page.",
-        }.get(reason, "")
-        self.notice, self.needs_verification = "", False
+    def show_outcome(self):
+        query = self.router.url.query_parameters
+        reason = query.get("error", "")
+        self.after = local_path(query.get("next"), routes.ACCOUNT)
+        self.needs_verification, self.notice = reason == "unverified", ""
+        if reason == "limited":
+            wait = query.get("wait", "")
+            minutes = max(1, -(-int(wait) // 60)) if wait.isdigit() else 15
+            self.error = f"Too many attempts. Please try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        else:
+            self.error = SIGN_IN_PROBLEMS.get(reason, "")
 
     @rx.event
-    async def submit(self, form: dict):
-        self.submitting, self.error, self.notice = True, "", ""
-        yield
-        try:
-            ticket = await in_transaction(
-                accounts.authenticate, str(form.get("email", "")), str(form.get("password", "")), self._client()
-            )
-        except AccountError as error:
-            self.error, self.needs_verification = error.message, error.field == "unverified"
-            self.submitting = False
-            return
-        after = local_path(self.router.url.query_parameters.get("next"), routes.ACCOUNT)
-        yield navigate_to_server(f"{routes.SIGN_IN_EXCHANGE}?ticket={quote(ticket)}&next={quote(after)}")
+    def remember_email(self, value: str):
+        # Kept so that the address is still filled in when the route sends the browser back here.
+        self.email = value[:254] if isinstance(value, str) else ""
 
     @rx.event
     async def resend_verification(self, form: dict):
@@ -125,7 +122,7 @@ class SignInState(SessionMixin, rx.State):
             await in_transaction(accounts.resend_verification, current_settings(), str(form.get("email", "")),
                                  self._client())
         except (AccountError, InvalidInput) as error:
-            self.error = getattr(error, "message", str(error))
+            self.error = error.message
             return
         self.error, self.needs_verification = "", False
         self.notice = "If this address has an unconfirmed account, a new confirmation link is on its way."

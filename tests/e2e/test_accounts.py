@@ -22,9 +22,9 @@ def new_email() -> str:
 
 
 def fill_sign_up(page, email: str, password: str = STRONG_PASSWORD, name: str = "Zoé Martin"):
-    page.get_by_label("Your name").fill(name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Your name", exact=True).fill(name)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("radio", name="Video editor").click()
     page.get_by_role("checkbox").first.click()
 
@@ -41,8 +41,8 @@ def sign_up_and_verify(page, app, app_settings, email: str):
 
 def sign_in(page, app, email: str, password: str = STRONG_PASSWORD):
     page.goto(app.url + "/signin")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
@@ -72,13 +72,13 @@ def test_sign_up_verify_sign_in_see_the_session_and_sign_out(page, app, app_sett
 
 def test_forms_say_what_is_wrong_as_you_type(page, app, artifacts):
     page.goto(app.url + "/signup")
-    page.get_by_label("Email").fill("not-an-email")
-    page.get_by_label("Password").focus()
+    page.get_by_label("Email", exact=True).fill("not-an-email")
+    page.get_by_label("Password", exact=True).focus()
     expect(page.locator("#field-email-error")).to_contain_text("does not look like an email address")
-    page.get_by_label("Password").fill("password1234")
+    page.get_by_label("Password", exact=True).fill("password1234")
     expect(page.locator("#field-password-error")).to_contain_text("too easy to guess")
     page.screenshot(path=artifacts / "signup-errors.png", full_page=True)
-    page.get_by_label("Password").fill(STRONG_PASSWORD)
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
     expect(page.locator("#field-password-error")).to_have_count(0)
 
 
@@ -120,7 +120,7 @@ def test_a_revoked_session_stops_working_in_an_open_tab(browser, app, app_settin
         # The phone's tab stays open with its socket connected while the laptop ends every session.
         laptop_page.get_by_role("button", name="Sign out everywhere").click()
         expect(laptop_page).to_have_url(app.url + "/")
-        phone_page.get_by_label("Name").fill("Someone else")
+        phone_page.get_by_label("Name", exact=True).fill("Someone else")
         phone_page.get_by_role("button", name="Save name").click()
         expect(phone_page).to_have_url(re.compile(r"/signin\?next="))
     finally:
@@ -132,7 +132,7 @@ def test_password_reset_journey(page, app, app_settings):
     email = new_email()
     sign_up_and_verify(page, app, app_settings, email)
     page.goto(app.url + "/forgot")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Send me a link").click()
     expect(page.locator("#inbox-notice")).to_contain_text("If an account uses this address")
     token = link_token(last_mail_to(app_settings, email), "/reset")
@@ -152,9 +152,9 @@ def test_too_many_wrong_passwords_say_when_to_try_again(page, app, app_settings)
     email = new_email()
     sign_up_and_verify(page, app, app_settings, email)
     page.goto(app.url + "/signin")
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     for attempt in range(11):
-        page.get_by_label("Password").fill(f"wrong password {attempt}")
+        page.get_by_label("Password", exact=True).fill(f"wrong password {attempt}")
         page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Too many attempts\. Please try again in \d+ minute"))

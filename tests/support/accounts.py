@@ -8,7 +8,7 @@ from studio_app.database import session_scope
 from studio_app.integrations.mail import read_outbox
 from studio_app.services import accounts
 from studio_app.services.accounts import SignUpForm
-from studio_app.services.sessions import ClientInfo
+from studio_app.services.sessions import ClientInfo, resolve_session
 from studio_app.settings import Settings
 
 STRONG_PASSWORD = "glacier tangerine orbit 42"
@@ -44,11 +44,7 @@ def verified_account(settings: Settings, email: str, **kwargs) -> None:
 
 def signed_in(settings: Settings, email: str, password: str = STRONG_PASSWORD, client: ClientInfo = CLIENT):
     """(session cookie secret, actor) as after a real sign-in."""
-    from studio_app.services.sessions import resolve_session
-
     with session_scope() as session:
-        ticket = accounts.authenticate(session, email, password, client)
-    with session_scope() as session:
-        secret = accounts.start_session(session, settings, ticket, client, previous_secret=None)
+        secret = accounts.sign_in(session, settings, email, password, client)
     with session_scope() as session:
         return secret, resolve_session(session, settings, secret)

@@ -13,7 +13,6 @@ from sqlmodel import Session
 from studio_app import database, settings
 from studio_app.security import keyring, rate_limits
 
-
 TEST_HARNESS_VARIABLES = {"STUDIO_TEST_POSTGRES_URL", "STUDIO_TEST_REDIS_URL", "STUDIO_REQUIRE_SERVICES"}
 
 

@@ -116,7 +116,7 @@ def test_an_expired_verification_link_is_refused(sqlite_settings):
 def test_sign_in_needs_a_verified_email(sqlite_settings):
     sign_up(sqlite_settings, "zoe@example.com")
     with pytest.raises(AccountError) as refused, session_scope() as session:
-        accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+        accounts.sign_in(session, sqlite_settings, "zoe@example.com", STRONG_PASSWORD, CLIENT)
     assert refused.value.field == "unverified"
 
 
@@ -125,34 +125,31 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(sqlite_settings):
     messages = []
     for email, password in (("zoe@example.com", "wrong password here"), ("nobody@example.com", STRONG_PASSWORD)):
         with pytest.raises(AccountError) as refused, session_scope() as session:
-            accounts.authenticate(session, email, password, CLIENT)
+            accounts.sign_in(session, sqlite_settings, email, password, CLIENT)
         messages.append(refused.value.message)
     assert messages[0] == messages[1] == accounts.WRONG_CREDENTIALS
     assert audit_kinds().count("signin.failure") == 2
 
 
-def test_sign_in_makes_a_single_use_ticket_then_a_session(settings):
+def test_sign_in_opens_a_session_whose_secret_is_not_stored(settings):
     verified_account(settings, "Zoe@Example.com")
     with session_scope() as session:
-        ticket = accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
-    with session_scope() as session:
-        secret = accounts.start_session(session, settings, ticket, CLIENT, previous_secret=None)
-    with pytest.raises(AccountError), session_scope() as session:
-        accounts.start_session(session, settings, ticket, CLIENT, previous_secret=None)
+        secret = accounts.sign_in(session, settings, " zoe@example.COM", STRONG_PASSWORD, CLIENT)
     with session_scope() as session:
         actor = sessions.resolve_session(session, settings, secret)
         row = session.exec(select(UserSession)).one()
-    assert actor is not None and actor.session_id == row.id
+    assert actor is not None and actor.session_id == row.id and len(secret) >= 43
     assert row.token_hash != secret and secret not in row.token_hash
     assert b"203.0.113.7" not in row.ip_address_encrypted and b"Chrome" not in row.user_agent_encrypted
+    assert "signin.success" in audit_kinds()
 
 
 def test_signing_in_again_ends_the_browsers_previous_session(sqlite_settings):
     verified_account(sqlite_settings, "zoe@example.com")
     first, _ = signed_in(sqlite_settings, "zoe@example.com")
     with session_scope() as session:
-        ticket = accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
-        second = accounts.start_session(session, sqlite_settings, ticket, CLIENT, previous_secret=first)
+        second = accounts.sign_in(session, sqlite_settings, "zoe@example.com", STRONG_PASSWORD, CLIENT,
+                                  previous_secret=first)
     with session_scope() as session:
         assert sessions.resolve_session(session, sqlite_settings, first) is None
         assert sessions.resolve_session(session, sqlite_settings, second) is not None
@@ -164,9 +161,9 @@ def test_repeated_failures_lock_the_account_for_a_while(sqlite_settings):
     for attempt in range(10):
         client = CLIENT if attempt % 2 else other_address  # changing address does not reset the account limit
         with pytest.raises(AccountError), session_scope() as session:
-            accounts.authenticate(session, "zoe@example.com", f"wrong password {attempt}", client)
+            accounts.sign_in(session, sqlite_settings, "zoe@example.com", f"wrong password {attempt}", client)
     with pytest.raises(RateLimited) as limited, session_scope() as session:
-        accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+        accounts.sign_in(session, sqlite_settings, "zoe@example.com", STRONG_PASSWORD, CLIENT)
     assert limited.value.retry_after_seconds > 0 and "try again in" in limited.value.message
     assert "account.lockout" in audit_kinds()
 
@@ -187,7 +184,7 @@ def test_password_reset_link_changes_the_password_once_and_signs_out_everywhere(
     with session_scope() as session:
         assert sessions.resolve_session(session, settings, old_session) is None
     with pytest.raises(AccountError), session_scope() as session:
-        accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+        accounts.sign_in(session, settings, "zoe@example.com", STRONG_PASSWORD, CLIENT)
     assert signed_in(settings, "zoe@example.com", new_password)[1] is not None
     assert {"password.reset_requested", "password.reset", "session.revoked_all"} <= set(audit_kinds())
 
@@ -220,7 +217,7 @@ def test_email_change_is_confirmed_from_the_new_address(settings):
     assert "was just changed" in last_mail_to(settings, "zoe@example.com").text
     assert signed_in(settings, "zoe@studio.example")[1] is not None
     with pytest.raises(AccountError), session_scope() as session:
-        accounts.authenticate(session, "zoe@example.com", STRONG_PASSWORD, CLIENT)
+        accounts.sign_in(session, settings, "zoe@example.com", STRONG_PASSWORD, CLIENT)
 
 
 def test_email_change_to_a_taken_address_reveals_nothing(sqlite_settings):
