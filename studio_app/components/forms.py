@@ -22,9 +22,10 @@ def text_field(
     input_type: str = "text",
     autocomplete: str = "off",
     hint: str | rx.Var[str] = "",
+    field_id: str = "",
     **input_props,
 ) -> rx.Component:
-    field_id = f"field-{name}"
+    field_id = field_id or f"field-{name}"
     return rx.vstack(
         rx.el.label(label, html_for=field_id, class_name="field-label"),
         rx.input(
@@ -82,7 +83,10 @@ def form_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
 
 def server_form(action: str, *children: rx.Component, **props) -> rx.Component:
     """A plain HTML form posted to one of our HTTP routes (used where the response must set a cookie)."""
-    return rx.el.form(*children, action=action, method="post", **props)
+    form = rx.el.form(*children, action=action, method="post", **props)
+    # Reflex gives every form a submit handler that calls preventDefault; this one must reach the server.
+    form.event_triggers.pop("on_submit", None)
+    return form
 
 
 def sign_out_button(label: str = "Sign out", *, everywhere: bool = False, **button_props) -> rx.Component:

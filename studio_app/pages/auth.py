@@ -139,7 +139,8 @@ def resend_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.text("Lost the confirmation email?", size="2", weight="medium"),
-                text_field("Email", "email", input_type="email", autocomplete="email", max_length=254),
+                text_field("Email", "email", input_type="email", autocomplete="email", max_length=254,
+                           field_id="resend-email"),
                 rx.button("Send the link again", type="submit", variant="soft", width="100%"),
                 spacing="2",
                 width="100%",

@@ -10,6 +10,7 @@ from studio_app.services import accounts, sessions
 from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
+from studio_app.state.auth import SignInState
 from studio_app.state.session import SessionMixin, in_transaction
 
 
@@ -34,29 +35,28 @@ class AccountState(SessionMixin, rx.State):
             return self._to_sign_in()
         view = await in_transaction(accounts.account_view, actor)
         self.email, self.display_name, self.role, self.loaded = view.email, view.display_name, view.role, True
+        # The address typed on the sign-in page has done its job: it does not stay in this tab's state.
+        (await self.get_state(SignInState)).email = ""
 
     @rx.event
     async def rename(self, form: dict):
-        await self._run("profile", self._rename, str(form.get("display_name", "")))
+        return await self._run("profile", self._rename, str(form.get("display_name", "")))
 
     @rx.event
     async def change_password(self, form: dict):
         if form.get("new_password") != form.get("confirm_password"):
             self.errors = {"new_password": "The two new passwords are different."}
             return
-        result = await self._run("password", self._change_password, str(form.get("current_password", "")),
-                                 str(form.get("new_password", "")))
-        if result is not None:
-            # Changing the password signed every session out, this one included.
-            self._forget()
-            return rx.redirect(f"{routes.SIGN_IN}?error=password-changed")
+        return await self._run("password", self._change_password, str(form.get("current_password", "")),
+                               str(form.get("new_password", "")))
 
     @rx.event
     async def change_email(self, form: dict):
-        await self._run("email", self._change_email, str(form.get("current_password", "")),
+        return await self._run("email", self._change_email, str(form.get("current_password", "")),
                         str(form.get("new_email", "")))
 
     async def _run(self, section: str, work, *args):
+        """Resolve the session again, run ``work``, and turn domain errors into messages next to the form."""
         self.messages, self.errors, self.busy = {}, {}, section
         try:
             actor = await self._actor()
@@ -74,16 +74,16 @@ class AccountState(SessionMixin, rx.State):
     async def _rename(self, actor, display_name: str):
         self.display_name = await in_transaction(accounts.rename, actor, display_name)
         self.messages = {"profile": "Your name is saved."}
-        return True
 
     async def _change_password(self, actor, current: str, new: str):
         await in_transaction(accounts.change_password, actor, current, new)
-        return True
+        # Changing the password signed every session out, this one included.
+        self._forget()
+        return rx.redirect(f"{routes.SIGN_IN}?error=password-changed")
 
     async def _change_email(self, actor, current: str, new_email: str):
         await in_transaction(accounts.request_email_change, current_settings(), actor, current, new_email)
         self.messages = {"email": "We sent a link to the new address. Your email changes once you open it."}
-        return True
 
     def _forget(self):
         """Personal data leaves the state as soon as nobody is signed in."""
