@@ -8,8 +8,9 @@ from studio_app import routes
 
 
 def field_error(message: rx.Var[str], field_id: str) -> rx.Component:
+    # A missing key of an errors dict is undefined, not "": test truthiness so both hide the message.
     return rx.cond(
-        message != "",
+        message,
         rx.text(message, id=f"{field_id}-error", size="2", color_scheme="red", role="alert"),
     )
 
@@ -38,7 +39,7 @@ def text_field(
             aria_describedby=f"{field_id}-error",
             **input_props,
         ),
-        rx.cond(rx.Var.create(hint) != "", rx.text(hint, size="1", color_scheme="gray")),
+        rx.cond(rx.Var.create(hint), rx.text(hint, size="1", color_scheme="gray")),
         field_error(rx.Var.create(error), field_id),
         spacing="1",
         width="100%",
@@ -48,7 +49,7 @@ def text_field(
 
 def form_alert(message: rx.Var[str], *, color: str = "red", icon: str = "triangle-alert") -> rx.Component:
     return rx.cond(
-        message != "",
+        message,
         rx.callout.root(
             rx.callout.icon(rx.icon(icon)),
             rx.callout.text(message),

@@ -21,13 +21,25 @@ def brand_mark() -> rx.Component:
     )
 
 
-def site_header() -> rx.Component:
+def visitor_links() -> rx.Component:
+    return rx.hstack(
+        rx.link("Sign in", href=routes.SIGN_IN, size="2", weight="medium"),
+        rx.link(rx.button("Sign up", size="2"), href=routes.SIGN_UP),
+        align="center",
+        spacing="4",
+    )
+
+
+def member_links() -> rx.Component:
+    return rx.link(rx.button("My account", size="2", variant="soft"), href=routes.ACCOUNT)
+
+
+def site_header(signed_in: bool) -> rx.Component:
     return rx.el.header(
         rx.hstack(
             brand_mark(),
             rx.spacer(),
-            rx.link("Sign in", href=routes.SIGN_IN, size="2", weight="medium"),
-            rx.link(rx.button("Sign up", size="2"), href=routes.SIGN_UP),
+            member_links() if signed_in else visitor_links(),
             align="center",
             spacing="4",
             max_width=CONTENT_WIDTH,
@@ -64,10 +76,11 @@ def site_footer() -> rx.Component:
     )
 
 
-def public_page(*children: rx.Component) -> rx.Component:
+def public_page(*children: rx.Component, signed_in: bool = False) -> rx.Component:
+    """The page frame; ``signed_in`` pages (those that require a session) show account links in the header."""
     return rx.flex(
         rx.link("Skip to content", href="#main", class_name="skip-link"),
-        site_header(),
+        site_header(signed_in),
         rx.el.main(
             *children,
             id="main",

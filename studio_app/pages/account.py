@@ -132,13 +132,14 @@ def account() -> rx.Component:
             ),
             loading_placeholder(),
         ),
+        signed_in=True,
     )
 
 
 def session_row(row: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.vstack(rx.text(row["device"], weight="medium"),
-                                rx.cond(row["current"] != "", rx.badge("This browser", color_scheme="green")),
+                                rx.cond(row["current"], rx.badge("This browser", color_scheme="green")),
                                 spacing="1")),
         rx.table.cell(row["place"]),
         rx.table.cell(row["started"]),
@@ -176,4 +177,5 @@ def active_sessions() -> rx.Component:
         ),
         rx.box(sign_out_button("Sign out everywhere", everywhere=True, color_scheme="red", variant="soft"),
                margin_top="1.5rem"),
+        signed_in=True,
     )

@@ -36,7 +36,7 @@ def role_choice() -> rx.Component:
             required=True,
             aria_labelledby="role-label",
         ),
-        rx.cond(SignUpState.errors["role"] != "", rx.text(SignUpState.errors["role"], size="2", color_scheme="red")),
+        rx.cond(SignUpState.errors["role"], rx.text(SignUpState.errors["role"], size="2", color_scheme="red")),
         spacing="1",
         width="100%",
     )
@@ -53,7 +53,7 @@ def consent_boxes() -> rx.Component:
             ),
         ),
         rx.cond(
-            SignUpState.errors["accepts_privacy_policy"] != "",
+            SignUpState.errors["accepts_privacy_policy"],
             rx.text(SignUpState.errors["accepts_privacy_policy"], size="2", color_scheme="red"),
         ),
         rx.el.label(
