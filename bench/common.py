@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
@@ -55,9 +60,55 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def summary_ms(samples_s: list[float]) -> dict:
+    return _summary(samples_s, "ms", 1e3)
+
+
+def summary_us(samples_s: list[float]) -> dict:
+    return _summary(samples_s, "us", 1e6)
+
+
+def _summary(samples_s: list[float], unit: str, scale: float) -> dict:
     return {
-        "p50_ms": round(percentile(samples_s, 0.50) * 1000, 3),
-        "p99_ms": round(percentile(samples_s, 0.99) * 1000, 3),
-        "mean_ms": round(statistics.fmean(samples_s) * 1000, 3),
+        f"p50_{unit}": round(percentile(samples_s, 0.50) * scale, 3),
+        f"p99_{unit}": round(percentile(samples_s, 0.99) * scale, 3),
+        f"mean_{unit}": round(statistics.fmean(samples_s) * scale, 3),
         "samples": len(samples_s),
     }
+
+
+@contextlib.contextmanager
+def temporary_app(database_url: str | None = None) -> Iterator[Path]:
+    """Settings, keys and engine of this process pointed at a fresh folder (and SQLite database), migrated."""
+    from studio_app import database
+    from tests.support.app_env import clear_process_caches
+
+    saved = {name: value for name, value in os.environ.items() if name.startswith("STUDIO_")}
+    with tempfile.TemporaryDirectory() as folder:
+        for name in saved:
+            del os.environ[name]
+        os.environ["STUDIO_DATA_DIR"] = folder
+        os.environ["STUDIO_DATABASE_URL"] = database_url or f"sqlite:///{folder}/studio.db"
+        clear_process_caches()
+        database.upgrade_to_head(os.environ["STUDIO_DATABASE_URL"])
+        try:
+            yield Path(folder)
+        finally:
+            database.get_engine().dispose()
+            for name in [name for name in os.environ if name.startswith("STUDIO_")]:
+                del os.environ[name]
+            os.environ.update(saved)
+            clear_process_caches()
+
+
+def interleaved(rounds: int, measured: Callable[[], object], peer: Callable[[], object]
+                ) -> tuple[list[float], list[float]]:
+    """Time both, alternating, so that machine noise hits them alike."""
+    measured_times, peer_times = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        measured()
+        measured_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        peer()
+        peer_times.append(time.perf_counter() - started)
+    return measured_times, peer_times

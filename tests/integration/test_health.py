@@ -1,29 +1,16 @@
 """``GET /api/health`` and the security headers, over real HTTP (granian, as in production)."""
 
-from contextlib import contextmanager
-
 import httpx
 import pytest
 
 from studio_app.database import upgrade_to_head
-from tests.support.servers import free_port, python_command, running_process
+from tests.support.servers import api_server, free_port
 
 EXPECTED_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
     "x-frame-options": "DENY",
 }
-
-
-@contextmanager
-def api_server(tmp_path, database_url: str):
-    port = free_port()
-    env = {"STUDIO_DATA_DIR": str(tmp_path / "data"), "STUDIO_DATABASE_URL": database_url,
-           "STUDIO_PUBLIC_URL": f"http://localhost:{port}", "STUDIO_ALLOWED_ORIGINS": ""}
-    args = python_command("-m", "granian", "--interface", "asgi", "--port", str(port), "tests.support.api_only:app")
-    base = f"http://127.0.0.1:{port}"
-    with running_process(args, env=env, ready_url=f"{base}/nothing-here", log=tmp_path / "granian.log"):
-        yield base
 
 
 def assert_security_headers(response: httpx.Response, origin: str) -> None:

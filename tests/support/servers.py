@@ -72,3 +72,15 @@ def _tail(log: Path, lines: int = 40) -> str:
 
 def python_command(*args: str) -> list[str]:
     return [sys.executable, *args]
+
+
+@contextmanager
+def api_server(tmp_path: Path, database_url: str, data_dir: Path | None = None) -> Iterator[str]:
+    """Our HTTP routes (tests/support/api_only.py) served by granian on a free port; yields the base URL."""
+    port = free_port()
+    env = {"STUDIO_DATA_DIR": str(data_dir or tmp_path / "data"), "STUDIO_DATABASE_URL": database_url,
+           "STUDIO_PUBLIC_URL": f"http://localhost:{port}", "STUDIO_ALLOWED_ORIGINS": ""}
+    args = python_command("-m", "granian", "--interface", "asgi", "--port", str(port), "tests.support.api_only:app")
+    base = f"http://127.0.0.1:{port}"
+    with running_process(args, env=env, ready_url=f"{base}/nothing-here", log=tmp_path / "granian.log"):
+        yield base

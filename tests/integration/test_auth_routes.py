@@ -1,0 +1,132 @@
+"""The sign-in and sign-out routes over real HTTP: cookie flags, rotation, fixation, CSRF, redirects, limits."""
+
+from http.cookies import SimpleCookie
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from studio_app.database import session_scope
+from studio_app.models.accounts import UserSession
+from studio_app.services.sessions import resolve_session
+from tests.support.accounts import STRONG_PASSWORD, verified_account
+from tests.support.app_env import app_environment
+from tests.support.servers import api_server
+
+EMAIL = "zoe@example.com"
+
+
+@pytest.fixture
+def server(monkeypatch, tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'studio.db'}"
+    with app_environment(monkeypatch, tmp_path / "data", database_url) as settings:
+        verified_account(settings, EMAIL)
+        with api_server(tmp_path, database_url) as base:
+            origin = "http://localhost:" + base.rsplit(":", 1)[1]
+            yield base, origin, settings
+
+
+def post(base, path, origin, data=None, cookie=None, **headers):
+    if origin:
+        headers["origin"] = origin
+    if cookie:
+        headers["cookie"] = f"studio_session={cookie}"
+    return httpx.post(base + path, data=data or {}, headers=headers, follow_redirects=False)
+
+
+def session_cookie(response):
+    jar = SimpleCookie()
+    for header in response.headers.get_list("set-cookie"):
+        jar.load(header)
+    return jar.get("studio_session"), response.headers.get_list("set-cookie")
+
+
+def sign_in(base, origin, password=STRONG_PASSWORD, cookie=None, next_path="/account"):
+    return post(base, "/api/auth/signin", origin, {"email": EMAIL, "password": password, "next": next_path},
+                cookie=cookie)
+
+
+def test_signing_in_sets_a_strict_session_cookie(server):
+    base, origin, settings = server
+    response = sign_in(base, origin)
+    assert response.status_code == 303 and response.headers["location"] == "/account"
+    morsel, raw = session_cookie(response)
+    assert morsel is not None and len(morsel.value) >= 43
+    header = raw[0].lower()
+    assert "httponly" in header and "samesite=lax" in header and "path=/" in header
+    assert "secure" not in header  # plain http here; https sets Secure and the __Host- name (unit-tested)
+    assert response.headers["cache-control"] == "no-store"
+    with session_scope() as session:
+        stored = session.exec(select(UserSession.token_hash)).one()
+        assert stored != morsel.value and resolve_session(session, settings, morsel.value) is not None
+
+
+def test_wrong_credentials_go_back_to_the_form_without_a_cookie(server):
+    base, origin, _ = server
+    response = sign_in(base, origin, password="not the password")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin?error=credentials&next=%2Faccount"
+    assert session_cookie(response)[0] is None
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", None])
+def test_cross_site_sign_in_and_sign_out_are_refused(server, origin):
+    base, _, settings = server
+    assert sign_in(base, origin).status_code == 403
+    secret = session_cookie(sign_in(base, server[1]))[0].value
+    response = post(base, "/api/auth/signout", origin, cookie=secret)
+    assert response.status_code == 403
+    with session_scope() as session:
+        assert resolve_session(session, settings, secret) is not None
+
+
+def test_a_planted_cookie_is_replaced_and_an_old_session_ends(server):
+    base, origin, settings = server
+    planted = sign_in(base, origin, cookie="chosen-by-an-attacker")
+    first = session_cookie(planted)[0].value
+    assert first != "chosen-by-an-attacker"
+    second = session_cookie(sign_in(base, origin, cookie=first))[0].value
+    assert second != first
+    with session_scope() as session:
+        assert resolve_session(session, settings, first) is None  # rotation: the previous token is dead
+        assert resolve_session(session, settings, second) is not None
+
+
+def test_sign_out_ends_the_session_and_clears_the_cookie(server):
+    base, origin, settings = server
+    secret = session_cookie(sign_in(base, origin))[0].value
+    response = post(base, "/api/auth/signout", origin, cookie=secret)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    morsel, _ = session_cookie(response)
+    assert morsel.value == "" and morsel["max-age"] == "0"
+    with session_scope() as session:
+        assert resolve_session(session, settings, secret) is None
+
+
+def test_sign_out_everywhere(server):
+    base, origin, settings = server
+    secrets = [session_cookie(sign_in(base, origin))[0].value for _ in range(3)]
+    post(base, "/api/auth/signout?everywhere=1", origin, cookie=secrets[0])
+    with session_scope() as session:
+        assert all(resolve_session(session, settings, secret) is None for secret in secrets)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:x"])
+def test_no_open_redirect_after_sign_in(server, target):
+    base, origin, _ = server
+    assert sign_in(base, origin, next_path=target).headers["location"] == "/account"
+
+
+def test_the_limit_on_wrong_passwords_is_shown_with_the_wait(server):
+    base, origin, _ = server
+    for attempt in range(10):
+        sign_in(base, origin, password=f"wrong {attempt} password")
+    location = sign_in(base, origin).headers["location"]
+    assert location.startswith("/signin?error=limited&wait=")
+    assert int(location.split("wait=")[1].split("&")[0]) > 0
+
+
+def test_oversized_forms_are_refused(server):
+    base, origin, _ = server
+    response = post(base, "/api/auth/signin", origin, {"email": EMAIL, "password": "x" * 20_000})
+    assert response.status_code == 413
