@@ -130,3 +130,13 @@ def test_oversized_forms_are_refused(server):
     base, origin, _ = server
     response = post(base, "/api/auth/signin", origin, {"email": EMAIL, "password": "x" * 20_000})
     assert response.status_code == 413
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_address_limit(server):
+    base, origin, _ = server
+    for attempt in range(30):  # unknown accounts: only the per-address limit counts them
+        post(base, "/api/auth/signin", origin, {"email": f"nobody{attempt}@example.com", "password": "x" * 12},
+             **{"x-forwarded-for": f"198.51.100.{attempt}", "x-real-ip": f"198.51.100.{attempt}"})
+    response = post(base, "/api/auth/signin", origin, {"email": EMAIL, "password": STRONG_PASSWORD},
+                    **{"x-forwarded-for": "203.0.113.250"})
+    assert response.headers["location"].startswith("/signin?error=limited&wait=")

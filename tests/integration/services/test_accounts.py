@@ -260,3 +260,20 @@ def test_sessions_expire_when_idle_and_at_their_absolute_limit(sqlite_settings):
             session.add(row)
         with session_scope() as session:
             assert sessions.resolve_session(session, sqlite_settings, secret) is None
+
+
+def test_sign_in_upgrades_a_hash_made_with_older_parameters(sqlite_settings):
+    from argon2 import PasswordHasher
+
+    from studio_app.security.keyring import current_keys
+    from studio_app.security.passwords import hash_password
+
+    verified_account(sqlite_settings, "zoe@example.com")
+    weaker = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+    old_hash = hash_password(STRONG_PASSWORD, pepper=current_keys().password_pepper, hasher=weaker)
+    with session_scope() as session:
+        session.execute(sa.update(User).values(password_hash=old_hash))
+    signed_in(sqlite_settings, "zoe@example.com")
+    with session_scope() as session:
+        new_hash = session.exec(select(User.password_hash)).one()
+    assert new_hash != old_hash and "m=65536" in new_hash and "m=19456" in old_hash
