@@ -72,11 +72,11 @@ def sign_up_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             text_field("Your name", "display_name", autocomplete="name", error=SignUpState.errors["display_name"],
-                       on_blur=SignUpState.check_display_name, max_length=80),
+                       on_blur=SignUpState.review_display_name, max_length=80),
             text_field("Email", "email", input_type="email", autocomplete="email", error=SignUpState.errors["email"],
-                       on_blur=SignUpState.check_email, max_length=254),
+                       on_blur=SignUpState.review_email, max_length=254),
             text_field("Password", "password", input_type="password", autocomplete="new-password",
-                       error=SignUpState.errors["password"], on_change=SignUpState.check_password.debounce(300),
+                       error=SignUpState.errors["password"], on_change=SignUpState.review_password.debounce(300),
                        hint=f"At least {PASSWORD_MIN} characters; a few unrelated words work well.", max_length=128),
             role_choice(),
             consent_boxes(),

@@ -38,17 +38,17 @@ class SignUpState(SessionMixin, rx.State):
     sent_to: str = ""
 
     @rx.event
-    def check_display_name(self, value: str):
+    def review_display_name(self, value: str):
         self.display_name = value if isinstance(value, str) else ""
         self.errors = {**self.errors, "display_name": _message_of(check_display_name, self.display_name)}
 
     @rx.event
-    def check_email(self, value: str):
+    def review_email(self, value: str):
         self.email = value if isinstance(value, str) else ""
         self.errors = {**self.errors, "email": _message_of(check_email, self.email)}
 
     @rx.event
-    def check_password(self, value: str):
+    def review_password(self, value: str):
         related = (self.email, self.email.split("@")[0], self.display_name)
         self.errors = {**self.errors, "password": _message_of(check_password, value, related=related)}
 
