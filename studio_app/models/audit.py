@@ -5,28 +5,21 @@ Rows hold pseudonymous ids only (never emails or IP addresses): ``services.audit
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from studio_app.models.base import id_field, time_field
 
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 
-    id: str = Field(default_factory=_new_id, primary_key=True, max_length=32)
+    id: str = id_field()
     sequence: int = Field(unique=True, index=True)
-    created_at: datetime = Field(default_factory=_now, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = time_field(default_now=True)
     kind: str = Field(index=True, max_length=64)
     actor_id: str | None = Field(default=None, index=True, max_length=64)
     subject_id: str | None = Field(default=None, max_length=64)
