@@ -13,6 +13,27 @@ class Action(enum.StrEnum):
     EDIT_OWN_ACCOUNT = "account.edit"
     LIST_SESSIONS = "session.list"
     REVOKE_SESSION = "session.revoke"
+    # Hiring
+    EDIT_EDITOR_PROFILE = "profile.edit"
+    BROWSE_DIRECTORY = "directory.browse"
+    # Projects (decided with the actor's membership of the project, see ``may_in_project``)
+    CREATE_PROJECT = "project.create"
+    VIEW_PROJECT = "project.view"
+    EDIT_PROJECT = "project.edit"
+    CHANGE_STAGE = "project.stage"
+    INVITE_EDITOR = "project.invite"
+    REMOVE_EDITOR = "project.remove_editor"
+    MANAGE_MILESTONES = "milestone.manage"
+    COMPLETE_MILESTONE = "milestone.complete"
+    POST_MESSAGE = "message.post"
+    EDIT_MESSAGE = "message.edit"
+
+
+# Stage moves an editor may make on a project they work on; producers make any move.
+EDITOR_STAGE_MOVES = {("derush", "editing"), ("editing", "review"), ("brief", "derush")}
+MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE}
+PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
+                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,7 +60,49 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
         return owner_id is None or owner_id == actor.user_id
     if action == Action.REVOKE_SESSION:
         return owner_id == actor.user_id or actor.is_admin
+    if action == Action.EDIT_EDITOR_PROFILE:
+        return actor.role == Role.EDITOR and (owner_id is None or owner_id == actor.user_id)
+    if action == Action.BROWSE_DIRECTORY:
+        return actor.role in (Role.PRODUCER, Role.ADMIN)
+    if action == Action.CREATE_PROJECT:
+        return actor.role == Role.PRODUCER
     return False
+
+
+def may_in_project(
+    actor: Actor | None,
+    action: Action,
+    member_role: str | None,
+    *,
+    author_id: str | None = None,
+    owner_id: str | None = None,
+    stage_move: tuple[str, str] | None = None,
+) -> bool:
+    """``member_role`` is the actor's current role in the project ("producer", "editor"), None if not a member.
+
+    Only members act on a project; admins reach projects through the audited admin console, not here.
+    """
+    if actor is None or member_role is None:
+        return False
+    if action in MEMBER_ACTIONS:
+        return True
+    if action == Action.EDIT_MESSAGE:
+        return author_id == actor.user_id
+    if action == Action.COMPLETE_MILESTONE and owner_id == actor.user_id:
+        return True
+    if action == Action.CHANGE_STAGE and member_role == "editor":
+        return stage_move in EDITOR_STAGE_MOVES
+    return action in PRODUCER_ACTIONS and member_role == "producer"
+
+
+def require_in_project(actor: Actor | None, action: Action, member_role: str | None, **context) -> Actor:
+    """Raises NotAllowed; a non-member is told the project does not exist, so ids are not an oracle."""
+    actor = require_signed_in(actor)
+    if member_role is None:
+        raise NotAllowed("This project does not exist or you are not one of its members.")
+    if not may_in_project(actor, action, member_role, **context):
+        raise NotAllowed("You are not allowed to do that.")
+    return actor
 
 
 def require_signed_in(actor: Actor | None) -> Actor:
