@@ -1,10 +1,11 @@
-"""Per-user data keys: created with the account, unwrapped when a service reads or writes personal data."""
+"""Data keys: one per user (their personal data) and one per project (content its members share)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from studio_app.models.accounts import UserDataKey
+from studio_app.models.projects import ProjectDataKey
 from studio_app.security.crypto import DataKey, new_data_key, unwrap_data_key
 from studio_app.security.keyring import current_keys
 
@@ -24,3 +25,21 @@ def data_key_of(session: Session, user_id: str) -> DataKey:
     if row is None:
         raise DataKeyMissing(user_id)
     return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=user_id)
+
+
+def _project_owner(project_id: str) -> str:
+    # Wrapped keys are bound to their owner; the prefix keeps project and user ids apart.
+    return f"project:{project_id}"
+
+
+def create_project_key(session: Session, project_id: str) -> DataKey:
+    data_key, wrapped = new_data_key(current_keys().keyring, owner_id=_project_owner(project_id))
+    session.add(ProjectDataKey(project_id=project_id, wrapped_key=wrapped))
+    return data_key
+
+
+def project_key_of(session: Session, project_id: str) -> DataKey:
+    row = session.get(ProjectDataKey, project_id)
+    if row is None:
+        raise DataKeyMissing(project_id)
+    return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=_project_owner(project_id))
