@@ -99,7 +99,7 @@ def rotate_keys(settings: Settings) -> int:
     else:
         print(f"Master keys come from STUDIO_MASTER_KEYS; the active one is {keyring.active_key_id} (the last).")
     count = rewrap_all_data_keys(lambda: Session(get_engine()), keyring)
-    print(f"Re-wrapped {count} user data key(s) under {keyring.active_key_id}. Run again to resume if interrupted.")
+    print(f"Re-wrapped {count} data key(s) under {keyring.active_key_id}. Run again to resume if interrupted.")
     return 0
 
 

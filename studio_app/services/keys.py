@@ -27,13 +27,13 @@ def data_key_of(session: Session, user_id: str) -> DataKey:
     return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=user_id)
 
 
-def _project_owner(project_id: str) -> str:
+def project_owner(project_id: str) -> str:
     # Wrapped keys are bound to their owner; the prefix keeps project and user ids apart.
     return f"project:{project_id}"
 
 
 def create_project_key(session: Session, project_id: str) -> DataKey:
-    data_key, wrapped = new_data_key(current_keys().keyring, owner_id=_project_owner(project_id))
+    data_key, wrapped = new_data_key(current_keys().keyring, owner_id=project_owner(project_id))
     session.add(ProjectDataKey(project_id=project_id, wrapped_key=wrapped))
     return data_key
 
@@ -42,4 +42,4 @@ def project_key_of(session: Session, project_id: str) -> DataKey:
     row = session.get(ProjectDataKey, project_id)
     if row is None:
         raise DataKeyMissing(project_id)
-    return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=_project_owner(project_id))
+    return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=project_owner(project_id))
