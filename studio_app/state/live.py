@@ -1,0 +1,115 @@
+"""Real time: which open tabs show which project, and pushing fresh data to them.
+
+A tab registers its client token when it opens a project; after a change, the other tabs showing
+that project are refreshed through ``app.modify_state``. With Redis (several workers) the registry
+lives in Redis and Reflex relays each update to the worker that holds the tab's socket.
+Refreshing re-runs the tab's own authorization: a tab whose session ended or whose member was
+removed receives nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from functools import cache
+
+import reflex as rx
+from reflex_base.registry import RegistrationContext
+
+from studio_app.settings import current_settings
+
+PRESENCE_TTL_SECONDS = 3 * 3600
+logger = logging.getLogger(__name__)
+_pending_pushes: set[asyncio.Task] = set()
+
+
+class MemoryPresence:
+    """One worker: a dict is the registry."""
+
+    def __init__(self) -> None:
+        self._tabs: dict[str, dict[str, tuple[str, float]]] = defaultdict(dict)
+
+    async def join(self, channel: str, client_token: str, user_id: str) -> None:
+        self._tabs[channel][client_token] = (user_id, time.monotonic() + PRESENCE_TTL_SECONDS)
+
+    async def leave(self, channel: str, client_token: str) -> None:
+        self._tabs[channel].pop(client_token, None)
+
+    async def tabs(self, channel: str) -> dict[str, str]:
+        now = time.monotonic()
+        live = {token: user for token, (user, until) in self._tabs[channel].items() if until > now}
+        self._tabs[channel] = {token: self._tabs[channel][token] for token in live}
+        return live
+
+
+class RedisPresence:
+    """Several workers: per channel, a sorted set of "token user_id" members scored by their expiry."""
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.Redis.from_url(url, decode_responses=True)
+
+    async def join(self, channel: str, client_token: str, user_id: str) -> None:
+        await self.leave(channel, client_token)
+        await self._redis.zadd(self._key(channel), {f"{client_token} {user_id}": time.time() + PRESENCE_TTL_SECONDS})
+
+    async def leave(self, channel: str, client_token: str) -> None:
+        members = [member for member in await self._redis.zrange(self._key(channel), 0, -1)
+                   if member.split(" ", 1)[0] == client_token]
+        if members:
+            await self._redis.zrem(self._key(channel), *members)
+
+    async def tabs(self, channel: str) -> dict[str, str]:
+        key = self._key(channel)
+        await self._redis.zremrangebyscore(key, "-inf", time.time())
+        return dict(member.split(" ", 1) for member in await self._redis.zrange(key, 0, -1))
+
+    @staticmethod
+    def _key(channel: str) -> str:
+        return f"studio:presence:{channel}"
+
+
+@cache
+def presence() -> MemoryPresence | RedisPresence:
+    url = current_settings().redis_url
+    return RedisPresence(url) if url else MemoryPresence()
+
+
+def project_channel(project_id: str) -> str:
+    return f"project:{project_id}"
+
+
+def user_channel(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def push_later(channel: str, state_cls: type[rx.State], refresh: Callable[[rx.State], Awaitable[None]],
+               *, skip_token: str | None = None) -> None:
+    """Refresh ``state_cls`` in every other tab of ``channel``, after the current handler returns.
+
+    It runs as a task: modifying another tab's state while this handler holds its own state's lock
+    could deadlock with that tab doing the same to us.
+    """
+    task = asyncio.create_task(_push(channel, state_cls, refresh, skip_token))
+    _pending_pushes.add(task)
+    task.add_done_callback(_pending_pushes.discard)
+
+
+async def _push(channel, state_cls, refresh, skip_token) -> None:
+    app = RegistrationContext.get().app
+    token_manager = app.event_namespace._token_manager
+    for client_token in await presence().tabs(channel):
+        if client_token == skip_token:
+            continue
+        try:
+            if not await token_manager.is_token_connected(client_token):
+                await presence().leave(channel, client_token)
+                continue
+            async with app.modify_state(rx.BaseStateToken(ident=client_token, cls=state_cls)) as root:
+                await refresh(await root.get_state(state_cls))
+        except Exception:  # one broken tab must not stop the others
+            logger.exception("live update failed for one tab")

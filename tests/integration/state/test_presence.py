@@ -1,0 +1,48 @@
+"""The registry of open tabs per project, in memory and in real Redis."""
+
+import asyncio
+import uuid
+
+import pytest
+
+from studio_app.state import live
+from studio_app.state.live import MemoryPresence, RedisPresence
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def registry(request):
+    if request.param == "memory":
+        return MemoryPresence()
+    return RedisPresence(request.getfixturevalue("redis_url"))
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_tabs_join_and_leave_a_channel(registry):
+    channel = f"project:{uuid.uuid4().hex}"
+
+    async def scenario():
+        await registry.join(channel, "tab-a", "zoe")
+        await registry.join(channel, "tab-b", "sam")
+        await registry.join(channel, "tab-a", "zoe")  # a reload does not duplicate the tab
+        both = await registry.tabs(channel)
+        await registry.leave(channel, "tab-a")
+        return both, await registry.tabs(channel), await registry.tabs("project:other")
+
+    both, after_leave, other = run(scenario())
+    assert both == {"tab-a": "zoe", "tab-b": "sam"}
+    assert after_leave == {"tab-b": "sam"}
+    assert other == {}
+
+
+def test_entries_expire(registry, monkeypatch):
+    channel = f"project:{uuid.uuid4().hex}"
+    monkeypatch.setattr(live, "PRESENCE_TTL_SECONDS", -1)
+
+    async def scenario():
+        await registry.join(channel, "tab-a", "zoe")
+        return await registry.tabs(channel)
+
+    assert run(scenario()) == {}
