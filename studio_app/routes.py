@@ -8,9 +8,21 @@ FORGOT_PASSWORD = "/forgot"
 RESET_PASSWORD = "/reset"
 CONFIRM_EMAIL_CHANGE = "/verify-email-change"
 ACCOUNT = "/account"
+DASHBOARD = "/dashboard"
+PROJECTS = "/projects"
+NEW_PROJECT = "/projects/new"
+PROJECT = "/projects/[project_id]"
+INVITATIONS = "/invitations"
+DIRECTORY = "/directory"
+EDITOR_PROFILE = "/profile"
+NOTIFICATIONS = "/notifications"
 SESSIONS = "/account/sessions"
 PRIVACY_POLICY = "/privacy"
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"
 SIGN_OUT_POST = "/api/auth/signout"
+
+
+def project_page(project_id: str) -> str:
+    return f"{PROJECTS}/{project_id}"

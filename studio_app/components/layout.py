@@ -1,8 +1,9 @@
-"""The public layout: header, content, footer, shared by every public page."""
+"""The page frame: header (visitor or member menu), content, footer."""
 
 import reflex as rx
 
 from studio_app import routes
+from studio_app.state.shell import ShellState
 
 CONTENT_WIDTH = "72rem"
 
@@ -30,8 +31,38 @@ def visitor_links() -> rx.Component:
     )
 
 
+def nav_link(label: str, href: str, **props) -> rx.Component:
+    return rx.link(label, href=href, size="2", weight="medium", **props)
+
+
+def notifications_link() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("bell", size=18),
+            rx.cond(ShellState.unread_notifications > 0,
+                    rx.badge(ShellState.unread_notifications, color_scheme="red", radius="full", id="unread-badge")),
+            spacing="1",
+            align="center",
+        ),
+        href=routes.NOTIFICATIONS,
+        aria_label="Notifications",
+    )
+
+
 def member_links() -> rx.Component:
-    return rx.link(rx.button("My account", size="2", variant="soft"), href=routes.ACCOUNT)
+    return rx.hstack(
+        nav_link("Dashboard", routes.DASHBOARD),
+        nav_link("Projects", routes.PROJECTS),
+        rx.cond(ShellState.role == "editor", nav_link("My profile", routes.EDITOR_PROFILE),
+                nav_link("Find editors", routes.DIRECTORY)),
+        nav_link("Invitations", routes.INVITATIONS),
+        notifications_link(),
+        rx.link(rx.button("Account", size="2", variant="soft"), href=routes.ACCOUNT),
+        align="center",
+        spacing="4",
+        wrap="wrap",
+        justify="end",
+    )
 
 
 def site_header(signed_in: bool) -> rx.Component:

@@ -1,0 +1,169 @@
+"""A project's thread: one page of messages in its own substate, live across tabs and workers.
+
+Only a window of messages lives in state (older pages load on demand). Each draft carries an
+idempotency key made here, so a send replayed after a reconnect never posts twice, and a failed send
+keeps the draft and says so.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import reflex as rx
+
+from studio_app.security.policy import NotAllowed
+from studio_app.services import threads
+from studio_app.services.validation import InvalidInput
+from studio_app.state.live import presence, project_channel, push_later
+from studio_app.state.session import SessionMixin, in_transaction
+
+WINDOW = 50
+MAX_WINDOW = 300  # older pages beyond this are dropped from the top of the window
+
+
+def _when(moment) -> str:
+    return moment.strftime("%d %b, %H:%M")
+
+
+def message_row(view) -> dict:
+    reply = view.reply_to
+    return {
+        "id": view.id,
+        "author": view.author_name,
+        "initials": view.author_initials,
+        "body": view.body or "",
+        "time": _when(view.created_at),
+        "edited": view.edited,
+        "deleted": view.deleted,
+        "mine": view.is_mine,
+        "reply_author": reply.author_name if reply else "",
+        "reply_excerpt": (reply.excerpt or "Message deleted") if reply else "",
+    }
+
+
+def project_id_from_path(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+class ThreadState(SessionMixin, rx.State):
+    project_id: str = ""
+    messages: list[dict] = []
+    has_more: bool = False
+    older_cursor: str = ""
+    draft_key: str = ""
+    replying_to: dict = {}
+    editing_id: str = ""
+    send_error: str = ""
+    sending: bool = False
+    loading_older: bool = False
+
+    @rx.event
+    async def open(self):
+        self.project_id = project_id_from_path(self.router.url.path)
+        self.draft_key = self.draft_key or uuid.uuid4().hex
+        self.send_error, self.replying_to, self.editing_id = "", {}, ""
+        actor = await self._actor()
+        if actor is None:
+            return self._to_sign_in()
+        if await self._reload_latest(actor):
+            await presence().join(project_channel(self.project_id), self.router.session.client_token, actor.user_id)
+
+    @rx.event
+    async def leave(self):
+        if self.project_id:
+            await presence().leave(project_channel(self.project_id), self.router.session.client_token)
+
+    @rx.event
+    async def send(self, form: dict):
+        body = str(form.get("body", ""))
+        self.sending, self.send_error = True, ""
+        yield
+        actor = await self._actor()
+        if actor is None:
+            self.sending = False
+            yield self._to_sign_in()
+            return
+        try:
+            if self.editing_id:
+                await in_transaction(threads.edit_message, actor, self.editing_id, body)
+            else:
+                await in_transaction(threads.post_message, actor, self.project_id, body,
+                                     idempotency_key=self.draft_key, reply_to_id=self.replying_to.get("id"))
+        except InvalidInput as invalid:
+            self.send_error = invalid.message
+        except (NotAllowed, LookupError) as error:
+            self.send_error = str(error)
+        except Exception:
+            # The draft stays in the box and the same key is reused: retrying cannot post twice.
+            self.send_error = "Your message was not sent. Check your connection and send it again."
+        else:
+            self.draft_key, self.replying_to, self.editing_id = uuid.uuid4().hex, {}, ""
+            await self._reload_latest(actor)
+            push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
+                       skip_token=self.router.session.client_token)
+            yield rx.set_value("message-body", "")
+        finally:
+            self.sending = False
+
+    @rx.event
+    def reply_to(self, message_id: str):
+        found = next((row for row in self.messages if row["id"] == message_id and not row["deleted"]), None)
+        self.replying_to = {"id": found["id"], "author": found["author"], "excerpt": found["body"][:140]} if found \
+            else {}
+        self.editing_id = ""
+
+    @rx.event
+    def start_editing(self, message_id: str):
+        found = next((row for row in self.messages if row["id"] == message_id and row["mine"]), None)
+        if found is not None:
+            self.editing_id, self.replying_to = message_id, {}
+            return rx.set_value("message-body", found["body"])
+
+    @rx.event
+    def cancel_compose(self):
+        self.editing_id, self.replying_to, self.send_error = "", {}, ""
+        return rx.set_value("message-body", "")
+
+    @rx.event
+    async def delete(self, message_id: str):
+        actor = await self._actor()
+        if actor is None:
+            return self._to_sign_in()
+        try:
+            await in_transaction(threads.delete_message, actor, message_id)
+        except (NotAllowed, LookupError) as error:
+            self.send_error = str(error)
+            return
+        await self._reload_latest(actor)
+        push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
+                   skip_token=self.router.session.client_token)
+
+    @rx.event
+    async def load_older(self):
+        actor = await self._actor()
+        if actor is None or not self.has_more:
+            return
+        self.loading_older = True
+        yield
+        page = await in_transaction(threads.thread_page, actor, self.project_id, before=self.older_cursor,
+                                    limit=WINDOW)
+        self.messages = ([message_row(view) for view in page.messages] + self.messages)[:MAX_WINDOW]
+        self.has_more, self.older_cursor, self.loading_older = page.has_more, page.before or "", False
+
+    async def _reload_latest(self, actor) -> bool:
+        try:
+            page = await in_transaction(threads.thread_page, actor, self.project_id, limit=WINDOW)
+        except (NotAllowed, LookupError):
+            self.messages, self.has_more = [], False
+            return False
+        self.messages = [message_row(view) for view in page.messages]
+        self.has_more, self.older_cursor = page.has_more, page.before or ""
+        await in_transaction(threads.mark_thread_read, actor, self.project_id)
+        return True
+
+    async def _refresh_from_push(self):
+        """Called for another tab when this project's thread changed; it re-checks its own session."""
+        actor = await self._actor()
+        if actor is None or not await self._reload_latest(actor):
+            self.messages = []
+            await presence().leave(project_channel(self.project_id), self.router.session.client_token)
