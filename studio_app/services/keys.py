@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
 
 from studio_app.models.accounts import UserDataKey
 from studio_app.models.projects import ProjectDataKey
@@ -43,3 +45,24 @@ def project_key_of(session: Session, project_id: str) -> DataKey:
     if row is None:
         raise DataKeyMissing(project_id)
     return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=project_owner(project_id))
+
+
+def data_keys_of(session: Session, user_ids: Iterable[str]) -> dict[str, DataKey]:
+    """The data keys of many users in one query; erased users (no key) are left out."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    rows = session.exec(select(UserDataKey).where(UserDataKey.user_id.in_(wanted)).limit(len(wanted))).all()
+    keyring = current_keys().keyring
+    return {row.user_id: unwrap_data_key(keyring, bytes(row.wrapped_key), owner_id=row.user_id) for row in rows}
+
+
+def project_keys_of(session: Session, project_ids: Iterable[str]) -> dict[str, DataKey]:
+    """The data keys of many projects in one query."""
+    wanted = sorted(set(project_ids))
+    if not wanted:
+        return {}
+    rows = session.exec(select(ProjectDataKey).where(ProjectDataKey.project_id.in_(wanted)).limit(len(wanted))).all()
+    keyring = current_keys().keyring
+    return {row.project_id: unwrap_data_key(keyring, bytes(row.wrapped_key), owner_id=project_owner(row.project_id))
+            for row in rows}

@@ -1,0 +1,284 @@
+"""Notifications: the in-app center, each person's preferences per kind, and batched email for who is offline.
+
+A notification stores references only (kind, project, actor, subject); its text is rendered when shown,
+so a project renamed or an account erased reads correctly everywhere, including old notifications.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from studio_app.integrations.mail import MailError, send_mail
+from studio_app.models.accounts import User, UserDataKey
+from studio_app.models.base import is_row_id, new_id, utcnow
+from studio_app.models.projects import Notification, NotificationPreference, Project
+from studio_app.security.crypto import unwrap_data_key
+from studio_app.security.fields import get_decrypted
+from studio_app.security.keyring import current_keys
+from studio_app.security.policy import Action, Actor, require
+from studio_app.services.keys import project_keys_of
+from studio_app.services.people import display_names, name_of
+from studio_app.services.sql import upsert
+from studio_app.services.validation import InvalidInput
+from studio_app.settings import Settings
+
+KINDS = ("message", "invitation", "stage_change", "milestone_due", "review_requested")
+CHANNELS = ("in_app", "email", "none")
+# "email" means in-app and email. Messages come often: by email only when someone asks for it.
+DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app"}
+CENTER_MAX = 100
+UNREAD_CAP = 100  # the badge shows "99+" beyond; counting further would cost a scan for nothing
+MARK_MAX = 200
+DIGEST_ITEMS_MAX = 20
+DIGEST_USERS_PER_QUERY = 200
+UNTITLED = "a project"
+
+_TEXTS = {
+    "message": "{actor} posted in “{title}”",
+    "invitation": "{actor} invited you to “{title}”",
+    "stage_change": "{actor} moved “{title}” to another stage",
+    "milestone_due": "A milestone of “{title}” is due",
+    "review_requested": "{actor} asked for your review on “{title}”",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class NotificationView:
+    id: str
+    kind: str
+    text: str
+    link: str
+    created_at: datetime
+    read: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class NotificationCenter:
+    items: tuple[NotificationView, ...]
+    unread_count: int
+
+
+def notify(session: Session, *, user_ids: Iterable[str], kind: str, project_id: str | None = None,
+           actor_id: str | None = None, subject_id: str | None = None) -> int:
+    """Write one notification per recipient in a single insert; returns how many were written.
+
+    The actor is never notified of their own act, and people who chose "none" for this kind get nothing.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    recipients = sorted({user_id for user_id in user_ids if user_id and user_id != actor_id})
+    if not recipients:
+        return 0
+    silenced = set(session.exec(
+        select(NotificationPreference.user_id).where(
+            NotificationPreference.user_id.in_(recipients), NotificationPreference.kind == kind,
+            NotificationPreference.channel == "none",
+        ).limit(len(recipients))
+    ).all())
+    now = utcnow()
+    rows = [
+        {"id": new_id(), "user_id": user_id, "kind": kind, "project_id": project_id, "actor_id": actor_id,
+         "subject_id": subject_id, "created_at": now}
+        for user_id in recipients if user_id not in silenced
+    ]
+    if rows:
+        session.execute(sa.insert(Notification), rows)
+    return len(rows)
+
+
+def set_preference(session: Session, actor: Actor | None, kind: str, channel: str) -> None:
+    actor = require(actor, Action.EDIT_OWN_ACCOUNT)
+    if kind not in KINDS:
+        raise InvalidInput("kind", "Choose one of the kinds of notification listed.")
+    if channel not in CHANNELS:
+        raise InvalidInput("channel", "Choose in the app, by email too, or not at all.")
+    upsert(session, NotificationPreference, {"user_id": actor.user_id, "kind": kind, "channel": channel},
+           key=("user_id", "kind"), update={"channel": channel})
+
+
+def preferences(session: Session, actor: Actor | None) -> dict[str, str]:
+    """The channel of every kind, defaults included."""
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    chosen = session.exec(
+        select(NotificationPreference.kind, NotificationPreference.channel)
+        .where(NotificationPreference.user_id == actor.user_id).limit(len(KINDS))
+    ).all()
+    return DEFAULT_CHANNELS | {kind: channel for kind, channel in chosen if kind in DEFAULT_CHANNELS}
+
+
+def notification_center(session: Session, actor: Actor | None, *, limit: int = 30) -> NotificationCenter:
+    """The actor's latest notifications, newest first, rendered in plain words."""
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    if not isinstance(limit, int) or not 1 <= limit <= CENTER_MAX:
+        raise InvalidInput("limit", f"Ask for 1 to {CENTER_MAX} notifications.")
+    rows = session.exec(
+        select(Notification).where(Notification.user_id == actor.user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ).all()
+    texts = _render(session, rows)
+    items = tuple(
+        NotificationView(id=row.id, kind=row.kind, text=texts[row.id], link=_link(row), created_at=row.created_at,
+                         read=row.read_at is not None)
+        for row in rows
+    )
+    return NotificationCenter(items=items, unread_count=unread_notification_count(session, actor))
+
+
+def unread_notification_count(session: Session, actor: Actor | None) -> int:
+    """Unread notifications of the actor, counted up to ``UNREAD_CAP``."""
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    unread = (
+        select(Notification.id).where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+        .limit(UNREAD_CAP).subquery()
+    )
+    return session.exec(select(sa.func.count()).select_from(unread)).one()
+
+
+def mark_notifications_read(session: Session, actor: Actor | None, ids: Iterable[str] | None = None) -> int:
+    """Mark the given notifications (all when ``ids`` is None) read; others' notifications are never touched."""
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    statement = sa.update(Notification).where(Notification.user_id == actor.user_id,
+                                              Notification.read_at.is_(None))
+    if ids is not None:
+        wanted = list(ids) if not isinstance(ids, str) else [ids]
+        if len(wanted) > MARK_MAX or not all(is_row_id(value) for value in wanted):
+            raise InvalidInput("ids", "Some of these notifications cannot be found.")
+        statement = statement.where(Notification.id.in_(wanted))
+    return session.execute(statement.values(read_at=utcnow())).rowcount
+
+
+def send_email_digests(session: Session, settings: Settings, *, offline_user_ids: Iterable[str],
+                       now: datetime | None = None) -> int:
+    """Mail each offline user one summary of their unread, not yet emailed notifications; returns mails sent.
+
+    Only kinds whose channel is "email" (by preference or default) are mailed. A mail that fails leaves
+    its notifications un-emailed, so the next run tries again; the others are still sent.
+    """
+    now = now or utcnow()
+    users = sorted({user_id for user_id in offline_user_ids if is_row_id(user_id)})
+    sent = 0
+    for start in range(0, len(users), DIGEST_USERS_PER_QUERY):
+        sent += _send_digest_batch(session, settings, users[start:start + DIGEST_USERS_PER_QUERY], now)
+    return sent
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _render(session: Session, rows: Iterable[Notification]) -> dict[str, str]:
+    rows = list(rows)
+    titles = _project_titles(session, {row.project_id for row in rows if row.project_id})
+    names = display_names(session, (row.actor_id for row in rows))
+    return {
+        row.id: _TEXTS[row.kind].format(actor=name_of(names, row.actor_id), title=titles.get(row.project_id, UNTITLED))
+        if row.kind in _TEXTS else "Something happened in one of your projects"
+        for row in rows
+    }
+
+
+def _project_titles(session: Session, project_ids: set[str]) -> dict[str, str]:
+    if not project_ids:
+        return {}
+    keys = project_keys_of(session, project_ids)
+    projects = session.exec(select(Project).where(Project.id.in_(sorted(project_ids))).limit(len(project_ids))).all()
+    return {project.id: get_decrypted(project, "title_encrypted", data_key=keys[project.id])
+            for project in projects if project.id in keys}
+
+
+def _link(row: Notification) -> str:
+    return f"/projects/{row.project_id}" if row.project_id else "/notifications"
+
+
+def _mailed_kinds_condition():
+    """True where the recipient's channel for the notification's kind is "email", default included."""
+    default = sa.case(*[(Notification.kind == kind, channel) for kind, channel in DEFAULT_CHANNELS.items()],
+                      else_="none")
+    return sa.func.coalesce(NotificationPreference.channel, default) == "email"
+
+
+def _digest_candidates(user_ids: list[str], now: datetime):
+    return (
+        select(Notification)
+        .outerjoin(NotificationPreference, sa.and_(NotificationPreference.user_id == Notification.user_id,
+                                                   NotificationPreference.kind == Notification.kind))
+        .where(Notification.user_id.in_(user_ids), Notification.read_at.is_(None),
+               Notification.emailed_at.is_(None), Notification.created_at <= now, _mailed_kinds_condition())
+    )
+
+
+def _send_digest_batch(session: Session, settings: Settings, user_ids: list[str], now: datetime) -> int:
+    candidates = _digest_candidates(user_ids, now).add_columns(
+        sa.func.row_number().over(partition_by=Notification.user_id,
+                                  order_by=(Notification.created_at.desc(), Notification.id.desc())).label("rank"),
+        sa.func.count().over(partition_by=Notification.user_id).label("total"),
+    ).subquery()
+    listed = aliased(Notification, candidates)
+    rows = session.exec(
+        select(listed, candidates.c.total).where(candidates.c.rank <= DIGEST_ITEMS_MAX)
+        .order_by(candidates.c.user_id, candidates.c.created_at.desc(), candidates.c.id.desc())
+        .limit(DIGEST_ITEMS_MAX * len(user_ids))
+    ).all()
+    if not rows:
+        return 0
+    by_user: dict[str, list[Notification]] = {}
+    totals: dict[str, int] = {}
+    for row, total in rows:
+        by_user.setdefault(row.user_id, []).append(row)
+        totals[row.user_id] = total
+    texts = _render(session, (row for row, _ in rows))
+    recipients = _recipients(session, list(by_user))
+    sent = 0
+    for user_id, items in by_user.items():
+        if user_id not in recipients:
+            continue  # erased account: nobody to write to
+        name, email = recipients[user_id]
+        subject, text = _digest_mail(settings, name, items, texts, totals[user_id])
+        try:
+            send_mail(settings, email, subject, text)
+        except MailError:
+            continue
+        _mark_emailed(session, user_id, now)
+        sent += 1
+    return sent
+
+
+def _recipients(session: Session, user_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """(display name, email) of each user whose account is not erased, in one query."""
+    rows = session.exec(
+        select(User, UserDataKey).join(UserDataKey, UserDataKey.user_id == User.id)
+        .where(User.id.in_(user_ids)).limit(len(user_ids))
+    ).all()
+    keyring = current_keys().keyring
+    recipients = {}
+    for user, wrapped in rows:
+        key = unwrap_data_key(keyring, bytes(wrapped.wrapped_key), owner_id=user.id)
+        recipients[user.id] = (get_decrypted(user, "display_name_encrypted", data_key=key),
+                               get_decrypted(user, "email_encrypted", data_key=key))
+    return recipients
+
+
+def _digest_mail(settings: Settings, name: str, items: list[Notification], texts: dict[str, str],
+                 total: int) -> tuple[str, str]:
+    subject = "1 new notification on Azekia Studio" if total == 1 else f"{total} new notifications on Azekia Studio"
+    lines = [f"Hello {name},", "", "Here is what happened in your projects while you were away:", ""]
+    for item in items:
+        lines += [f"- {texts[item.id]}", f"  {settings.public_url}{_link(item)}"]
+    if total > len(items):
+        lines += ["", f"And {total - len(items)} more: {settings.public_url}/notifications"]
+    lines += ["", f"Choose which notifications reach you by email: {settings.public_url}/account#notifications", ""]
+    return subject, "\n".join(lines)
+
+
+def _mark_emailed(session: Session, user_id: str, now: datetime) -> None:
+    # Everything the mail summed up, including the items beyond the listed ones ("And N more").
+    summed_up = _digest_candidates([user_id], now).with_only_columns(Notification.id)
+    session.execute(
+        sa.update(Notification).where(Notification.id.in_(summed_up)).values(emailed_at=now)
+        .execution_options(synchronize_session=False)
+    )
