@@ -3,7 +3,15 @@
 import reflex as rx
 
 from studio_app.api import with_studio_routes
-from studio_app.pages import account, auth, landing, privacy  # noqa: F401  (each module registers its routes)
+from studio_app.pages import (  # noqa: F401  (each module registers its routes)
+    account,
+    auth,
+    hiring,
+    landing,
+    notifications,
+    privacy,
+    projects,
+)
 
 app = rx.App(
     stylesheets=["/styles.css"],

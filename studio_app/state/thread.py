@@ -14,8 +14,9 @@ import reflex as rx
 from studio_app.security.policy import NotAllowed
 from studio_app.services import threads
 from studio_app.services.validation import InvalidInput
-from studio_app.state.live import presence, project_channel, push_later
+from studio_app.state.live import presence, project_channel, push_later, user_channel
 from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.shell import ShellState
 
 WINDOW = 50
 MAX_WINDOW = 300  # older pages beyond this are dropped from the top of the window
@@ -101,6 +102,9 @@ class ThreadState(SessionMixin, rx.State):
             await self._reload_latest(actor)
             push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
                        skip_token=self.router.session.client_token)
+            for member_id in await in_transaction(threads.thread_members, self.project_id):
+                if member_id != actor.user_id:
+                    push_later(user_channel(member_id), ShellState, ShellState._refresh_from_push)
             yield rx.set_value("message-body", "")
         finally:
             self.sending = False
