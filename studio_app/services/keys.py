@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
 
 from studio_app.models.accounts import UserDataKey
 from studio_app.models.projects import ProjectDataKey
@@ -25,6 +27,25 @@ def data_key_of(session: Session, user_id: str) -> DataKey:
     if row is None:
         raise DataKeyMissing(user_id)
     return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=user_id)
+
+
+def data_keys_of(session: Session, user_ids: Iterable[str]) -> dict[str, DataKey]:
+    """The data keys of several users in one query; users whose key is gone (erased) are left out."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.exec(select(UserDataKey.user_id, UserDataKey.wrapped_key).where(UserDataKey.user_id.in_(ids)))
+    return {user_id: unwrap_user_key(user_id, wrapped) for user_id, wrapped in rows}
+
+
+def unwrap_user_key(user_id: str, wrapped: bytes) -> DataKey:
+    """For queries that join ``UserDataKey.wrapped_key`` to the rows they read."""
+    return unwrap_data_key(current_keys().keyring, bytes(wrapped), owner_id=user_id)
+
+
+def unwrap_project_key(project_id: str, wrapped: bytes) -> DataKey:
+    """For queries that join ``ProjectDataKey.wrapped_key`` to the rows they read."""
+    return unwrap_data_key(current_keys().keyring, bytes(wrapped), owner_id=_project_owner(project_id))
 
 
 def _project_owner(project_id: str) -> str:

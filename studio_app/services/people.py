@@ -1,0 +1,36 @@
+"""Who people are to the others they work with: display names, read in one batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
+
+from studio_app.models.accounts import User, UserDataKey
+from studio_app.models.base import is_row_id
+from studio_app.security.fields import get_decrypted
+from studio_app.services.keys import unwrap_user_key
+
+# Shown for a person whose account (or data key) was erased: their actions stay in the timeline.
+FORMER_MEMBER = "Former member"
+
+
+def display_names(session: Session, user_ids: Iterable[str | None]) -> dict[str, str]:
+    """Each user's display name, decrypted under that user's data key; one query for all of them."""
+    ids = sorted({user_id for user_id in user_ids if is_row_id(user_id)})
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(User, UserDataKey.wrapped_key)
+        .join(UserDataKey, UserDataKey.user_id == User.id, isouter=True)
+        .where(User.id.in_(ids))
+    ).all()
+    names = dict.fromkeys(ids, FORMER_MEMBER)
+    for user, wrapped in rows:
+        if wrapped is not None:
+            names[user.id] = get_decrypted(user, "display_name_encrypted", data_key=unwrap_user_key(user.id, wrapped))
+    return names
+
+
+def name_of(names: dict[str, str], user_id: str | None) -> str:
+    return names.get(user_id or "", FORMER_MEMBER)
