@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from studio_app.security.crypto import DataKey, decrypt_field, encrypt_field
 
 
@@ -33,6 +35,17 @@ def get_decrypted(instance: Any, column: str, *, data_key: DataKey) -> str | Non
 def _binding(instance: Any, column: str) -> dict[str, Any]:
     if not hasattr(type(instance), column):
         raise AttributeError(f"{type(instance).__name__} has no column {column!r}")
-    if instance.id is None:
+    row_id = _row_id(instance)
+    if row_id is None:
         raise UnsavedRowError(f"{type(instance).__name__} has no id yet: flush the session before encrypting {column}")
-    return {"table": type(instance).__tablename__, "column": column, "row_id": instance.id}
+    return {"table": type(instance).__tablename__, "column": column, "row_id": row_id}
+
+
+def _row_id(instance: Any) -> Any:
+    """``id``, or the single primary key of tables keyed by another column (editor_profile.user_id)."""
+    if hasattr(type(instance), "id"):
+        return instance.id
+    primary_key = sa.inspect(type(instance)).primary_key
+    if len(primary_key) != 1:
+        raise TypeError(f"{type(instance).__name__} needs a single-column primary key to hold encrypted values")
+    return getattr(instance, primary_key[0].key)

@@ -16,6 +16,8 @@ class Action(enum.StrEnum):
     # Hiring
     EDIT_EDITOR_PROFILE = "profile.edit"
     BROWSE_DIRECTORY = "directory.browse"
+    VIEW_PRODUCER_DASHBOARD = "dashboard.producer"
+    VIEW_EDITOR_DASHBOARD = "dashboard.editor"
     # Projects (decided with the actor's membership of the project, see ``may_in_project``)
     CREATE_PROJECT = "project.create"
     VIEW_PROJECT = "project.view"
@@ -64,6 +66,10 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
         return actor.role == Role.EDITOR and (owner_id is None or owner_id == actor.user_id)
     if action == Action.BROWSE_DIRECTORY:
         return actor.role in (Role.PRODUCER, Role.ADMIN)
+    if action == Action.VIEW_PRODUCER_DASHBOARD:
+        return actor.role == Role.PRODUCER
+    if action == Action.VIEW_EDITOR_DASHBOARD:
+        return actor.role == Role.EDITOR
     if action == Action.CREATE_PROJECT:
         return actor.role == Role.PRODUCER
     return False

@@ -29,6 +29,16 @@ def data_key_of(session: Session, user_id: str) -> DataKey:
     return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=user_id)
 
 
+def unwrap_user_key(user_id: str, wrapped: bytes) -> DataKey:
+    """For queries that join ``UserDataKey.wrapped_key`` to the rows they read."""
+    return unwrap_data_key(current_keys().keyring, bytes(wrapped), owner_id=user_id)
+
+
+def unwrap_project_key(project_id: str, wrapped: bytes) -> DataKey:
+    """For queries that join ``ProjectDataKey.wrapped_key`` to the rows they read."""
+    return unwrap_data_key(current_keys().keyring, bytes(wrapped), owner_id=project_owner(project_id))
+
+
 def project_owner(project_id: str) -> str:
     # Wrapped keys are bound to their owner; the prefix keeps project and user ids apart.
     return f"project:{project_id}"

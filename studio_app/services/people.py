@@ -7,36 +7,35 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from studio_app.models.accounts import User, UserDataKey
-from studio_app.security.crypto import unwrap_data_key
+from studio_app.models.base import is_row_id
 from studio_app.security.fields import get_decrypted
-from studio_app.security.keyring import current_keys
+from studio_app.services.keys import unwrap_user_key
 
+# Shown for a person whose account (or data key) was erased: their messages and actions stay in place.
 DELETED_USER = "Deleted user"
 DELETED_INITIALS = "?"
 
 
 def display_names(session: Session, user_ids: Iterable[str | None]) -> dict[str, str]:
-    """Names of many users in one query; an erased account (its data key is gone) reads "Deleted user"."""
-    wanted = sorted({user_id for user_id in user_ids if user_id})
+    """Each user's display name, decrypted under that user's data key; one query for all of them."""
+    wanted = sorted({user_id for user_id in user_ids if is_row_id(user_id)})
     if not wanted:
         return {}
     rows = session.exec(
-        select(User, UserDataKey)
+        select(User, UserDataKey.wrapped_key)
         .outerjoin(UserDataKey, UserDataKey.user_id == User.id)
         .where(User.id.in_(wanted))
         .limit(len(wanted))
     ).all()
-    keyring = current_keys().keyring
     names = dict.fromkeys(wanted, DELETED_USER)
     for user, wrapped in rows:
         if wrapped is not None:
-            key = unwrap_data_key(keyring, bytes(wrapped.wrapped_key), owner_id=user.id)
-            names[user.id] = get_decrypted(user, "display_name_encrypted", data_key=key)
+            names[user.id] = get_decrypted(user, "display_name_encrypted", data_key=unwrap_user_key(user.id, wrapped))
     return names
 
 
 def name_of(names: dict[str, str], user_id: str | None) -> str:
-    return names.get(user_id, DELETED_USER) if user_id else DELETED_USER
+    return names.get(user_id or "", DELETED_USER)
 
 
 def initials(name: str) -> str:
