@@ -51,7 +51,7 @@ async def sign_in_route(request: Request) -> Response:
     if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
         return PlainTextResponse("Form too large.", status_code=413)
     form = await request.form()
-    after = local_path(str(form.get("next") or ""), routes.ACCOUNT)
+    after = local_path(str(form.get("next") or ""), routes.DASHBOARD)
     previous = read_session_secret(settings, request.headers.get("cookie"))
 
     def run() -> str:

@@ -96,13 +96,13 @@ class SignInState(SessionMixin, rx.State):
     error: str = ""
     notice: str = ""
     needs_verification: bool = False
-    after: str = routes.ACCOUNT
+    after: str = routes.DASHBOARD
 
     @rx.event
     def show_outcome(self):
         query = self.router.url.query_parameters
         reason = query.get("error", "")
-        self.after = local_path(query.get("next"), routes.ACCOUNT)
+        self.after = local_path(query.get("next"), routes.DASHBOARD)
         self.needs_verification, self.notice = reason == "unverified", ""
         if reason == "limited":
             wait = query.get("wait", "")

@@ -105,7 +105,8 @@ class ProjectListState(SessionMixin, rx.State):
     async def create(self, form: dict):
         actor = await self._actor()
         if actor is None:
-            return self._to_sign_in()
+            yield self._to_sign_in()
+            return
         self.creating, self.errors = True, {}
         yield
         platforms = [name for name in projects.PLATFORMS if form.get(f"platform_{name}") == "on"]

@@ -44,8 +44,8 @@ def sign_up_and_verify(page, app, app_settings, email: str):
     expect(page.get_by_role("heading", name="Email confirmed")).to_be_visible()
 
 
-def sign_in(page, app, email: str, password: str = STRONG_PASSWORD):
-    page.goto(app.url + "/signin")
+def sign_in(page, app, email: str, password: str = STRONG_PASSWORD, next_path: str = "/account"):
+    page.goto(f"{app.url}/signin?next={next_path}")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()

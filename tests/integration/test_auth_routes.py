@@ -114,7 +114,7 @@ def test_sign_out_everywhere(server):
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:x"])
 def test_no_open_redirect_after_sign_in(server, target):
     base, origin, _ = server
-    assert sign_in(base, origin, next_path=target).headers["location"] == "/account"
+    assert sign_in(base, origin, next_path=target).headers["location"] == "/dashboard"
 
 
 def test_the_limit_on_wrong_passwords_is_shown_with_the_wait(server):
