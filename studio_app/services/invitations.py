@@ -27,6 +27,7 @@ from studio_app.security.blind_index import email_index
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.keyring import current_keys
 from studio_app.security.policy import Action, Actor, NotAllowed, require_in_project, require_signed_in
+from studio_app.services import notifications
 from studio_app.services.keys import project_key_of, unwrap_project_key
 from studio_app.services.people import display_names, name_of
 from studio_app.services.projects import access_project, member_role, record
@@ -161,6 +162,8 @@ def _invite_account(session: Session, actor: Actor, project_id: str, editor_id: 
     invitation = _new_invitation(project_id, actor, invitee_id=editor.id)
     session.add(invitation)
     record(session, project_id, actor, "invitation.sent", invitation_id=invitation.id, invitee_id=editor.id)
+    notifications.notify(session, user_ids=[editor.id], kind="invitation", project_id=project_id,
+                         actor_id=actor.user_id, subject_id=invitation.id)
     session.flush()
     return _view(invitation, display_names(session, [editor.id])[editor.id])
 

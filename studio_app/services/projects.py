@@ -27,8 +27,10 @@ from studio_app.models.projects import (
 )
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, require, require_in_project, require_signed_in
+from studio_app.services import notifications
 from studio_app.services.keys import create_project_key, project_key_of, unwrap_project_key
 from studio_app.services.people import display_names, name_of
+from studio_app.services.threads import thread_members
 from studio_app.services.validation import InvalidInput
 
 TITLE_MAX = 120
@@ -165,6 +167,9 @@ def change_stage(session: Session, actor: Actor | None, project_id: str, new_sta
         raise InvalidInput("stage", "Someone else changed the stage just now. Reload and try again.")
     kind = CHANGES_REQUESTED if move == (Stage.REVIEW, Stage.EDITING) else STAGE_CHANGED
     record(session, project.id, actor, kind, **{"from": str(move[0]), "to": str(move[1])})
+    notification_kind = "review_requested" if move[1] == Stage.REVIEW else "stage_change"
+    notifications.notify(session, user_ids=thread_members(session, project.id), kind=notification_kind,
+                         project_id=project.id, actor_id=actor.user_id)
     session.flush()
     session.refresh(project)
     return _project_view(session, project, role)

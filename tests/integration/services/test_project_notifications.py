@@ -1,0 +1,32 @@
+"""Invitations and stage changes reach the people concerned in their notification center."""
+
+from studio_app.services import notifications, projects
+from tests.support.projects import add_editor, call, invite, new_project, person
+
+
+def center_texts(actor) -> list[str]:
+    return [item.text for item in call(notifications.notification_center, actor).items]
+
+
+def test_an_invited_editor_is_notified(sqlite_settings):
+    producer = person(sqlite_settings, "pro@example.com", name="Paula Producer")
+    editor = person(sqlite_settings, "ed@example.com", role="editor", name="Eddie Editor")
+    project = new_project(producer, "Spring teaser")
+    invite(producer, project.id, editor_id=editor.user_id)
+    assert call(notifications.unread_notification_count, editor) == 1
+    assert call(notifications.unread_notification_count, producer) == 0
+    assert any("Spring teaser" in text for text in center_texts(editor))
+
+
+def test_stage_changes_notify_the_other_members_and_review_is_its_own_kind(sqlite_settings):
+    producer = person(sqlite_settings, "pro@example.com", name="Paula Producer")
+    editor = person(sqlite_settings, "ed@example.com", role="editor", name="Eddie Editor")
+    project = new_project(producer, "Spring teaser")
+    add_editor(producer, editor, project.id)
+    call(projects.change_stage, producer, project.id, "derush")
+    call(projects.change_stage, editor, project.id, "editing")
+    call(projects.change_stage, editor, project.id, "review")
+    kinds = [item.kind for item in call(notifications.notification_center, producer).items]
+    assert sorted(kinds) == ["review_requested", "stage_change"]  # never notified of their own move
+    editor_kinds = [item.kind for item in call(notifications.notification_center, editor).items]
+    assert editor_kinds == ["stage_change", "invitation"]  # add_editor went through an invitation
