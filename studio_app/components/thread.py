@@ -86,8 +86,9 @@ def composer() -> rx.Component:
                           rx.button("Cancel", size="1", variant="ghost", on_click=ThreadState.cancel_compose),
                           align="center"),
             ),
-            rx.text_area(id="message-body", name="body", placeholder="Write a message (Markdown works)…",
-                         aria_label="Message", max_length=8000, rows="3", width="100%", required=True),
+            rx.text_area(id="message-body", name="body", value=ThreadState.draft, on_change=ThreadState.set_draft.debounce(250),
+                         placeholder="Write a message (Markdown works)…", aria_label="Message", max_length=8000,
+                         rows="3", width="100%", required=True),
             rx.cond(ThreadState.send_error,
                     rx.text(ThreadState.send_error, color_scheme="red", size="2", role="alert", id="send-error")),
             rx.hstack(rx.spacer(), rx.button("Send", type="submit", loading=ThreadState.sending), width="100%"),
@@ -95,7 +96,6 @@ def composer() -> rx.Component:
             width="100%",
         ),
         on_submit=ThreadState.send,
-        reset_on_submit=False,
         width="100%",
     )
 

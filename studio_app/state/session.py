@@ -21,12 +21,13 @@ from studio_app.settings import current_settings
 Result = TypeVar("Result")
 
 
-async def in_transaction(work: Callable[..., Result], *args: Any) -> Result:
-    """Run ``work(db_session, *args)`` in one transaction on a worker thread: it never blocks the socket loop."""
+async def in_transaction(work: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
+    """Run ``work(db_session, *args, **kwargs)`` in one transaction on a worker thread (never blocking the socket
+    loop)."""
 
     def run() -> Result:
         with session_scope() as session:
-            return work(session, *args)
+            return work(session, *args, **kwargs)
 
     return await asyncio.to_thread(run)
 

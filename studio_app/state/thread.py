@@ -51,6 +51,7 @@ class ThreadState(SessionMixin, rx.State):
     messages: list[dict] = []
     has_more: bool = False
     older_cursor: str = ""
+    draft: str = ""
     draft_key: str = ""
     replying_to: dict = {}
     editing_id: str = ""
@@ -75,8 +76,15 @@ class ThreadState(SessionMixin, rx.State):
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
 
     @rx.event
+    def set_draft(self, value: str):
+        # The draft is what the person typed in this tab: kept so a failed send loses nothing.
+        self.draft = value[:8000] if isinstance(value, str) else ""
+
+    @rx.event
     async def send(self, form: dict):
-        body = str(form.get("body", ""))
+        # The form carries what the box shows now; the debounced draft may lag a keystroke behind.
+        body = str(form.get("body", self.draft))[:8000]
+        self.draft = body
         self.sending, self.send_error = True, ""
         yield
         actor = await self._actor()
@@ -98,14 +106,13 @@ class ThreadState(SessionMixin, rx.State):
             # The draft stays in the box and the same key is reused: retrying cannot post twice.
             self.send_error = "Your message was not sent. Check your connection and send it again."
         else:
-            self.draft_key, self.replying_to, self.editing_id = uuid.uuid4().hex, {}, ""
+            self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
             await self._reload_latest(actor)
             push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
                        skip_token=self.router.session.client_token)
             for member_id in await in_transaction(threads.thread_members, self.project_id):
                 if member_id != actor.user_id:
                     push_later(user_channel(member_id), ShellState, ShellState._refresh_from_push)
-            yield rx.set_value("message-body", "")
         finally:
             self.sending = False
 
@@ -120,13 +127,13 @@ class ThreadState(SessionMixin, rx.State):
     def start_editing(self, message_id: str):
         found = next((row for row in self.messages if row["id"] == message_id and row["mine"]), None)
         if found is not None:
-            self.editing_id, self.replying_to = message_id, {}
-            return rx.set_value("message-body", found["body"])
+            self.editing_id, self.replying_to, self.draft = message_id, {}, found["body"]
 
     @rx.event
     def cancel_compose(self):
+        if self.editing_id:
+            self.draft = ""
         self.editing_id, self.replying_to, self.send_error = "", {}, ""
-        return rx.set_value("message-body", "")
 
     @rx.event
     async def delete(self, message_id: str):
@@ -167,6 +174,10 @@ class ThreadState(SessionMixin, rx.State):
 
     async def _refresh_from_push(self):
         """Called for another tab when this project's thread changed; it re-checks its own session."""
+        if project_id_from_path(self.router.url.path) != self.project_id:
+            # The tab moved on to another page: reading the thread now would mark it read unseen.
+            await presence().leave(project_channel(self.project_id), self.router.session.client_token)
+            return
         actor = await self._actor()
         if actor is None or not await self._reload_latest(actor):
             self.messages = []

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from studio_app.settings import load_settings
 from tests.support.liveapp import live_app
 
 CHROMIUM = os.environ.get("STUDIO_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -38,6 +39,12 @@ def page(browser):
     page.on("pageerror", lambda error: page.console_problems.append(str(error)))
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def app_settings(app):
+    """Settings that read the live app's data folder (its outbox and key files)."""
+    return load_settings({"STUDIO_DATA_DIR": str(app.data_dir), "STUDIO_PUBLIC_URL": app.url})
 
 
 @pytest.fixture

@@ -1,0 +1,88 @@
+"""Producer and editor in two browsers: create, invite, accept, chat both ways live, unread badge, stages."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.journeys import at, new_email, sign_in, sign_up_and_verify
+
+
+@pytest.fixture
+def two_people(browser, app, app_settings):
+    producer_context, editor_context = browser.new_context(), browser.new_context()
+    producer, editor = producer_context.new_page(), editor_context.new_page()
+    producer_email, editor_email = new_email(), new_email()
+    sign_up_and_verify(producer, app, app_settings, producer_email, name="Paula Producer", role="producer")
+    sign_up_and_verify(editor, app, app_settings, editor_email, name="Eddie Editor", role="editor")
+    sign_in(producer, app, producer_email, next_path="/projects/new")
+    sign_in(editor, app, editor_email, next_path="/dashboard")
+    yield producer, editor, editor_email
+    producer_context.close()
+    editor_context.close()
+
+
+def send(page, text: str):
+    page.get_by_label("Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+
+
+def test_invite_accept_and_chat_in_real_time(two_people, app, artifacts):
+    producer, editor, editor_email = two_people
+    producer.get_by_label("Title").fill("Spring teaser")
+    producer.locator("#field-brief").fill("Cut a **30 s** teaser from the rushes. <script>alert(1)</script>")
+    producer.get_by_role("button", name="Create project").click()
+    expect(producer).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
+    expect(producer.get_by_role("heading", level=1)).to_have_text("Spring teaser")
+    expect(producer.locator("#thread-empty")).to_be_visible()
+    assert producer.locator("script", has_text="alert(1)").count() == 0  # the brief renders without raw HTML
+    project_url = producer.url
+
+    producer.get_by_label("Editor's email").fill(editor_email)
+    producer.get_by_role("button", name="Invite").click()
+    expect(producer.get_by_text("Invitation sent.")).to_be_visible()
+
+    editor.goto(app.url + "/invitations")
+    expect(editor.locator(".invitation")).to_contain_text("Spring teaser")
+    editor.get_by_role("button", name="Accept").click()
+    expect(editor).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
+    expect(editor.get_by_role("heading", level=1)).to_have_text("Spring teaser")
+    producer.goto(project_url)
+    expect(producer.locator("#project-members")).to_contain_text("Eddie Editor")
+
+    send(producer, "Hello Eddie, the rushes are uploaded.")
+    expect(producer.locator("#thread-messages")).to_contain_text("Hello Eddie, the rushes are uploaded.")
+    expect(editor.locator("#thread-messages")).to_contain_text("Hello Eddie, the rushes are uploaded.")
+    send(editor, "Thanks Paula! Starting the derush now.")
+    expect(producer.locator("#thread-messages")).to_contain_text("Starting the derush now.")
+    expect(editor.locator(".message")).to_have_count(2)  # each message once, no duplicate from the push
+
+    editor.get_by_role("button", name="Derush").click()
+    expect(editor.locator("#project-timeline")).to_contain_text("moved the project to Derush")
+    producer.screenshot(path=artifacts / "project.png", full_page=True)
+
+    editor.goto(app.url + "/dashboard")
+    expect(editor.locator("#unread-badge")).to_have_count(0)
+    send(producer, "One more note for you.")
+    expect(editor.locator("#unread-badge")).to_have_text("1")  # arrives without a reload
+    editor.get_by_role("link", name="Notifications").click()
+    expect(editor.locator("#notification-list")).to_contain_text("Paula Producer posted in")
+    assert producer.console_problems if hasattr(producer, "console_problems") else True
+
+
+def test_outsiders_see_nothing_of_a_project(two_people, browser, app, app_settings):
+    producer, editor, _ = two_people
+    producer.get_by_label("Title").fill("Secret teaser")
+    producer.get_by_role("button", name="Create project").click()
+    expect(producer).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
+    editor.goto(producer.url)  # not invited
+    expect(editor.get_by_text("This project does not exist or you are not one of its members.")).to_be_visible()
+    expect(editor.get_by_text("Secret teaser")).to_have_count(0)
+    visitor = browser.new_context()
+    try:
+        page = visitor.new_page()
+        page.goto(producer.url)
+        expect(page).to_have_url(re.compile(r"/signin\?next=/projects/"))
+    finally:
+        visitor.close()
+    expect(editor).not_to_have_url(at(app, "/signin"))
