@@ -88,7 +88,9 @@ def composer() -> rx.Component:
             ),
             rx.text_area(id="message-body", name="body", value=ThreadState.draft,
                          on_change=ThreadState.set_draft.debounce(250), placeholder="Write a message (Markdown works)…",
-                         aria_label="Message", max_length=8000, rows="3", width="100%", required=True),
+                         aria_label="Message", max_length=8000, rows="3", width="100%", required=True,
+                         # A new key after each send empties the box (the debounced input keeps its own copy).
+                         key=ThreadState.draft_key),
             rx.cond(ThreadState.send_error,
                     rx.text(ThreadState.send_error, color_scheme="red", size="2", role="alert", id="send-error")),
             rx.hstack(rx.spacer(), rx.button("Send", type="submit", loading=ThreadState.sending), width="100%"),

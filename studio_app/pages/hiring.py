@@ -24,7 +24,7 @@ def choice_boxes(prefix: str, choices: tuple[str, ...], chosen: rx.Var[list[str]
         *(rx.el.label(rx.flex(rx.checkbox(name=f"{prefix}_{choice}", default_checked=chosen.contains(choice)),
                               rx.text(choice, size="2"), spacing="1", align="center"))
           for choice in choices),
-        wrap="wrap", gap="3",
+        wrap="wrap", spacing="3",
     )
 
 
@@ -51,7 +51,7 @@ def profile_form() -> rx.Component:
                 native_select("currency", "Currency", [(code, code) for code in CURRENCIES], ProfileState.currency),
                 native_select("availability", "Availability", list(AVAILABILITY_LABELS.items()),
                               ProfileState.availability),
-                gap="3", wrap="wrap", align="end",
+                spacing="3", wrap="wrap", align="end",
             ),
             rx.el.label(rx.flex(rx.checkbox(name="listed", default_checked=ProfileState.listed),
                                 rx.text("Show my profile in the directory", size="2"), spacing="2")),
@@ -85,7 +85,7 @@ def filters_form() -> rx.Component:
             native_select("availability", "Availability", any_option + list(AVAILABILITY_LABELS.items())),
             text_field("Max day rate", "max_rate", input_type="number", min="0"),
             rx.button("Search", type="submit"),
-            gap="3", wrap="wrap", align="end",
+            spacing="3", wrap="wrap", align="end",
         ),
         on_submit=DirectoryState.search, reset_on_submit=False,
     )
@@ -105,7 +105,7 @@ def editor_card(row: dict) -> rx.Component:
                       rx.cond(DirectoryState.target_project,
                               rx.button("Invite to project", size="2", on_click=DirectoryState.invite(row["id"]))),
                       align="end", spacing="2"),
-            direction=rx.breakpoints(initial="column", sm="row"), gap="3", width="100%",
+            direction=rx.breakpoints(initial="column", sm="row"), spacing="3", width="100%",
         ),
         width="100%", class_name="directory-entry",
     )

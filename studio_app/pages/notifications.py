@@ -40,7 +40,7 @@ def preference_row(row: dict) -> rx.Component:
             size="2",
         ),
         direction=rx.breakpoints(initial="column", sm="row"),
-        gap="2",
+        spacing="2",
         align=rx.breakpoints(initial="start", sm="center"),
         width="100%",
     )

@@ -52,7 +52,7 @@ def producer_board() -> rx.Component:
             stat("Invitations pending", DashboardState.invitations_sent),
             stat("Versions to review", DashboardState.versions_awaiting_review),
             rx.foreach(DashboardState.stage_counts, lambda row: stat(row["stage"], row["count"])),
-            wrap="wrap", gap="3",
+            wrap="wrap", spacing="3",
         ),
         rx.card(rx.heading("Next deadlines", as_="h2", size="4"),
                 rx.cond(DashboardState.deadlines.length() > 0,
@@ -71,7 +71,7 @@ def producer_board() -> rx.Component:
 def editor_board() -> rx.Component:
     return rx.vstack(
         rx.flex(stat("Unread messages", DashboardState.unread_messages),
-                stat("Invitations", DashboardState.invitations.length()), wrap="wrap", gap="3"),
+                stat("Invitations", DashboardState.invitations.length()), wrap="wrap", spacing="3"),
         rx.card(rx.heading("Changes requested", as_="h2", size="4"),
                 rx.cond(DashboardState.changes_requested.length() > 0,
                         rx.vstack(rx.foreach(DashboardState.changes_requested, project_link_row), width="100%"),
@@ -205,7 +205,7 @@ def members_card() -> rx.Component:
         rx.heading("People", as_="h2", size="4"),
         rx.vstack(
             rx.foreach(ProjectState.members, lambda member: rx.hstack(
-                rx.avatar(fallback=member["name"].to(str)[:2], size="1", radius="full"),
+                rx.avatar(fallback=member["initials"], size="1", radius="full"),
                 rx.text(member["name"], size="2"), rx.badge(member["role"], variant="soft"), rx.spacer(),
                 rx.cond((ProjectState.my_role == "producer") & (member["role"] == "editor"),
                         rx.button("Remove", size="1", variant="ghost", color_scheme="red",
@@ -272,7 +272,7 @@ def project_body() -> rx.Component:
                 spacing="3", width="100%", min_width="0",
             ),
             columns=rx.breakpoints(initial="1", md="3fr 2fr"),
-            gap="4", width="100%",
+            spacing="4", width="100%",
         ),
         spacing="4", width="100%",
     )

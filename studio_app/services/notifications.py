@@ -153,6 +153,19 @@ def mark_notifications_read(session: Session, actor: Actor | None, ids: Iterable
     return session.execute(statement.values(read_at=utcnow())).rowcount
 
 
+def mark_thread_notifications_read(session: Session, actor: Actor | None, project_id: str) -> int:
+    """Reading a project's thread reads its message notifications too (nothing to email about afterwards)."""
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    if not is_row_id(project_id):
+        return 0
+    return session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == actor.user_id, Notification.project_id == project_id,
+               Notification.kind == "message", Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    ).rowcount
+
+
 def send_email_digests(session: Session, settings: Settings, *, offline_user_ids: Iterable[str],
                        now: datetime | None = None) -> int:
     """Mail each offline user one summary of their unread, not yet emailed notifications; returns mails sent.

@@ -8,6 +8,7 @@ import reflex as rx
 from studio_app import routes
 from studio_app.security.policy import EDITOR_STAGE_MOVES, NotAllowed
 from studio_app.services import dashboards, invitations, projects
+from studio_app.services.people import initials
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 from studio_app.state.session import SessionMixin, in_transaction
@@ -164,10 +165,10 @@ class ProjectState(SessionMixin, rx.State):
         self.found, self.title, self.brief, self.stage = True, view.title, view.brief_markdown, view.stage
         self.stage_label = STAGE_LABELS.get(view.stage, view.stage)
         self.video_format = FORMAT_LABELS.get(view.video_format, view.video_format)
-        self.platforms = ", ".join(name.capitalize() for name in view.platforms) or "None yet"
+        self.platforms = ", ".join(name.capitalize() for name in view.platforms) or "No platform chosen"
         self.deadline, self.my_role = _day(view.deadline) or "No deadline", view.my_role
-        self.members = [{"id": member.user_id, "name": member.display_name, "role": member.role}
-                        for member in view.members]
+        self.members = [{"id": member.user_id, "name": member.display_name, "role": member.role,
+                         "initials": initials(member.display_name)} for member in view.members]
         self.next_stages = [{"value": target, "label": STAGE_LABELS[target]}
                             for source, target in sorted(projects.STAGE_MOVES) if source == view.stage
                             and (view.my_role == "producer" or (source, target) in EDITOR_STAGE_MOVES)]

@@ -12,7 +12,7 @@ import uuid
 import reflex as rx
 
 from studio_app.security.policy import NotAllowed
-from studio_app.services import threads
+from studio_app.services import notifications, threads
 from studio_app.services.validation import InvalidInput
 from studio_app.state.live import presence, project_channel, push_later, user_channel
 from studio_app.state.session import SessionMixin, in_transaction
@@ -170,6 +170,9 @@ class ThreadState(SessionMixin, rx.State):
         self.messages = [message_row(view) for view in page.messages]
         self.has_more, self.older_cursor = page.has_more, page.before or ""
         await in_transaction(threads.mark_thread_read, actor, self.project_id)
+        if await in_transaction(notifications.mark_thread_notifications_read, actor, self.project_id):
+            (await self.get_state(ShellState)).unread_notifications = await in_transaction(
+                notifications.unread_notification_count, actor)
         return True
 
     async def _refresh_from_push(self):

@@ -30,3 +30,19 @@ def test_stage_changes_notify_the_other_members_and_review_is_its_own_kind(sqlit
     assert sorted(kinds) == ["review_requested", "stage_change"]  # never notified of their own move
     editor_kinds = [item.kind for item in call(notifications.notification_center, editor).items]
     assert editor_kinds == ["stage_change", "invitation"]  # add_editor went through an invitation
+
+
+def test_reading_a_thread_reads_its_message_notifications_only(sqlite_settings):
+    from studio_app.services import threads
+
+    producer = person(sqlite_settings, "pro@example.com", name="Paula Producer")
+    editor = person(sqlite_settings, "ed@example.com", role="editor", name="Eddie Editor")
+    first, second = new_project(producer, "First"), new_project(producer, "Second")
+    for project in (first, second):
+        add_editor(producer, editor, project.id)
+        call(threads.post_message, producer, project.id, "hello", idempotency_key=f"k-{project.id[:8]}")
+    assert call(notifications.unread_notification_count, editor) == 4  # two invitations, two messages
+    assert call(notifications.mark_thread_notifications_read, editor, first.id) == 1
+    assert call(notifications.mark_thread_notifications_read, producer, first.id) == 0  # only one's own
+    unread = [item.kind for item in call(notifications.notification_center, editor).items if not item.read]
+    assert sorted(unread) == ["invitation", "invitation", "message"]
