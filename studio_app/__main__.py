@@ -44,8 +44,12 @@ def migrate(settings: Settings) -> None:
     upgrade_to_head(settings.database_url)
 
 
-def serve(settings: Settings) -> None:
-    """Replace this process with Reflex's production server (frontend and backend on one port)."""
+def serve(settings: Settings, *, backend_only: bool = False) -> None:
+    """Replace this process with Reflex's production server (frontend and backend on one port).
+
+    ``backend_only`` serves the event socket and HTTP routes without building or serving the frontend:
+    the extra instances of a scaled-out deployment, behind the same reverse proxy, sharing Redis.
+    """
     env = dict(os.environ)
     if LOCAL_TOOLS_BIN.is_dir():
         # Reflex needs Node >= 22 and bun; the project installs both here when the system's are older.
@@ -53,7 +57,10 @@ def serve(settings: Settings) -> None:
         env["REFLEX_USE_SYSTEM_BUN"] = "1"
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     port = str(settings.port)
-    args = [reflex, "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
+    if backend_only:
+        args = [reflex, "run", "--env", "prod", "--backend-only", "--backend-port", port]
+    else:
+        args = [reflex, "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
     args += ["--backend-host", settings.host]
     os.chdir(PROJECT_ROOT)
     os.execve(reflex, args, env)  # noqa: S606  (fixed argv, no shell)
@@ -108,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("check", help="validate settings and reach the database (and Redis when set)")
     commands.add_parser("migrate", help="check, then apply database migrations up to head")
-    commands.add_parser("serve", help="check, migrate, then start the app")
+    serve_command = commands.add_parser("serve", help="check, migrate, then start the app")
+    serve_command.add_argument("--backend-only", action="store_true",
+                               help="serve the event socket and HTTP routes only (extra instances behind a proxy)")
     admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
     admin.add_parser("create", help="create an admin account (prompts for the password)").add_argument(
         "--email", required=True)
@@ -125,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     migrate(settings)
     if args.command == "serve":
-        serve(settings)
+        serve(settings, backend_only=args.backend_only)
     if args.command == "admin":
         return create_admin(args.email)
     if args.command == "keys":

@@ -25,23 +25,27 @@ class LiveApp:
 
 
 @contextmanager
-def live_app(work_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveApp]:
+def live_app(work_dir: Path, extra_env: dict[str, str] | None = None, *, backend_only: bool = False,
+             public_url: str | None = None) -> Iterator[LiveApp]:
+    """``backend_only`` instances skip the frontend build; give them the ``public_url`` of the instance
+    whose pages the clients opened (the socket's allowed origin)."""
     port = free_port()
     url = f"http://localhost:{port}"
     data_dir = work_dir / "data"
     env = {
         "STUDIO_DATA_DIR": str(data_dir),
         "STUDIO_PORT": str(port),
-        "STUDIO_PUBLIC_URL": url,
+        "STUDIO_PUBLIC_URL": public_url or url,
         "STUDIO_DATABASE_URL": "",
         "STUDIO_ALLOWED_ORIGINS": "",
         **(extra_env or {}),
     }
-    log = work_dir / "app.log"
+    log = work_dir / f"app-{port}.log"
+    command = ["-m", "studio_app", "serve"] + (["--backend-only"] if backend_only else [])
     with running_process(
-        python_command("-m", "studio_app", "serve"),
+        python_command(*command),
         env=env,
-        ready_url=f"{url}/",
+        ready_url=f"{url}/api/health" if backend_only else f"{url}/",
         log=log,
         timeout=BUILD_AND_START_TIMEOUT,
     ):

@@ -1,0 +1,90 @@
+"""Signed-in clients of a running app, over the same HTTP routes and event socket a browser uses
+(for tests and benchmarks)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import socketio
+
+from tests.support.app_env import clear_process_caches
+
+NAMESPACE = "/_event"
+
+
+@contextlib.contextmanager
+def services_of(data_dir: Path) -> Iterator[None]:
+    """Point this process's services at a running app's data folder (its database and key files)."""
+    saved = {name: value for name, value in os.environ.items() if name.startswith("STUDIO_")}
+    for name in saved:
+        del os.environ[name]
+    os.environ["STUDIO_DATA_DIR"] = str(data_dir)
+    clear_process_caches()
+    try:
+        yield
+    finally:
+        for name in [name for name in os.environ if name.startswith("STUDIO_")]:
+            del os.environ[name]
+        os.environ.update(saved)
+        clear_process_caches()
+
+
+def session_cookie(app_url: str, email: str, password: str, *, origin: str | None = None) -> str:
+    response = httpx.post(f"{app_url}/api/auth/signin", data={"email": email, "password": password, "next": "/"},
+                          headers={"origin": origin or app_url}, follow_redirects=False)
+    cookie = response.cookies.get("studio_session")
+    if not cookie:
+        raise RuntimeError(f"sign-in failed: {response.status_code} {response.headers.get('location')}")
+    return cookie
+
+
+class LiveClient:
+    """One browser tab: a socket with the session cookie; ``call`` sends an event and waits for its final update."""
+
+    def __init__(self, app_url: str, cookie: str | None = None, *, origin: str | None = None):
+        self.app_url, self.cookie, self.origin = app_url, cookie, origin or app_url
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.updates: asyncio.Queue[dict] = asyncio.Queue()
+        self.client.on("event", self.updates.put_nowait, namespace=NAMESPACE)
+
+    async def connect(self) -> LiveClient:
+        headers = {"Origin": self.origin} | ({"Cookie": f"studio_session={self.cookie}"} if self.cookie else {})
+        await self.client.connect(f"{self.app_url}?token={uuid.uuid4()}", socketio_path="_event",
+                                  transports=["websocket"], headers=headers, namespaces=[NAMESPACE])
+        return self
+
+    async def call(self, handler: str, payload: dict, path: str) -> tuple[float, int]:
+        """(seconds until the final update, bytes of all updates received for this event)."""
+        while not self.updates.empty():
+            self.updates.get_nowait()
+        started, received = time.perf_counter(), 0
+        event = {"name": handler, "payload": payload, "router_data": {"pathname": path, "asPath": path}}
+        await self.client.emit("event", event, namespace=NAMESPACE)
+        while True:
+            update = await asyncio.wait_for(self.updates.get(), 30)
+            received += len(json.dumps(update, default=str))
+            if update.get("final", True):
+                return time.perf_counter() - started, received
+
+    async def wait_for(self, text: str, timeout: float = 10) -> float:
+        """Seconds until an update containing ``text`` arrives (pushed by the server, no request of ours)."""
+        started = time.perf_counter()
+        while True:
+            update = await asyncio.wait_for(self.updates.get(), timeout)
+            if text in json.dumps(update, default=str):
+                return time.perf_counter() - started
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+def handler_name(state_cls, method: str) -> str:
+    return f"{state_cls.get_full_name()}.{method}"
