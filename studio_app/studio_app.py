@@ -12,8 +12,10 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     privacy,
     projects,
 )
+from studio_app.state.live import digest_loop
 
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=with_studio_routes,
 )
+app.register_lifespan_task(digest_loop)

@@ -181,6 +181,12 @@ def send_email_digests(session: Session, settings: Settings, *, offline_user_ids
     return sent
 
 
+def users_awaiting_digest(session: Session, *, created_before: datetime, limit: int = 1000) -> list[str]:
+    """People with unread, un-emailed notifications of a mailed kind older than ``created_before``."""
+    candidates = _digest_candidates_for_everyone(created_before).with_only_columns(Notification.user_id).distinct()
+    return list(session.exec(candidates.order_by(Notification.user_id).limit(limit)).all())
+
+
 # -- helpers ---------------------------------------------------------------------------------------
 
 
@@ -216,12 +222,16 @@ def _mailed_kinds_condition():
 
 
 def _digest_candidates(user_ids: list[str], now: datetime):
+    return _digest_candidates_for_everyone(now).where(Notification.user_id.in_(user_ids))
+
+
+def _digest_candidates_for_everyone(now: datetime):
     return (
         select(Notification)
         .outerjoin(NotificationPreference, sa.and_(NotificationPreference.user_id == Notification.user_id,
                                                    NotificationPreference.kind == Notification.kind))
-        .where(Notification.user_id.in_(user_ids), Notification.read_at.is_(None),
-               Notification.emailed_at.is_(None), Notification.created_at <= now, _mailed_kinds_condition())
+        .where(Notification.read_at.is_(None), Notification.emailed_at.is_(None), Notification.created_at <= now,
+               _mailed_kinds_condition())
     )
 
 

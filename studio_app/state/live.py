@@ -19,6 +19,7 @@ from functools import cache
 import reflex as rx
 from reflex_base.registry import RegistrationContext
 
+from studio_app.jobs.digests import run_digest_round
 from studio_app.settings import current_settings
 
 PRESENCE_TTL_SECONDS = 3 * 3600
@@ -44,6 +45,13 @@ class MemoryPresence:
         self._tabs[channel] = {token: self._tabs[channel][token] for token in live}
         return live
 
+    async def online_users(self) -> set[str]:
+        return {user for channel in list(self._tabs) if channel.startswith("user:")
+                for user in (await self.tabs(channel)).values()}
+
+    async def claim(self, job: str, seconds: int) -> bool:
+        return True  # one worker: nobody to share the job with
+
 
 class RedisPresence:
     """Several workers: per channel, a sorted set of "token user_id" members scored by their expiry."""
@@ -67,6 +75,17 @@ class RedisPresence:
         key = self._key(channel)
         await self._redis.zremrangebyscore(key, "-inf", time.time())
         return dict(member.split(" ", 1) for member in await self._redis.zrange(key, 0, -1))
+
+    async def online_users(self) -> set[str]:
+        users = set()
+        async for key in self._redis.scan_iter(match=self._key("user:*"), count=500):
+            channel = key.removeprefix(self._key(""))
+            users.update((await self.tabs(channel)).values())
+        return users
+
+    async def claim(self, job: str, seconds: int) -> bool:
+        """Only one worker of the deployment runs ``job`` in each period."""
+        return bool(await self._redis.set(f"studio:job:{job}", "1", nx=True, ex=seconds))
 
     @staticmethod
     def _key(channel: str) -> str:
@@ -113,3 +132,18 @@ async def _push(channel, state_cls, refresh, skip_token) -> None:
                 await refresh(await root.get_state(state_cls))
         except Exception:  # one broken tab must not stop the others
             logger.exception("live update failed for one tab")
+
+
+DIGEST_INTERVAL_SECONDS = 300
+
+
+async def digest_loop():
+    """Lifespan task: every few minutes, one worker mails digests to the members who have no tab open."""
+    while True:
+        await asyncio.sleep(DIGEST_INTERVAL_SECONDS)
+        try:
+            if await presence().claim("digests", DIGEST_INTERVAL_SECONDS - 10):
+                online = await presence().online_users()
+                await asyncio.to_thread(run_digest_round, current_settings(), online)
+        except Exception:  # the next round tries again; mail failures are already retried per person
+            logger.exception("digest round failed")

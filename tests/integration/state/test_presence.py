@@ -46,3 +46,18 @@ def test_entries_expire(registry, monkeypatch):
         return await registry.tabs(channel)
 
     assert run(scenario()) == {}
+
+
+def test_online_users_and_one_claim_per_period(registry):
+    suffix = uuid.uuid4().hex
+
+    async def scenario():
+        await registry.join(f"user:zoe-{suffix}", "tab-a", f"zoe-{suffix}")
+        await registry.join(f"project:{suffix}", "tab-b", f"sam-{suffix}")  # a project tab is not a presence
+        online = await registry.online_users()
+        return online, await registry.claim(f"test-{suffix}", 30), await registry.claim(f"test-{suffix}", 30)
+
+    online, first, second = run(scenario())
+    assert f"zoe-{suffix}" in online and f"sam-{suffix}" not in online
+    assert first is True
+    assert second is (isinstance(registry, MemoryPresence))  # Redis lets only one worker have it

@@ -1,0 +1,24 @@
+"""The email digest round: people who are away get one summary of what they have not read yet."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import timedelta
+
+from studio_app.database import session_scope
+from studio_app.models.base import utcnow
+from studio_app.services import notifications
+from studio_app.settings import Settings
+
+# Notifications wait this long before they are mailed: the person may read them in the app meanwhile,
+# and several events in a row make one mail.
+QUIET_PERIOD = timedelta(minutes=10)
+
+
+def run_digest_round(settings: Settings, online_user_ids: Collection[str]) -> int:
+    """Mail the people with pending notifications who have no tab open; returns how many mails were sent."""
+    created_before = utcnow() - QUIET_PERIOD
+    with session_scope() as session:
+        waiting = notifications.users_awaiting_digest(session, created_before=created_before)
+        offline = [user_id for user_id in waiting if user_id not in online_user_ids]
+        return notifications.send_email_digests(session, settings, offline_user_ids=offline, now=created_before)
