@@ -8,7 +8,7 @@ import pytest
 
 from studio_app.state.thread import ThreadState
 from tests.support.accounts import STRONG_PASSWORD
-from tests.support.live_clients import LiveClient, handler_name, services_of, session_cookie
+from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
 from tests.support.liveapp import live_app
 from tests.support.projects import add_editor, new_project, person
 
@@ -53,4 +53,4 @@ def test_a_message_crosses_instances_within_a_second(two_instances):
             await sender.close()
             await receiver.close()
 
-    assert asyncio.run(scenario()) < 1.0
+    assert run_in_own_loop(scenario()) < 1.0

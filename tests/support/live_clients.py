@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -88,3 +89,9 @@ class LiveClient:
 
 def handler_name(state_cls, method: str) -> str:
     return f"{state_cls.get_full_name()}.{method}"
+
+
+def run_in_own_loop(coroutine):
+    """``asyncio.run`` on a thread of its own: Playwright's sync API keeps a loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

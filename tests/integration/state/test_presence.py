@@ -1,12 +1,12 @@
 """The registry of open tabs per project, in memory and in real Redis."""
 
-import asyncio
 import uuid
 
 import pytest
 
 from studio_app.state import live
 from studio_app.state.live import MemoryPresence, RedisPresence
+from tests.support.live_clients import run_in_own_loop
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -17,7 +17,7 @@ def registry(request):
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    return run_in_own_loop(coroutine)
 
 
 def test_tabs_join_and_leave_a_channel(registry):
