@@ -8,7 +8,13 @@ from studio_app import routes
 from studio_app.components.forms import form_alert, text_field
 from studio_app.components.layout import public_page
 from studio_app.components.thread import SAFE_LINK, thread_panel
-from studio_app.state.projects import DashboardState, InvitationsState, ProjectListState, ProjectState
+from studio_app.state.projects import (
+    DashboardState,
+    InvitationLinkState,
+    InvitationsState,
+    ProjectListState,
+    ProjectState,
+)
 from studio_app.state.shell import ShellState
 from studio_app.state.thread import ThreadState
 
@@ -312,4 +318,25 @@ def invitations_page() -> rx.Component:
         rx.cond(InvitationsState.rows.length() > 0,
                 rx.vstack(rx.foreach(InvitationsState.rows, invitation_card), width="100%", spacing="2"),
                 empty_state("No invitation waiting. Producers invite you from the editor directory.")),
+    )
+
+
+@rx.page(route=routes.INVITATION_LINK, title="Invitation · Azekia Studio",
+         on_load=[ShellState.load, InvitationLinkState.check])
+def invitation_link() -> rx.Component:
+    return signed_in_page(
+        rx.card(
+            rx.vstack(
+                rx.icon("mail-open", size=28, color=rx.color("accent", 10)),
+                rx.heading("You are invited to a project", as_="h1", size="6"),
+                rx.text("A producer invited you to edit a video with them on Azekia Studio. Join to see the brief "
+                        "and the project's thread.", color_scheme="gray", size="2"),
+                form_alert(InvitationLinkState.error),
+                rx.hstack(rx.button("Decline", variant="soft", color_scheme="gray",
+                                    on_click=InvitationLinkState.decline),
+                          rx.button("Join the project", on_click=InvitationLinkState.accept)),
+                spacing="3", align="center", text_align="center",
+            ),
+            size="4", max_width="32rem", margin_x="auto",
+        ),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from studio_app.models.base import is_row_id, new_id, utcnow
 from studio_app.models.projects import (
     MemberRole,
     Milestone,
+    Notification,
     Project,
     ProjectDataKey,
     ProjectEvent,
@@ -381,3 +382,29 @@ def milestone_view(milestone: Milestone, title_key, names: dict[str, str]) -> Mi
         due_on=milestone.due_on, owner_id=milestone.owner_id, owner_name=name_of(names, milestone.owner_id),
         done=done, overdue=not done and milestone.due_on < today(),
     )
+
+
+def notify_due_milestones(session: Session, *, today_: date | None = None, limit: int = 500) -> int:
+    """Tell each open milestone's owner (or the producer when it has none) once, the day before it is due.
+
+    A job, not a person, calls this: there is no actor to authorize.
+    """
+    due_by = (today_ or today()) + timedelta(days=1)
+    already_told = (
+        select(Notification.id)
+        .where(Notification.kind == "milestone_due", Notification.subject_id == Milestone.id)
+        .exists()
+    )
+    rows = session.exec(
+        select(Milestone.id, Milestone.project_id, sa.func.coalesce(Milestone.owner_id, Project.producer_id))
+        .join(Project, Project.id == Milestone.project_id)
+        .where(Milestone.done_at.is_(None), Milestone.due_on <= due_by, ~already_told,
+               Project.stage.not_in([str(stage) for stage in FINAL_STAGES]))
+        .order_by(Milestone.due_on, Milestone.id)
+        .limit(limit)
+    ).all()
+    for milestone_id, project_id, recipient in rows:
+        if recipient:
+            notifications.notify(session, user_ids=[recipient], kind="milestone_due", project_id=project_id,
+                                 subject_id=milestone_id)
+    return len(rows)

@@ -258,3 +258,37 @@ class InvitationsState(SessionMixin, rx.State):
             self.error = _problem(error)
             return
         return InvitationsState.load
+
+
+class InvitationLinkState(SessionMixin, rx.State):
+    """The page a mailed invitation link opens; the token is in the path and is sent only to the service."""
+
+    error: str = ""
+
+    def _token(self) -> str:
+        return project_id_from_path(self.router.url.path)
+
+    @rx.event
+    async def check(self):
+        self.error = ""
+        if await self._actor() is None:
+            return self._to_sign_in()
+
+    @rx.event
+    async def accept(self):
+        return await self._answer(invitations.accept_invitation)
+
+    @rx.event
+    async def decline(self):
+        return await self._answer(invitations.decline_invitation)
+
+    async def _answer(self, service):
+        actor = await self._actor()
+        if actor is None:
+            return self._to_sign_in()
+        try:
+            project_id = await in_transaction(service, actor, self._token())
+        except (InvalidInput, NotAllowed, LookupError) as error:
+            self.error = _problem(error)
+            return
+        return rx.redirect(routes.project_page(project_id) if project_id else routes.INVITATIONS)

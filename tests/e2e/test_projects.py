@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.journeys import at, new_email, sign_in, sign_up_and_verify
+from tests.support.accounts import last_mail_to
 
 
 @pytest.fixture
@@ -119,3 +120,32 @@ def test_editor_profile_and_directory(two_people, app, artifacts):
 
     editor.goto(app.url + "/invitations")
     expect(editor.locator(".invitation")).to_contain_text("Podcast clips")
+
+
+def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_people, browser, app, app_settings):
+    producer, _, _ = two_people
+    producer.get_by_label("Title").fill("Newcomer welcome")
+    producer.get_by_role("button", name="Create project").click()
+    expect(producer).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
+    newcomer_email = new_email()
+    producer.get_by_label("Editor's email").fill(newcomer_email)
+    producer.get_by_role("button", name="Invite").click()
+    expect(producer.get_by_text("Invitation sent.")).to_be_visible()
+    mail = last_mail_to(app_settings, newcomer_email)
+    link = re.search(r"/invitations/[A-Za-z0-9_\-]+", mail.text).group(0)
+
+    context = browser.new_context()
+    try:
+        newcomer = context.new_page()
+        newcomer.goto(app.url + link)
+        expect(newcomer).to_have_url(re.compile(r"/signin\?next=/invitations/"))  # sign in (or up) first
+        sign_up_and_verify(newcomer, app, app_settings, newcomer_email, name="Nina Newcomer", role="editor")
+        sign_in(newcomer, app, newcomer_email, next_path=link)
+        expect(newcomer.get_by_role("heading", name="You are invited to a project")).to_be_visible()
+        newcomer.get_by_role("button", name="Join the project").click()
+        expect(newcomer.get_by_role("heading", level=1)).to_have_text("Newcomer welcome")
+        newcomer.goto(app.url + link)
+        newcomer.get_by_role("button", name="Join the project").click()
+        expect(newcomer.get_by_role("alert")).to_be_visible()  # a link works once
+    finally:
+        context.close()

@@ -38,3 +38,24 @@ def test_people_away_get_one_digest_after_the_quiet_period(sqlite_settings):
     assert "Spring teaser" in digest.text
     assert run_digest_round(sqlite_settings, online_user_ids=set()) == 0  # never twice
     assert digests_to(sqlite_settings, "pro@example.com") == []  # the producer made the change
+
+
+def test_a_due_milestone_is_announced_once_to_its_owner(sqlite_settings):
+    from studio_app.services import notifications
+
+    producer = person(sqlite_settings, "pro@example.com", name="Paula Producer")
+    editor = person(sqlite_settings, "ed@example.com", role="editor", name="Eddie Editor")
+    project = new_project(producer, "Spring teaser")
+    add_editor(producer, editor, project.id)
+    tomorrow, later = utcnow().date() + timedelta(days=1), utcnow().date() + timedelta(days=9)
+    due = call(projects.add_milestone, producer, project.id, "First cut", tomorrow, editor.user_id)
+    call(projects.add_milestone, producer, project.id, "Final cut", later, editor.user_id)
+    done = call(projects.add_milestone, producer, project.id, "Rough order", tomorrow, producer.user_id)
+    call(projects.complete_milestone, producer, done.id)
+
+    assert call(projects.notify_due_milestones) == 1
+    assert call(projects.notify_due_milestones) == 0  # told once
+    texts = [item.text for item in call(notifications.notification_center, editor).items
+             if item.kind == "milestone_due"]
+    assert texts == ["A milestone of “Spring teaser” is due"]
+    assert due.title == "First cut"
