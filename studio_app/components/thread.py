@@ -52,6 +52,8 @@ def message_bubble(message: dict) -> rx.Component:
                 spacing="2",
             ),
             reply_quote(message),
+            rx.cond(message["mentions"], rx.text(message["mentions"], size="1", color=rx.color("accent", 11),
+                                                 weight="medium")),
             rx.cond(
                 message["deleted"],
                 rx.text("Message deleted", size="2", color_scheme="gray", font_style="italic"),
@@ -68,6 +70,15 @@ def message_bubble(message: dict) -> rx.Component:
         spacing="2",
         width="100%",
         class_name="message",
+    )
+
+
+def mention_chip(member: dict) -> rx.Component:
+    chosen = ThreadState.mentions.contains(member["id"])
+    return rx.button(
+        "@", member["name"], size="1", radius="full", type="button",
+        variant=rx.cond(chosen, "solid", "outline"), aria_pressed=chosen,
+        on_click=ThreadState.toggle_mention(member["id"]),
     )
 
 
@@ -91,6 +102,14 @@ def composer() -> rx.Component:
                          aria_label="Message", max_length=8000, rows="3", width="100%", required=True,
                          # A new key after each send empties the box (the debounced input keeps its own copy).
                          key=ThreadState.draft_key),
+            rx.cond(
+                ThreadState.members.length() > 0,
+                rx.hstack(
+                    rx.text("Mention", size="1", color_scheme="gray"),
+                    rx.foreach(ThreadState.members, mention_chip),
+                    spacing="2", align="center", wrap="wrap",
+                ),
+            ),
             rx.cond(ThreadState.send_error,
                     rx.text(ThreadState.send_error, color_scheme="red", size="2", role="alert", id="send-error")),
             rx.hstack(rx.spacer(), rx.button("Send", type="submit", loading=ThreadState.sending), width="100%"),

@@ -13,6 +13,7 @@ import reflex as rx
 
 from studio_app.security.policy import NotAllowed
 from studio_app.services import notifications, threads
+from studio_app.services.people import display_names
 from studio_app.services.validation import InvalidInput
 from studio_app.state.live import presence, project_channel, push_later, user_channel
 from studio_app.state.session import SessionMixin, in_transaction
@@ -26,9 +27,10 @@ def _when(moment) -> str:
     return moment.strftime("%d %b, %H:%M")
 
 
-def message_row(view) -> dict:
+def message_row(view, names: dict[str, str]) -> dict:
     reply = view.reply_to
     return {
+        "mentions": " ".join(f"@{names[user_id]}" for user_id in view.mentions if user_id in names),
         "id": view.id,
         "author": view.author_name,
         "initials": view.author_initials,
@@ -54,6 +56,8 @@ class ThreadState(SessionMixin, rx.State):
     draft: str = ""
     draft_key: str = ""
     replying_to: dict = {}
+    members: list[dict] = []
+    mentions: list[str] = []
     editing_id: str = ""
     send_error: str = ""
     sending: bool = False
@@ -97,7 +101,8 @@ class ThreadState(SessionMixin, rx.State):
                 await in_transaction(threads.edit_message, actor, self.editing_id, body)
             else:
                 await in_transaction(threads.post_message, actor, self.project_id, body,
-                                     idempotency_key=self.draft_key, reply_to_id=self.replying_to.get("id"))
+                                     idempotency_key=self.draft_key, reply_to_id=self.replying_to.get("id"),
+                                     mention_ids=tuple(self.mentions))
         except InvalidInput as invalid:
             self.send_error = invalid.message
         except (NotAllowed, LookupError) as error:
@@ -107,6 +112,7 @@ class ThreadState(SessionMixin, rx.State):
             self.send_error = "Your message was not sent. Check your connection and send it again."
         else:
             self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
+            self.mentions = []
             await self._reload_latest(actor)
             push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
                        skip_token=self.router.session.client_token)
@@ -115,6 +121,12 @@ class ThreadState(SessionMixin, rx.State):
                     push_later(user_channel(member_id), ShellState, ShellState._refresh_from_push)
         finally:
             self.sending = False
+
+    @rx.event
+    def toggle_mention(self, user_id: str):
+        if any(member["id"] == user_id for member in self.members):
+            self.mentions = [other for other in self.mentions if other != user_id] if user_id in self.mentions \
+                else [*self.mentions, user_id]
 
     @rx.event
     def reply_to(self, message_id: str):
@@ -158,7 +170,8 @@ class ThreadState(SessionMixin, rx.State):
         yield
         page = await in_transaction(threads.thread_page, actor, self.project_id, before=self.older_cursor,
                                     limit=WINDOW)
-        self.messages = ([message_row(view) for view in page.messages] + self.messages)[:MAX_WINDOW]
+        names = {member["id"]: member["name"] for member in self.members}
+        self.messages = ([message_row(view, names) for view in page.messages] + self.messages)[:MAX_WINDOW]
         self.has_more, self.older_cursor, self.loading_older = page.has_more, page.before or "", False
 
     async def _reload_latest(self, actor) -> bool:
@@ -167,7 +180,11 @@ class ThreadState(SessionMixin, rx.State):
         except (NotAllowed, LookupError):
             self.messages, self.has_more = [], False
             return False
-        self.messages = [message_row(view) for view in page.messages]
+        member_ids = await in_transaction(threads.thread_members, self.project_id)
+        names = await in_transaction(display_names, member_ids)
+        self.members = [{"id": user_id, "name": names[user_id]} for user_id in member_ids
+                        if user_id != actor.user_id and user_id in names]
+        self.messages = [message_row(view, names) for view in page.messages]
         self.has_more, self.older_cursor = page.has_more, page.before or ""
         await in_transaction(threads.mark_thread_read, actor, self.project_id)
         if await in_transaction(notifications.mark_thread_notifications_read, actor, self.project_id):

@@ -55,8 +55,10 @@ def test_invite_accept_and_chat_in_real_time(two_people, app, artifacts):
     expect(producer.locator("#thread-messages")).to_contain_text("Hello Eddie, the rushes are uploaded.")
     expect(producer.get_by_label("Message")).to_have_value("")  # the sent draft leaves the box
     expect(editor.locator("#thread-messages")).to_contain_text("Hello Eddie, the rushes are uploaded.")
+    editor.get_by_role("button", name=re.compile("Paula Producer")).click()  # mention her
     send(editor, "Thanks Paula! Starting the derush now.")
     expect(producer.locator("#thread-messages")).to_contain_text("Starting the derush now.")
+    expect(producer.locator("#thread-messages")).to_contain_text("@Paula Producer")
     expect(editor.locator(".message")).to_have_count(2)  # each message once, no duplicate from the push
 
     editor.get_by_role("button", name="Derush").click()
