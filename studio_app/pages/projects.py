@@ -252,15 +252,44 @@ def project_header() -> rx.Component:
     )
 
 
+def brief_editor() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text_area(name="brief", default_value=ProjectState.brief, rows="10", max_length=20000, width="100%",
+                         aria_label="Brief"),
+            form_alert(ProjectState.errors["brief"]),
+            rx.hstack(rx.button("Save brief", type="submit"),
+                      rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                on_click=ProjectState.edit_brief(False))),
+            width="100%",
+        ),
+        on_submit=ProjectState.save_brief, reset_on_submit=False, width="100%",
+    )
+
+
+def brief_card() -> rx.Component:
+    return rx.card(
+        rx.hstack(rx.heading("Brief", as_="h2", size="4"), rx.spacer(),
+                  rx.cond((ProjectState.my_role == "producer") & ~ProjectState.editing_brief,
+                          rx.button("Edit brief", size="1", variant="soft", on_click=ProjectState.edit_brief(True))),
+                  width="100%", align="center"),
+        rx.cond(
+            ProjectState.editing_brief,
+            brief_editor(),
+            rx.cond(ProjectState.brief,
+                    rx.box(rx.markdown(ProjectState.brief, use_raw=False, component_map=SAFE_LINK), id="brief"),
+                    rx.text("No brief yet.", color_scheme="gray", size="2")),
+        ),
+        width="100%",
+    )
+
+
 def project_body() -> rx.Component:
     return rx.vstack(
         project_header(),
         rx.grid(
             rx.vstack(
-                rx.card(rx.heading("Brief", as_="h2", size="4"),
-                        rx.cond(ProjectState.brief,
-                                rx.markdown(ProjectState.brief, use_raw=False, component_map=SAFE_LINK),
-                                rx.text("No brief yet.", color_scheme="gray", size="2")), width="100%"),
+                brief_card(),
                 thread_panel(),
                 spacing="3", width="100%", min_width="0",
             ),

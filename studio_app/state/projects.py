@@ -197,6 +197,18 @@ class ProjectState(SessionMixin, rx.State):
             self.notice = notice
         await self._reload(actor)
 
+    editing_brief: bool = False
+
+    @rx.event
+    def edit_brief(self, editing: bool):
+        self.editing_brief = editing is True and self.my_role == "producer"
+
+    @rx.event
+    async def save_brief(self, form: dict):
+        await self._act("brief", projects.update_brief, self.project_id, str(form.get("brief", "")))
+        if not self.errors:
+            self.editing_brief = False
+
     @rx.event
     async def change_stage(self, new_stage: str):
         await self._act("stage", projects.change_stage, self.project_id, new_stage)

@@ -37,6 +37,11 @@ def test_invite_accept_and_chat_in_real_time(two_people, app, artifacts):
     expect(producer.get_by_role("heading", level=1)).to_have_text("Spring teaser")
     expect(producer.locator("#thread-empty")).to_be_visible()
     assert producer.locator("script", has_text="alert(1)").count() == 0  # the brief renders without raw HTML
+    producer.get_by_role("button", name="Edit brief").click()
+    producer.get_by_label("Brief").fill("Cut a **45 s** teaser; see [the guide](https://example.com/guide).")
+    producer.get_by_role("button", name="Save brief").click()
+    expect(producer.locator("#brief")).to_contain_text("Cut a 45 s teaser")
+    expect(producer.locator("#brief a")).to_have_attribute("rel", "noopener noreferrer nofollow")
     project_url = producer.url
 
     producer.get_by_label("Editor's email").fill(editor_email)
