@@ -8,7 +8,6 @@ sealed under the project's key (services/keys.py), shared by its members.
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,7 +31,7 @@ from studio_app.services import notifications
 from studio_app.services.keys import create_project_key, project_key_of, unwrap_project_key
 from studio_app.services.people import display_names, name_of
 from studio_app.services.threads import thread_members
-from studio_app.services.validation import InvalidInput
+from studio_app.services.validation import InvalidInput, check_line
 
 TITLE_MAX = 120
 BRIEF_MAX = 20_000
@@ -283,14 +282,7 @@ def today() -> date:
 
 
 def check_title(title: object, field: str = "title") -> str:
-    if not isinstance(title, str) or not title.strip():
-        raise InvalidInput(field, "Give it a title.")
-    title = unicodedata.normalize("NFKC", title).strip()
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(field, f"Use at most {TITLE_MAX} characters.")
-    if any(unicodedata.category(char).startswith("C") for char in title):
-        raise InvalidInput(field, "Use letters, numbers, spaces and punctuation only.")
-    return title
+    return check_line(title, field=field, max_length=TITLE_MAX, missing="Give it a title.")
 
 
 def check_future_date(value: object, field: str, *, required: bool) -> date | None:

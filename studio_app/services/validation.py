@@ -52,15 +52,20 @@ def check_password(password: object, *, related: tuple[str, ...] = (), field: st
     return password
 
 
-def check_display_name(name: object, *, field: str = "display_name") -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput(field, "Enter the name others will see.")
-    name = unicodedata.normalize("NFKC", name).strip()
-    if len(name) > DISPLAY_NAME_MAX:
-        raise InvalidInput(field, f"Use at most {DISPLAY_NAME_MAX} characters.")
-    if any(unicodedata.category(char).startswith("C") for char in name):
+def check_line(value: object, *, field: str, max_length: int, missing: str) -> str:
+    """One line of text people will read: trimmed, NFKC-normalized, bounded, without control characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, missing)
+    value = unicodedata.normalize("NFKC", value).strip()
+    if len(value) > max_length:
+        raise InvalidInput(field, f"Use at most {max_length} characters.")
+    if any(unicodedata.category(char).startswith("C") for char in value):
         raise InvalidInput(field, "Use letters, numbers, spaces and punctuation only.")
-    return name
+    return value
+
+
+def check_display_name(name: object, *, field: str = "display_name") -> str:
+    return check_line(name, field=field, max_length=DISPLAY_NAME_MAX, missing="Enter the name others will see.")
 
 
 def check_signup_role(role: object) -> str:
