@@ -54,7 +54,12 @@ class LiveClient:
         self.app_url, self.cookie, self.origin = app_url, cookie, origin or app_url
         self.client = socketio.AsyncClient(reconnection=False)
         self.updates: asyncio.Queue[dict] = asyncio.Queue()
-        self.client.on("event", self.updates.put_nowait, namespace=NAMESPACE)
+        self.transcript: list[str] = []  # every update received, as JSON text
+        self.client.on("event", self._received, namespace=NAMESPACE)
+
+    def _received(self, update: dict) -> None:
+        self.transcript.append(json.dumps(update, default=str))
+        self.updates.put_nowait(update)
 
     async def connect(self) -> LiveClient:
         headers = {"Origin": self.origin} | ({"Cookie": f"studio_session={self.cookie}"} if self.cookie else {})

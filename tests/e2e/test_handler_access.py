@@ -1,0 +1,101 @@
+"""The access matrix at the socket: every page handler that takes a project, message, milestone, invitation,
+editor or session id, called by an outsider, by the other party where the act is not theirs, and signed out,
+changes nothing and shows nothing of the project."""
+
+import pytest
+from sqlmodel import select
+
+from studio_app.database import session_scope
+from studio_app.models.accounts import UserSession
+from studio_app.models.projects import Invitation, Message, Milestone, Project, ProjectMember
+from studio_app.services import projects, threads
+from studio_app.state.account import SessionsState
+from studio_app.state.hiring import DirectoryState
+from studio_app.state.projects import InvitationLinkState, InvitationsState, ProjectState
+from studio_app.state.thread import ThreadState
+from tests.support.accounts import STRONG_PASSWORD
+from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
+from tests.support.projects import add_editor, call, in_days, invite, new_project, person
+
+SECRET_TITLE = "Confidential launch"
+SECRET_WORDS = "the password is swordfish"
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    """A producer's project with an editor, a message, a milestone and a pending invitation; an outsider."""
+    with services_of(app.data_dir):
+        from studio_app.settings import current_settings
+
+        settings = current_settings()
+        producer = person(settings, "matrix-pro@example.com", name="Matrix Producer")
+        editor = person(settings, "matrix-ed@example.com", role="editor", name="Matrix Editor")
+        person(settings, "matrix-out@example.com", name="Matrix Outsider")
+        invitee = person(settings, "matrix-inv@example.com", role="editor", name="Matrix Invitee")
+        project = new_project(producer, SECRET_TITLE)
+        add_editor(producer, editor, project.id)
+        message = call(threads.post_message, producer, project.id, SECRET_WORDS, idempotency_key="matrix-1")
+        milestone = call(projects.add_milestone, producer, project.id, "Cut", in_days(5), producer.user_id)
+        invitation = invite(producer, project.id, settings, editor_id=invitee.user_id)
+        with session_scope() as session:
+            producer_session = session.exec(select(UserSession.id).where(
+                UserSession.user_id == producer.user_id)).first()
+    return {"project": project.id, "message": message.id, "milestone": milestone.id, "invitation": invitation.id,
+            "editor": editor.user_id, "producer_session": producer_session, "data_dir": app.data_dir}
+
+
+def attempts(world) -> list[tuple]:
+    project_path = f"/projects/{world['project']}"
+    return [
+        (ProjectState, "load", {}, project_path),
+        (ThreadState, "open", {}, project_path),
+        (ThreadState, "delete", {"message_id": world["message"]}, project_path),
+        (ProjectState, "change_stage", {"new_stage": "cancelled"}, project_path),
+        (ProjectState, "complete_milestone", {"milestone_id": world["milestone"]}, project_path),
+        (ProjectState, "remove_editor", {"editor_id": world["editor"]}, project_path),
+        (ProjectState, "save_brief", {"form": {"brief": "defaced"}}, project_path),
+        (ProjectState, "invite", {"form": {"email": "intruder@example.com"}}, project_path),
+        (InvitationsState, "accept", {"invitation_id": world["invitation"]}, "/invitations"),
+        (InvitationsState, "decline", {"invitation_id": world["invitation"]}, "/invitations"),
+        (InvitationLinkState, "accept", {}, f"/invitations/{world['invitation']}"),
+        (DirectoryState, "invite", {"editor_id": world["editor"]}, "/directory"),
+        (SessionsState, "revoke", {"session_id": world["producer_session"]}, "/account/sessions"),
+    ]
+
+
+def snapshot(world) -> dict:
+    with services_of(world["data_dir"]), session_scope() as session:
+        return {
+            "message_deleted": session.get(Message, world["message"]).deleted_at is not None,
+            "milestone_done": session.get(Milestone, world["milestone"]).done_at is not None,
+            "invitation": session.get(Invitation, world["invitation"]).status,
+            "members": sorted(session.exec(select(ProjectMember.user_id).where(
+                ProjectMember.project_id == world["project"], ProjectMember.removed_at.is_(None))).all()),
+            "producer_session_alive": session.get(UserSession, world["producer_session"]).revoked_at is None,
+            "stage": session.get(Project, world["project"]).stage,
+        }
+
+
+def run_attempts(app, world, email: str | None) -> str:
+    """Everything the server sent back to this socket, as text."""
+    async def scenario() -> str:
+        cookie = session_cookie(app.url, email, STRONG_PASSWORD) if email else None
+        client = await LiveClient(app.url, cookie).connect()
+        try:
+            for state, method, payload, path in attempts(world):
+                await client.call(handler_name(state, method), payload, path)
+        finally:
+            await client.close()
+        return "\n".join(client.transcript)
+
+    return run_in_own_loop(scenario())
+
+
+@pytest.mark.parametrize("who", ["matrix-out@example.com", "matrix-ed@example.com", None],
+                         ids=["outsider", "other party", "signed out"])
+def test_handlers_refuse_and_reveal_nothing(app, world, who):
+    before = snapshot(world)
+    sent = run_attempts(app, world, who)
+    assert snapshot(world) == before
+    if who != "matrix-ed@example.com":  # the editor is a member: they may read, not act as the producer
+        assert SECRET_TITLE not in sent and SECRET_WORDS not in sent
