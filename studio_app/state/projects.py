@@ -11,6 +11,7 @@ from studio_app.services import dashboards, invitations, projects
 from studio_app.services.people import initials
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
+from studio_app.state.live import project_channel, push_later
 from studio_app.state.session import SessionMixin, in_transaction
 from studio_app.state.thread import project_id_from_path
 
@@ -195,6 +196,18 @@ class ProjectState(SessionMixin, rx.State):
             self.errors = {section: _problem(error)}
         else:
             self.notice = notice
+            push_later(project_channel(self.project_id), ProjectState, ProjectState._refresh_from_push,
+                       skip_token=self.router.session.client_token)
+        await self._reload(actor)
+
+    async def _refresh_from_push(self):
+        """Another member changed the project: re-read it with this tab's own session, if it still shows it."""
+        if project_id_from_path(self.router.url.path) != self.project_id:
+            return
+        actor = await self._actor()
+        if actor is None:
+            self.found = False
+            return
         await self._reload(actor)
 
     editing_brief: bool = False

@@ -68,6 +68,7 @@ def test_invite_accept_and_chat_in_real_time(two_people, app, artifacts):
 
     editor.get_by_role("button", name="Derush").click()
     expect(editor.locator("#project-timeline")).to_contain_text("moved the project to Derush")
+    expect(producer.locator("#project-timeline")).to_contain_text("moved the project to Derush")  # live
     producer.screenshot(path=artifacts / "project.png", full_page=True)
 
     editor.goto(app.url + "/dashboard")
