@@ -5,6 +5,7 @@ import reflex as rx
 from studio_app import routes
 from studio_app.components.layout import public_page
 from studio_app.state.landing import LandingState
+from studio_app.state.signed_out import SignedOutState
 
 WORKFLOW = (
     ("file-text", "Brief", "Goals, format, platforms and deadline in one place."),
@@ -138,6 +139,7 @@ def privacy_promise() -> rx.Component:
 
 @rx.page(
     route=routes.HOME,
+    on_load=SignedOutState.forget,
     title="Azekia Studio: video creators and editors, from rushes to publication",
     description="Hire video editors and run every video with them, from raw footage to scheduled publication.",
 )

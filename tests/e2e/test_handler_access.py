@@ -2,6 +2,7 @@
 editor or session id, called by an outsider, by the other party where the act is not theirs, and signed out,
 changes nothing and shows nothing of the project."""
 
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -9,9 +10,10 @@ from studio_app.database import session_scope
 from studio_app.models.accounts import UserSession
 from studio_app.models.projects import Invitation, Message, Milestone, Project, ProjectMember
 from studio_app.services import projects, threads
-from studio_app.state.account import SessionsState
+from studio_app.state.account import AccountState, SessionsState
 from studio_app.state.hiring import DirectoryState
 from studio_app.state.projects import InvitationLinkState, InvitationsState, ProjectState
+from studio_app.state.signed_out import SignedOutState
 from studio_app.state.thread import ThreadState
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
@@ -99,3 +101,27 @@ def test_handlers_refuse_and_reveal_nothing(app, world, who):
     assert snapshot(world) == before
     if who != "matrix-ed@example.com":  # the editor is a member: they may read, not act as the producer
         assert SECRET_TITLE not in sent and SECRET_WORDS not in sent
+
+
+def test_signing_out_leaves_nothing_personal_in_the_tab_state(app):
+    with services_of(app.data_dir):
+        from studio_app.settings import current_settings
+
+        person(current_settings(), "forget-me@example.com", name="Forgetful Fiona")
+
+    async def scenario() -> tuple[str, str]:
+        cookie = session_cookie(app.url, "forget-me@example.com", STRONG_PASSWORD)
+        client = await LiveClient(app.url, cookie).connect()
+        try:
+            await client.call(handler_name(AccountState, "load"), {}, "/account")
+            signed_in_view = "\n".join(client.transcript)
+            httpx.post(f"{app.url}/api/auth/signout", headers={"origin": app.url, "cookie": f"studio_session={cookie}"})
+            client.transcript.clear()
+            await client.call(handler_name(SignedOutState, "forget"), {}, "/")
+            return signed_in_view, "\n".join(client.transcript)
+        finally:
+            await client.close()
+
+    signed_in_view, after = run_in_own_loop(scenario())
+    assert "forget-me@example.com" in signed_in_view and "Forgetful Fiona" in signed_in_view
+    assert '"email_rx_state_": ""' in after and '"display_name_rx_state_": ""' in after
