@@ -35,12 +35,12 @@ def nav_link(label: str, href: str, **props) -> rx.Component:
     return rx.link(label, href=href, size="2", weight="medium", **props)
 
 
-def notifications_link() -> rx.Component:
+def notifications_link(badge_id: str = "unread-badge") -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.icon("bell", size=18),
             rx.cond(ShellState.unread_notifications > 0,
-                    rx.badge(ShellState.unread_notifications, color_scheme="red", radius="full", id="unread-badge")),
+                    rx.badge(ShellState.unread_notifications, color_scheme="red", radius="full", id=badge_id)),
             spacing="1",
             align="center",
         ),
@@ -49,19 +49,45 @@ def notifications_link() -> rx.Component:
     )
 
 
+def member_menu_items() -> list[tuple[str, str]]:
+    return [("Dashboard", routes.DASHBOARD), ("Projects", routes.PROJECTS)]
+
+
 def member_links() -> rx.Component:
-    return rx.hstack(
-        nav_link("Dashboard", routes.DASHBOARD),
-        nav_link("Projects", routes.PROJECTS),
-        rx.cond(ShellState.role == "editor", nav_link("My profile", routes.EDITOR_PROFILE),
-                nav_link("Find editors", routes.DIRECTORY)),
-        nav_link("Invitations", routes.INVITATIONS),
-        notifications_link(),
-        rx.link(rx.button("Account", size="2", variant="soft"), href=routes.ACCOUNT),
-        align="center",
-        spacing="4",
-        wrap="wrap",
-        justify="end",
+    """A row of links on wide screens; one menu button on a phone."""
+    role_link = rx.cond(ShellState.role == "editor", nav_link("My profile", routes.EDITOR_PROFILE),
+                        nav_link("Find editors", routes.DIRECTORY))
+    return rx.fragment(
+        rx.tablet_and_desktop(
+            rx.hstack(
+                *(nav_link(label, href) for label, href in member_menu_items()),
+                role_link,
+                nav_link("Invitations", routes.INVITATIONS),
+                notifications_link(),
+                rx.link(rx.button("Account", size="2", variant="soft"), href=routes.ACCOUNT),
+                align="center",
+                spacing="4",
+            ),
+        ),
+        rx.mobile_only(
+            rx.hstack(
+                notifications_link("unread-badge-phone"),
+                rx.menu.root(
+                    rx.menu.trigger(rx.button(rx.icon("menu", size=18), "Menu", variant="soft", size="2")),
+                    rx.menu.content(
+                        *(rx.menu.item(rx.link(label, href=href, width="100%")) for label, href in
+                          member_menu_items()),
+                        rx.menu.item(rx.cond(ShellState.role == "editor",
+                                             rx.link("My profile", href=routes.EDITOR_PROFILE, width="100%"),
+                                             rx.link("Find editors", href=routes.DIRECTORY, width="100%"))),
+                        rx.menu.item(rx.link("Invitations", href=routes.INVITATIONS, width="100%")),
+                        rx.menu.item(rx.link("Account", href=routes.ACCOUNT, width="100%")),
+                    ),
+                ),
+                align="center",
+                spacing="3",
+            ),
+        ),
     )
 
 

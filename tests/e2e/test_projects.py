@@ -157,3 +157,21 @@ def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_peopl
         expect(newcomer.get_by_role("alert")).to_be_visible()  # a link works once
     finally:
         context.close()
+
+
+def test_member_pages_fit_a_phone(two_people, app, artifacts):
+    producer, _, _ = two_people
+    producer.get_by_label("Title").fill("Phone check")
+    producer.get_by_role("button", name="Create project").click()
+    expect(producer).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
+    project_url = producer.url
+    producer.set_viewport_size({"width": 390, "height": 844})
+    for url in (project_url, app.url + "/dashboard", app.url + "/projects", app.url + "/directory",
+                app.url + "/notifications", app.url + "/account"):
+        producer.goto(url)
+        expect(producer.get_by_role("heading", level=1)).to_be_visible()
+        overflow = producer.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a phone"
+    producer.goto(project_url)
+    expect(producer.get_by_label("Message")).to_be_visible()
+    producer.screenshot(path=artifacts / "project-phone.png", full_page=True)
