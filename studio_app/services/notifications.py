@@ -28,7 +28,7 @@ from studio_app.services.sql import upsert
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
 
-KINDS = ("message", "invitation", "stage_change", "milestone_due", "review_requested")
+KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested")
 CHANNELS = ("in_app", "email", "none")
 # "email" means in-app and email. Messages come often: by email only when someone asks for it.
 DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app"}
@@ -41,6 +41,7 @@ UNTITLED = "a project"
 
 _TEXTS = {
     "message": "{actor} posted in “{title}”",
+    "mention": "{actor} mentioned you in “{title}”",
     "invitation": "{actor} invited you to “{title}”",
     "stage_change": "{actor} moved “{title}” to another stage",
     "milestone_due": "A milestone of “{title}” is due",

@@ -93,7 +93,10 @@ def post_message(session: Session, actor: Actor | None, project_id: str, body: s
         if existing is None:
             raise
         return _same_draft(session, actor, existing, project_id)
-    notifications.notify(session, user_ids=members, kind="message", project_id=project_id, actor_id=actor.user_id,
+    # Mentioned members hear about it as a mention (mailed by default); the others as a new message.
+    notifications.notify(session, user_ids=[member for member in members if member not in mentions], kind="message",
+                         project_id=project_id, actor_id=actor.user_id, subject_id=message.id)
+    notifications.notify(session, user_ids=mentions, kind="mention", project_id=project_id, actor_id=actor.user_id,
                          subject_id=message.id)
     return _views(session, actor, project_key, [message])[0]
 

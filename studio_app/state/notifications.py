@@ -11,6 +11,7 @@ from studio_app.state.shell import ShellState
 
 KIND_LABELS = {
     "message": "New messages in your projects",
+    "mention": "Someone mentions you in a thread",
     "invitation": "Invitations to projects",
     "stage_change": "A project moves to another stage",
     "milestone_due": "A milestone is due",

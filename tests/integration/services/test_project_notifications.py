@@ -46,3 +46,20 @@ def test_reading_a_thread_reads_its_message_notifications_only(sqlite_settings):
     assert call(notifications.mark_thread_notifications_read, producer, first.id) == 0  # only one's own
     unread = [item.kind for item in call(notifications.notification_center, editor).items if not item.read]
     assert sorted(unread) == ["invitation", "invitation", "message"]
+
+
+def test_a_mention_notifies_the_mentioned_member_as_a_mention(sqlite_settings):
+    from studio_app.services import threads
+
+    producer = person(sqlite_settings, "pro@example.com", name="Paula Producer")
+    editor = person(sqlite_settings, "ed@example.com", role="editor", name="Eddie Editor")
+    project = new_project(producer, "Spring teaser")
+    add_editor(producer, editor, project.id)
+    call(threads.post_message, producer, project.id, "Can you check this?", idempotency_key="m-1",
+         mention_ids=[editor.user_id])
+    call(threads.post_message, producer, project.id, "Thanks", idempotency_key="m-2")
+    items = [(item.kind, item.text) for item in call(notifications.notification_center, editor).items
+             if item.kind in ("mention", "message")]
+    assert items == [("message", "Paula Producer posted in “Spring teaser”"),
+                     ("mention", "Paula Producer mentioned you in “Spring teaser”")]
+    assert call(notifications.preferences, editor)["mention"] == "email"
