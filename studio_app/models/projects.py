@@ -91,9 +91,14 @@ class EditorProfile(SQLModel, table=True):
 )
 class Project(SQLModel, table=True):
     __tablename__ = "project"
+    # The producer's dashboard reads by producer: counts per stage and the earliest deadlines, from the index.
+    __table_args__ = (
+        sa.Index("ix_project_producer_deadline", "producer_id", "deadline"),
+        sa.Index("ix_project_producer_stage", "producer_id", "stage"),
+    )
 
     id: str = id_field()
-    producer_id: str | None = _reference("user_account", nullable=True, ondelete="SET NULL")
+    producer_id: str | None = _reference("user_account", nullable=True, index=False, ondelete="SET NULL")
     title_encrypted: bytes = secret_field()
     brief_encrypted: bytes | None = secret_field(nullable=True)
     platforms: list[str] = _json_list()
@@ -159,6 +164,7 @@ class ProjectEvent(SQLModel, table=True):
 @personal_data(title_encrypted=(Category.CONTENT, "running the project with its members"))
 class Milestone(SQLModel, table=True):
     __tablename__ = "milestone"
+    __table_args__ = (sa.Index("ix_milestone_open_due", "done_at", "due_on"),)
 
     id: str = id_field()
     project_id: str = _reference("project")

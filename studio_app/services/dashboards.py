@@ -65,9 +65,10 @@ class EditorDashboard:
 
 def producer_dashboard(session: Session, actor: Actor | None) -> ProducerDashboard:
     actor = require(actor, Action.VIEW_PRODUCER_DASHBOARD)
-    mine = _my_project_ids(actor, MemberRole.PRODUCER)
+    # A producer's projects are those they created (producer_id): an equality the composite indexes serve.
+    mine = select(Project.id).where(Project.producer_id == actor.user_id).scalar_subquery()
     by_stage = dict(session.exec(
-        select(Project.stage, sa.func.count()).where(Project.id.in_(mine)).group_by(Project.stage)
+        select(Project.stage, sa.func.count()).where(Project.producer_id == actor.user_id).group_by(Project.stage)
     ).all())
     pending = session.exec(
         select(sa.func.count()).select_from(Invitation)
@@ -76,7 +77,7 @@ def producer_dashboard(session: Session, actor: Actor | None) -> ProducerDashboa
     ).one()
     return ProducerDashboard(
         projects_by_stage={str(stage): by_stage.get(str(stage), 0) for stage in Stage},
-        next_deadlines=_next_deadlines(session, actor, MemberRole.PRODUCER),
+        next_deadlines=_producer_deadlines(session, actor),
         next_milestones=_next_milestones(session, mine),
         pending_invitations_sent=pending,
         unread_messages=_unread_messages(session, actor),
@@ -124,6 +125,18 @@ def _next_deadlines(session: Session, actor: Actor, role: MemberRole) -> tuple[P
     return _projects(session, actor, role, order=(Project.deadline, Project.id), limit=NEXT_COUNT,
                      where=(Project.deadline.is_not(None), Project.deadline >= today(),
                             Project.stage.not_in([str(stage) for stage in FINAL_STAGES])))
+
+
+def _producer_deadlines(session: Session, actor: Actor) -> tuple[ProjectSummary, ...]:
+    rows = session.exec(
+        select(Project, ProjectDataKey.wrapped_key)
+        .join(ProjectDataKey, ProjectDataKey.project_id == Project.id)
+        .where(Project.producer_id == actor.user_id, Project.deadline.is_not(None), Project.deadline >= today(),
+               Project.stage.not_in([str(stage) for stage in FINAL_STAGES]))
+        .order_by(Project.deadline, Project.id)
+        .limit(NEXT_COUNT)
+    ).all()
+    return tuple(summary(project, MemberRole.PRODUCER, wrapped) for project, wrapped in rows)
 
 
 def _next_milestones(session: Session, project_ids) -> tuple[MilestoneView, ...]:
