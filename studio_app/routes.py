@@ -19,6 +19,7 @@ EDITOR_PROFILE = "/profile"
 NOTIFICATIONS = "/notifications"
 SESSIONS = "/account/sessions"
 PRIVACY_POLICY = "/privacy"
+COOKIES = "/cookies"
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"

@@ -51,6 +51,7 @@ class Settings:
     smtp_url: str | None = dataclasses.field(default=None, repr=False)
     session_idle_minutes: int = 120
     session_max_days: int = 30
+    technical_data_days: int = 90
     mail_from: str = "Azekia Studio <no-reply@localhost>"
     # None means "use the key files under data_dir/keys" (see studio_app.security.keyring).
     master_keys: tuple[tuple[str, bytes], ...] | None = dataclasses.field(default=None, repr=False)
@@ -98,6 +99,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_from=read("MAIL_FROM", "Azekia Studio <no-reply@localhost>"),
         session_idle_minutes=_positive_int("STUDIO_SESSION_IDLE_MINUTES", read("SESSION_IDLE_MINUTES", "120")),
         session_max_days=_positive_int("STUDIO_SESSION_MAX_DAYS", read("SESSION_MAX_DAYS", "30")),
+        technical_data_days=_positive_int("STUDIO_TECHNICAL_DATA_DAYS", read("TECHNICAL_DATA_DAYS", "90")),
         master_keys=_master_keys(read("MASTER_KEYS")),
         index_key=_single_key("STUDIO_INDEX_KEY", read("INDEX_KEY")),
         password_pepper=_single_key("STUDIO_PASSWORD_PEPPER", read("PASSWORD_PEPPER")),

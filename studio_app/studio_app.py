@@ -6,6 +6,7 @@ from studio_app.api import with_studio_routes
 from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     account,
     auth,
+    cookies,
     hiring,
     landing,
     notifications,

@@ -119,6 +119,7 @@ def site_footer() -> rx.Component:
             rx.spacer(),
             rx.hstack(
                 rx.link("Privacy policy", href=routes.PRIVACY_POLICY, size="2", color_scheme="gray"),
+                rx.link("Cookies", href=routes.COOKIES, size="2", color_scheme="gray"),
                 spacing="4",
             ),
             direction=rx.breakpoints(initial="column", sm="row"),

@@ -14,13 +14,14 @@ what we do with personal data, in plain words.
 ## What we keep and why
 - **Your account**: email address, display name and role, to let you sign in and work with others.
 - **Your projects**: briefs, messages, files and review comments, to provide the service you asked for.
-- **Technical data**: the address and browser of each active session, to keep your account safe;
-  deleted after a limited period.
+- **Technical data**: the address and browser of each session, to show you where you are signed in
+  and keep your account safe; erased after 90 days (or the period the operator configured).
 
 ## How we protect it
 - Personal data and the tokens of connected accounts (TikTok, Discord) are encrypted at rest.
 - Passwords are stored only as salted and peppered hashes.
-- No advertising trackers and no analytics sent to third parties; only strictly necessary cookies.
+- No advertising trackers and no analytics sent to third parties; only strictly necessary cookies
+  (see the cookies page).
 
 ## Your rights
 You can access, correct, export and delete your data, and withdraw any consent, from the privacy

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from studio_app.security.cookies import cookie_register
 from tests.e2e.journeys import at, new_email, sign_in, sign_up_and_verify
 from tests.support.accounts import last_mail_to
 
@@ -28,7 +29,7 @@ def send(page, text: str):
     page.get_by_role("button", name="Send").click()
 
 
-def test_invite_accept_and_chat_in_real_time(two_people, app, artifacts):
+def test_invite_accept_and_chat_in_real_time(two_people, app, app_settings, artifacts):
     producer, editor, editor_email = two_people
     producer.get_by_label("Title").fill("Spring teaser")
     producer.locator("#field-brief").fill("Cut a **30 s** teaser from the rushes. <script>alert(1)</script>")
@@ -77,6 +78,14 @@ def test_invite_accept_and_chat_in_real_time(two_people, app, artifacts):
     expect(editor.locator("#unread-badge")).to_have_text("1")  # arrives without a reload
     editor.get_by_role("link", name="Notifications").click()
     expect(editor.locator("#notification-list")).to_contain_text("Paula Producer posted in")
+
+    # After a whole journey, each browser holds exactly the cookies the cookies page lists, no more.
+    registered = {spec.name for spec in cookie_register(app_settings)}
+    for page in (producer, editor):
+        assert {cookie["name"] for cookie in page.context.cookies()} == registered
+    editor.goto(app.url + "/cookies")
+    for name in registered:
+        expect(editor.locator("#cookie-table")).to_contain_text(name)
 
 
 def test_outsiders_see_nothing_of_a_project(two_people, browser, app, app_settings):
