@@ -52,6 +52,9 @@ def test_several_allowed_origins(tmp_path):
         ("PORT", "eighty", "is not a TCP port"),
         ("PORT", "70000", "is not a TCP port"),
         ("LOG_LEVEL", "loud", "is not one of"),
+        ("SESSION_IDLE_MINUTES", "0", "is not a positive whole number"),
+        ("SESSION_MAX_DAYS", "a month", "is not a positive whole number"),
+        ("TECHNICAL_DATA_DAYS", "-5", "is not a positive whole number"),
     ],
 )
 def test_a_wrong_value_names_its_variable(tmp_path, variable, value, message):
