@@ -14,6 +14,7 @@ import functools
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -121,9 +122,9 @@ def _data_dir(raw: str) -> Path:
         path = PROJECT_ROOT / path
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-probe"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A uniquely named probe: several workers start at once and check the same folder.
+        with tempfile.TemporaryFile(dir=path):
+            pass
     except OSError as error:
         reason = error.strerror or str(error)
         raise SettingsError("STUDIO_DATA_DIR", f"folder {path} is not writable ({reason})") from None

@@ -78,3 +78,13 @@ def test_migrate_brings_a_new_sqlite_database_to_head(tmp_path):
             assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_workers_starting_together_all_accept_the_data_folder(tmp_path):
+    """Reflex starts several workers at once; each validates the same (new) data folder."""
+    script = ("from studio_app.settings import load_settings\n"
+              f"for _ in range(200): load_settings({{'STUDIO_DATA_DIR': {str(tmp_path / 'data')!r}}})\n")
+    workers = [subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT_ROOT, stderr=subprocess.PIPE)
+               for _ in range(6)]
+    failures = [worker.stderr.read().decode() for worker in workers if worker.wait(timeout=60) != 0]
+    assert failures == []
