@@ -47,7 +47,7 @@ def project_link_row(row: dict) -> rx.Component:
 
 
 def stat(label: str, value) -> rx.Component:
-    return rx.card(rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.heading(value, size="6"),
+    return rx.card(rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="6", weight="bold"),
                              spacing="1"), min_width="9rem")
 
 
