@@ -20,6 +20,7 @@ NOTIFICATIONS = "/notifications"
 SESSIONS = "/account/sessions"
 PRIVACY_POLICY = "/privacy"
 COOKIES = "/cookies"
+PRIVACY_CENTER = "/privacy-center"
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"

@@ -11,6 +11,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     landing,
     notifications,
     privacy,
+    privacy_center,
     projects,
 )
 from studio_app.state.live import digest_loop

@@ -8,14 +8,16 @@ from studio_app.state.account import AccountState, SessionsState
 from studio_app.state.auth import SignInState, SignUpState
 from studio_app.state.hiring import DirectoryState, ProfileState
 from studio_app.state.notifications import NotificationsState
+from studio_app.state.privacy_center import PrivacyCenterState
 from studio_app.state.projects import DashboardState, InvitationsState, ProjectListState, ProjectState
 from studio_app.state.session import SessionMixin
 from studio_app.state.shell import ShellState
 from studio_app.state.thread import ThreadState
 
-PERSONAL_STATES = (AccountState, SessionsState, SignInState, SignUpState, DirectoryState, ProfileState,
-                   NotificationsState, DashboardState, InvitationsState, ProjectListState, ProjectState, ThreadState,
-                   ShellState)
+PERSONAL_STATES = (
+    AccountState, SessionsState, SignInState, SignUpState, DirectoryState, ProfileState, NotificationsState,
+    PrivacyCenterState, DashboardState, InvitationsState, ProjectListState, ProjectState, ThreadState, ShellState,
+)
 
 
 class SignedOutState(SessionMixin, rx.State):

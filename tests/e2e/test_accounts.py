@@ -121,3 +121,27 @@ def test_too_many_wrong_passwords_say_when_to_try_again(page, app, app_settings)
         page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Too many attempts\. Please try again in \d+ minute"))
+
+
+def test_privacy_center_shows_what_we_hold_and_withdraws_consent_in_one_click(page, app, app_settings, artifacts):
+    email = new_email()
+    page.goto(app.url + "/signup")
+    page.get_by_label("Your name", exact=True).fill("Priya Private")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    page.get_by_role("radio", name="Video editor").click()
+    page.get_by_role("checkbox").nth(0).click()  # the privacy policy
+    page.get_by_role("checkbox").nth(1).click()  # product news: off unless ticked
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.locator("#inbox-notice")).to_contain_text(email)
+    token = link_token(last_mail_to(app_settings, email), "/verify")
+    page.goto(f"{app.url}/verify?token={token}")
+    sign_in(page, app, email, next_path="/privacy-center")
+    consent = page.locator(".consent")
+    expect(consent).to_contain_text("Given")
+    expect(page.get_by_text("Technical data")).to_be_visible()
+    expect(page.get_by_text("Legal basis:").first).to_be_visible()
+    page.get_by_role("button", name="Withdraw").click()
+    expect(consent).to_contain_text("Not given")
+    expect(consent.locator(".consent-history")).to_contain_text("withdrawn")
+    page.screenshot(path=artifacts / "privacy-center.png", full_page=True)

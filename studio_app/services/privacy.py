@@ -1,0 +1,149 @@
+"""The privacy center's data: what we hold about a person (from the personal-data register) and consents."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from studio_app.models.accounts import Consent, ConsentKind, UserSession
+from studio_app.models.base import utcnow
+from studio_app.models.projects import Message, ProjectMember
+from studio_app.security.personal_data import Category, personal_fields
+from studio_app.security.policy import Action, Actor, require
+from studio_app.services import audit
+from studio_app.services.validation import InvalidInput
+
+CONSENT_PURPOSES = {
+    ConsentKind.MARKETING_EMAIL: "Occasional product news by email. Account and project emails do not depend on it.",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryInfo:
+    label: str
+    legal_basis: str
+    retention: str
+    recipients: str
+
+
+# What the privacy policy promises for each category, in one place (the page and the export read it).
+CATEGORY_INFO = {
+    Category.IDENTITY: CategoryInfo("Identity", "Contract (providing the service you signed up for)",
+                                    "Until you delete your account", "The people you work with in a project"),
+    Category.CONTACT: CategoryInfo("Contact details", "Contract", "Until you delete your account",
+                                   "Nobody: we send the emails ourselves"),
+    Category.CREDENTIALS: CategoryInfo("Sign-in secrets", "Contract and legitimate interest (security)",
+                                       "Until you delete your account", "Nobody"),
+    Category.TECHNICAL: CategoryInfo("Technical data", "Legitimate interest (keeping your account safe)",
+                                     "Erased after the retention period (90 days by default)", "Nobody"),
+    Category.THIRD_PARTY_IDS: CategoryInfo("Connected accounts", "Consent", "Until you disconnect them",
+                                           "The service you connected (TikTok, Discord)"),
+    Category.CONTENT: CategoryInfo("Projects and messages", "Contract",
+                                   "While the project exists; shared history stays readable for the other members",
+                                   "The members of each project"),
+    Category.PREFERENCES: CategoryInfo("Preferences", "Contract", "Until you delete your account", "Nobody"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class HeldCategory:
+    category: str
+    label: str
+    purposes: tuple[str, ...]
+    legal_basis: str
+    retention: str
+    recipients: str
+    summary: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsentView:
+    kind: str
+    purpose: str
+    active: bool
+    history: tuple[tuple[datetime, datetime | None], ...]  # (given, withdrawn) newest first
+
+
+def what_we_hold(session: Session, actor: Actor | None) -> list[HeldCategory]:
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    counts = _counts(session, actor.user_id)
+    summaries = {
+        Category.IDENTITY: "Your display name and role",
+        Category.CONTACT: "Your email address (and a pending new one while you change it)",
+        Category.CREDENTIALS: "A salted, peppered hash of your password (never the password itself)",
+        Category.TECHNICAL: f"{counts['sessions']} signed-in browser(s): approximate address and browser",
+        Category.CONTENT: f"{counts['projects']} project(s) and {counts['messages']} message(s) you wrote",
+        Category.PREFERENCES: "Your notification choices and consents",
+    }
+    purposes: dict[Category, list[str]] = {}
+    for field in personal_fields():
+        purposes.setdefault(field.category, [])
+        if field.purpose not in purposes[field.category]:
+            purposes[field.category].append(field.purpose)
+    return [
+        HeldCategory(category=str(category), label=info.label, purposes=tuple(purposes.get(category, ())),
+                     legal_basis=info.legal_basis, retention=info.retention, recipients=info.recipients,
+                     summary=summaries[category])
+        for category, info in CATEGORY_INFO.items() if category in summaries
+    ]
+
+
+def consents(session: Session, actor: Actor | None) -> list[ConsentView]:
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    rows = session.exec(
+        select(Consent).where(Consent.user_id == actor.user_id).order_by(Consent.given_at.desc()).limit(200)
+    ).all()
+    views = []
+    for kind, purpose in CONSENT_PURPOSES.items():
+        history = tuple((row.given_at, row.withdrawn_at) for row in rows if row.kind == kind)
+        views.append(ConsentView(kind=str(kind), purpose=purpose, active=any(w is None for _, w in history),
+                                 history=history))
+    return views
+
+
+def give_consent(session: Session, actor: Actor | None, kind: str) -> None:
+    actor = require(actor, Action.EDIT_OWN_ACCOUNT)
+    kind = _check_kind(kind)
+    if _active(session, actor.user_id, kind) is None:
+        session.add(Consent(user_id=actor.user_id, kind=kind))
+        audit.record_event(session, "consent.given", actor_id=actor.user_id, details={"kind": kind})
+
+
+def withdraw_consent(session: Session, actor: Actor | None, kind: str) -> None:
+    """Takes effect at once: whatever checks the consent next sees it withdrawn. The row stays as proof."""
+    actor = require(actor, Action.EDIT_OWN_ACCOUNT)
+    kind = _check_kind(kind)
+    active = _active(session, actor.user_id, kind)
+    if active is not None:
+        active.withdrawn_at = utcnow()
+        session.add(active)
+        audit.record_event(session, "consent.withdrawn", actor_id=actor.user_id, details={"kind": kind})
+
+
+def has_consent(session: Session, user_id: str, kind: str) -> bool:
+    return _active(session, user_id, kind) is not None
+
+
+def _active(session: Session, user_id: str, kind: str) -> Consent | None:
+    return session.exec(select(Consent).where(Consent.user_id == user_id, Consent.kind == kind,
+                                              Consent.withdrawn_at.is_(None))).first()
+
+
+def _check_kind(kind: object) -> str:
+    if kind not in CONSENT_PURPOSES:
+        raise InvalidInput("kind", "This consent does not exist.")
+    return str(kind)
+
+
+def _counts(session: Session, user_id: str) -> dict[str, int]:
+    now = utcnow()
+    sessions_count = session.exec(select(sa.func.count()).select_from(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.absolute_expires_at > now)).one()
+    projects_count = session.exec(select(sa.func.count()).select_from(ProjectMember).where(
+        ProjectMember.user_id == user_id, ProjectMember.removed_at.is_(None))).one()
+    messages_count = session.exec(select(sa.func.count()).select_from(Message).where(
+        Message.author_id == user_id, Message.deleted_at.is_(None))).one()
+    return {"sessions": sessions_count, "projects": projects_count, "messages": messages_count}
