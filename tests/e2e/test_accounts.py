@@ -136,6 +136,7 @@ def test_privacy_center_shows_what_we_hold_and_withdraws_consent_in_one_click(pa
     expect(page.locator("#inbox-notice")).to_contain_text(email)
     token = link_token(last_mail_to(app_settings, email), "/verify")
     page.goto(f"{app.url}/verify?token={token}")
+    expect(page.get_by_role("heading", name="Email confirmed")).to_be_visible()
     sign_in(page, app, email, next_path="/privacy-center")
     consent = page.locator(".consent")
     expect(consent).to_contain_text("Given")
