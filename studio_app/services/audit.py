@@ -13,7 +13,6 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,7 +75,7 @@ def event_hash(event: AuditEvent) -> str:
     canonical = json.dumps(
         [
             event.sequence,
-            _as_utc(event.created_at).isoformat(),
+            event.created_at.isoformat(),
             event.kind,
             event.actor_id,
             event.subject_id,
@@ -156,11 +155,6 @@ def _events_in_order(session: Session) -> Iterator[AuditEvent]:
 def _broken(checked: int, sequence: int, problem: str) -> ChainReport:
     problem = f"event {sequence}: {problem}"
     return ChainReport(ok=False, checked=checked, first_broken_sequence=sequence, problem=problem)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without their zone; they were stored in UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _strings_in(value: Any) -> Iterator[str]:

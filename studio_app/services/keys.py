@@ -57,16 +57,6 @@ def project_key_of(session: Session, project_id: str) -> DataKey:
     return unwrap_data_key(current_keys().keyring, bytes(row.wrapped_key), owner_id=project_owner(project_id))
 
 
-def data_keys_of(session: Session, user_ids: Iterable[str]) -> dict[str, DataKey]:
-    """The data keys of many users in one query; erased users (no key) are left out."""
-    wanted = sorted(set(user_ids))
-    if not wanted:
-        return {}
-    rows = session.exec(select(UserDataKey).where(UserDataKey.user_id.in_(wanted)).limit(len(wanted))).all()
-    keyring = current_keys().keyring
-    return {row.user_id: unwrap_data_key(keyring, bytes(row.wrapped_key), owner_id=row.user_id) for row in rows}
-
-
 def project_keys_of(session: Session, project_ids: Iterable[str]) -> dict[str, DataKey]:
     """The data keys of many projects in one query."""
     wanted = sorted(set(project_ids))
