@@ -183,6 +183,28 @@ def unread_counts(session: Session, actor: Actor | None) -> dict[str, int]:
     return dict(rows)
 
 
+@dataclasses.dataclass(frozen=True)
+class OpenedThread:
+    page: ThreadPage
+    member_names: dict[str, str]  # every current member, in the order they joined
+    unread_notifications: int | None  # the new count when reading the thread read some notifications
+
+
+def read_latest(session: Session, actor: Actor | None, project_id: str, *, limit: int) -> OpenedThread:
+    """What a tab showing the thread needs, in one transaction: the newest page and the members' names;
+    the thread and its message notifications count as read from now on."""
+    page = thread_page(session, actor, project_id, limit=limit)
+    member_ids = thread_members(session, project_id)
+    names = display_names(session, member_ids)
+    mark_thread_read(session, actor, project_id)
+    read_some = notifications.mark_thread_notifications_read(session, actor, project_id)
+    return OpenedThread(
+        page=page,
+        member_names={user_id: names[user_id] for user_id in member_ids if user_id in names},
+        unread_notifications=notifications.unread_notification_count(session, actor) if read_some else None,
+    )
+
+
 def thread_members(session: Session, project_id: str) -> list[str]:
     """User ids of the project's current members: whom the real-time layer tells about a new message."""
     if not is_row_id(project_id):

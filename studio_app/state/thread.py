@@ -12,8 +12,7 @@ import uuid
 import reflex as rx
 
 from studio_app.security.policy import NotAllowed
-from studio_app.services import notifications, threads
-from studio_app.services.people import display_names
+from studio_app.services import threads
 from studio_app.services.validation import InvalidInput
 from studio_app.state.live import presence, project_channel, push_later, user_channel
 from studio_app.state.session import SessionMixin, in_transaction
@@ -116,9 +115,8 @@ class ThreadState(SessionMixin, rx.State):
             await self._reload_latest(actor)
             push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
                        skip_token=self.router.session.client_token)
-            for member_id in await in_transaction(threads.thread_members, self.project_id):
-                if member_id != actor.user_id:
-                    push_later(user_channel(member_id), ShellState, ShellState._refresh_from_push)
+            for member in self.members:  # the other members, just re-read by _reload_latest
+                push_later(user_channel(member["id"]), ShellState, ShellState._refresh_from_push)
         finally:
             self.sending = False
 
@@ -176,20 +174,16 @@ class ThreadState(SessionMixin, rx.State):
 
     async def _reload_latest(self, actor) -> bool:
         try:
-            page = await in_transaction(threads.thread_page, actor, self.project_id, limit=WINDOW)
+            opened = await in_transaction(threads.read_latest, actor, self.project_id, limit=WINDOW)
         except (NotAllowed, LookupError):
             self.messages, self.has_more = [], False
             return False
-        member_ids = await in_transaction(threads.thread_members, self.project_id)
-        names = await in_transaction(display_names, member_ids)
-        self.members = [{"id": user_id, "name": names[user_id]} for user_id in member_ids
-                        if user_id != actor.user_id and user_id in names]
-        self.messages = [message_row(view, names) for view in page.messages]
-        self.has_more, self.older_cursor = page.has_more, page.before or ""
-        await in_transaction(threads.mark_thread_read, actor, self.project_id)
-        if await in_transaction(notifications.mark_thread_notifications_read, actor, self.project_id):
-            (await self.get_state(ShellState)).unread_notifications = await in_transaction(
-                notifications.unread_notification_count, actor)
+        names = opened.member_names
+        self.members = [{"id": user_id, "name": name} for user_id, name in names.items() if user_id != actor.user_id]
+        self.messages = [message_row(view, names) for view in opened.page.messages]
+        self.has_more, self.older_cursor = opened.page.has_more, opened.page.before or ""
+        if opened.unread_notifications is not None:
+            (await self.get_state(ShellState)).unread_notifications = opened.unread_notifications
         return True
 
     async def _refresh_from_push(self):
