@@ -13,6 +13,13 @@ def at(app, path: str) -> re.Pattern:
     return re.compile(re.escape(app.url + path.rstrip("/")) + r"/?$")
 
 
+def open_form(page, url: str) -> None:
+    """Load a page with a form and wait for its event socket: values typed before React hydrates the
+    prerendered page can be reset by hydration."""
+    with page.expect_websocket():
+        page.goto(url)
+
+
 def new_email() -> str:
     return f"e2e-{uuid.uuid4().hex[:10]}@example.com"
 
@@ -26,7 +33,7 @@ def fill_sign_up(page, email: str, password: str = STRONG_PASSWORD, name: str = 
 
 
 def sign_up_and_verify(page, app, app_settings, email: str, **details):
-    page.goto(app.url + "/signup")
+    open_form(page, app.url + "/signup")
     fill_sign_up(page, email, **details)
     page.get_by_role("button", name="Create my account").click()
     expect(page.locator("#inbox-notice")).to_contain_text(email)
@@ -36,7 +43,7 @@ def sign_up_and_verify(page, app, app_settings, email: str, **details):
 
 
 def sign_in(page, app, email: str, password: str = STRONG_PASSWORD, next_path: str = "/account"):
-    page.goto(f"{app.url}/signin?next={next_path}")
+    open_form(page, f"{app.url}/signin?next={next_path}")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from studio_app.security.cookies import session_cookie_name
-from tests.e2e.journeys import at, new_email, sign_in, sign_up_and_verify
+from tests.e2e.journeys import at, new_email, open_form, sign_in, sign_up_and_verify
 from tests.support.accounts import STRONG_PASSWORD, last_mail_to, link_token
 
 
@@ -34,7 +34,7 @@ def test_sign_up_verify_sign_in_see_the_session_and_sign_out(page, app, app_sett
 
 
 def test_forms_say_what_is_wrong_as_you_type(page, app, artifacts):
-    page.goto(app.url + "/signup")
+    open_form(page, app.url + "/signup")
     page.get_by_label("Email", exact=True).fill("not-an-email")
     page.get_by_label("Password", exact=True).focus()
     expect(page.locator("#field-email-error")).to_contain_text("does not look like an email address")
@@ -94,12 +94,12 @@ def test_a_revoked_session_stops_working_in_an_open_tab(browser, app, app_settin
 def test_password_reset_journey(page, app, app_settings):
     email = new_email()
     sign_up_and_verify(page, app, app_settings, email)
-    page.goto(app.url + "/forgot")
+    open_form(page, app.url + "/forgot")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Send me a link").click()
     expect(page.locator("#inbox-notice")).to_contain_text("If an account uses this address")
     token = link_token(last_mail_to(app_settings, email), "/reset")
-    page.goto(f"{app.url}/reset?token={token}")
+    open_form(page, f"{app.url}/reset?token={token}")
     new_password = "lantern mosaic river 58"
     page.get_by_label("New password", exact=True).fill(new_password)
     page.get_by_label("Repeat the new password").fill(new_password)
@@ -114,7 +114,7 @@ def test_password_reset_journey(page, app, app_settings):
 def test_too_many_wrong_passwords_say_when_to_try_again(page, app, app_settings):
     email = new_email()
     sign_up_and_verify(page, app, app_settings, email)
-    page.goto(app.url + "/signin")
+    open_form(page, app.url + "/signin")
     page.get_by_label("Email", exact=True).fill(email)
     for attempt in range(11):
         page.get_by_label("Password", exact=True).fill(f"wrong password {attempt}")
@@ -125,7 +125,7 @@ def test_too_many_wrong_passwords_say_when_to_try_again(page, app, app_settings)
 
 def test_privacy_center_shows_what_we_hold_and_withdraws_consent_in_one_click(page, app, app_settings, artifacts):
     email = new_email()
-    page.goto(app.url + "/signup")
+    open_form(page, app.url + "/signup")
     page.get_by_label("Your name", exact=True).fill("Priya Private")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from studio_app.security.cookies import cookie_register
-from tests.e2e.journeys import at, new_email, sign_in, sign_up_and_verify
+from tests.e2e.journeys import at, new_email, open_form, sign_in, sign_up_and_verify
 from tests.support.accounts import last_mail_to
 
 
@@ -121,7 +121,7 @@ def test_editor_profile_and_directory(two_people, app, artifacts):
     editor.get_by_role("button", name="Save profile").click()
     expect(editor.get_by_text("Profile saved.")).to_be_visible()
 
-    producer.goto(app.url + "/directory")
+    open_form(producer, app.url + "/directory")
     producer.locator("#field-skill").select_option("motion design")
     producer.locator("#field-language").select_option("fr")
     producer.get_by_role("button", name="Search").click()
