@@ -26,6 +26,8 @@ class TokenPurpose(enum.StrEnum):
 
 class ConsentKind(enum.StrEnum):
     MARKETING_EMAIL = "marketing_email"
+    DISCORD_NOTIFICATIONS = "discord_notifications"
+    TIKTOK_PUBLICATION = "tiktok_publication"
 
 
 @personal_data(
@@ -87,6 +89,8 @@ class UserSession(SQLModel, table=True):
     idle_expires_at: datetime = time_field()
     absolute_expires_at: datetime = time_field()
     revoked_at: datetime | None = time_field(nullable=True)
+    # Sensitive actions (downloading an export, deleting the account) need a password entered recently.
+    reauthenticated_at: datetime | None = time_field(nullable=True)
 
 
 @personal_data(new_email_encrypted=(Category.CONTACT, "confirming a change of email address"))

@@ -22,7 +22,9 @@ class Category(enum.StrEnum):
     TECHNICAL = "technical"
     THIRD_PARTY_IDS = "third_party_ids"
     CONTENT = "content"
+    FILES = "files"
     PREFERENCES = "preferences"
+    REQUESTS = "requests"
 
 
 @dataclasses.dataclass(frozen=True)

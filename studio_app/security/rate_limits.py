@@ -31,6 +31,9 @@ RATE_LIMITS: dict[str, str] = {
     "reset_mail_account": "3 per hour",
     "reset_mail_address": "10 per hour",
     "verification_mail": "3 per hour",  # key: the account
+    "reauthenticate": "10 per 15 minutes",  # key: the user id
+    "export_request": "5 per day",  # key: the user id
+    "privacy_request": "10 per day",  # key: the user id
 }
 
 

@@ -12,7 +12,7 @@ import functools
 from sqlmodel import Session, select
 
 from studio_app.integrations.mail import MailError, send_mail
-from studio_app.models.accounts import Consent, ConsentKind, Role, TokenPurpose, User
+from studio_app.models.accounts import Consent, ConsentKind, Role, TokenPurpose, User, UserSession
 from studio_app.models.base import new_id, utcnow
 from studio_app.security.blind_index import email_index
 from studio_app.security.fields import get_decrypted, set_encrypted
@@ -37,6 +37,8 @@ CURRENT_PRIVACY_POLICY_VERSION = "2026-11-29"
 WRONG_CREDENTIALS = "This email and password do not match an account. Check both and try again."
 LINK_INVALID = "This link is invalid, expired or already used. Ask for a new one."
 MAIL_FAILED = "We could not send the email just now. Please try again in a few minutes."
+REAUTHENTICATION_MINUTES = 10
+REAUTHENTICATION_NEEDED = "For your security, enter your password again to continue."
 
 
 class AccountError(Exception):
@@ -281,6 +283,34 @@ def rename(session: Session, actor: Actor | None, display_name: str) -> str:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+def reauthenticate(session: Session, actor: Actor | None, password: str) -> None:
+    """Confirm the password of the signed-in person; sensitive actions then work for a few minutes."""
+    actor = require(actor, Action.EDIT_OWN_ACCOUNT)
+    _limit("reauthenticate", actor.user_id)
+    user = session.get(User, actor.user_id)
+    try:
+        _require_password(user, password)
+    except InvalidInput:
+        audit.record_event(session, "reauthentication.failure", actor_id=user.id, subject_id=user.id)
+        _keep_security_events(session)
+        raise InvalidInput("password", "This password is not right.") from None
+    row = session.get(UserSession, actor.session_id)
+    row.reauthenticated_at = utcnow()
+    session.add(row)
+    audit.record_event(session, "reauthentication.success", actor_id=user.id, subject_id=user.id)
+
+
+def recently_reauthenticated(session: Session, actor: Actor) -> bool:
+    row = session.get(UserSession, actor.session_id)
+    moment = row.reauthenticated_at if row is not None else None
+    return moment is not None and (utcnow() - moment).total_seconds() < REAUTHENTICATION_MINUTES * 60
+
+
+def require_recent_reauthentication(session: Session, actor: Actor) -> None:
+    if not recently_reauthenticated(session, actor):
+        raise AccountError(REAUTHENTICATION_NEEDED, field="password")
 
 
 def _create_user(session: Session, *, email: str, index: str, display_name: str, role: Role, password: str) -> User:

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from studio_app import database, settings
+from studio_app.integrations import storage
 from studio_app.security import keyring, rate_limits
 
 TEST_HARNESS_VARIABLES = {"STUDIO_TEST_POSTGRES_URL", "STUDIO_TEST_REDIS_URL", "STUDIO_REQUIRE_SERVICES"}
@@ -21,6 +22,7 @@ def clear_process_caches() -> None:
     keyring.current_keys.cache_clear()
     rate_limits.current_rate_limiter.cache_clear()
     database.get_engine.cache_clear()
+    storage.current_storage.cache_clear()
 
 
 @contextmanager
