@@ -29,6 +29,8 @@ class Action(enum.StrEnum):
     COMPLETE_MILESTONE = "milestone.complete"
     POST_MESSAGE = "message.post"
     EDIT_MESSAGE = "message.edit"
+    # Privacy administration: answering requests, publishing policy versions, sending product news
+    ADMINISTER_PRIVACY = "privacy.administer"
 
 
 # Stage moves an editor may make on a project they work on; producers make any move.
@@ -72,6 +74,8 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
         return actor.role == Role.EDITOR
     if action == Action.CREATE_PROJECT:
         return actor.role == Role.PRODUCER
+    if action == Action.ADMINISTER_PRIVACY:
+        return actor.is_admin
     return False
 
 
