@@ -25,7 +25,13 @@ PRIVACY_CENTER = "/privacy-center"
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"
 SIGN_OUT_POST = "/api/auth/signout"
+# A plain link (GET) to the person's data archive; the route checks the session and a recent password.
+EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
 
 
 def project_page(project_id: str) -> str:
     return f"{PROJECTS}/{project_id}"
+
+
+def export_download(export_id: str) -> str:
+    return EXPORT_DOWNLOAD.format(export_id=export_id)

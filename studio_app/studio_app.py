@@ -14,10 +14,11 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     privacy_center,
     projects,
 )
-from studio_app.state.live import digest_loop
+from studio_app.state.live import digest_loop, export_loop
 
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=with_studio_routes,
 )
 app.register_lifespan_task(digest_loop)
+app.register_lifespan_task(export_loop)

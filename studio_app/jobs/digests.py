@@ -1,5 +1,5 @@
-"""The periodic round: technical data past its retention is erased, due milestones are announced, and
-people who are away get one summary of what they have not read yet."""
+"""The periodic round: technical data past its retention is erased, expired data exports are deleted, due
+milestones are announced, and people who are away get one summary of what they have not read yet."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from studio_app.database import session_scope
 from studio_app.models.base import utcnow
-from studio_app.services import notifications, projects, retention
+from studio_app.services import exports, notifications, projects, retention
 from studio_app.settings import Settings
 
 # Notifications wait this long before they are mailed: the person may read them in the app meanwhile,
@@ -21,6 +21,8 @@ def run_digest_round(settings: Settings, online_user_ids: Collection[str]) -> in
     created_before = utcnow() - QUIET_PERIOD
     with session_scope() as session:
         retention.purge_technical_data(session, settings)
+    with session_scope() as session:
+        exports.expire_exports(session)
     with session_scope() as session:
         projects.notify_due_milestones(session)
     with session_scope() as session:

@@ -94,6 +94,11 @@ def delete_file(session: Session, row: StoredFile) -> None:
     _remove_blob_after_commit(session, row.storage_key)
 
 
+def delete_blob_after_commit(session: Session, storage_key: str) -> None:
+    """For other blobs kept in storage (data exports): removed once the transaction has committed."""
+    _remove_blob_after_commit(session, storage_key)
+
+
 def _may_read(session: Session, actor: Actor, row: StoredFile) -> bool:
     if row.project_id is None:
         return row.owner_id == actor.user_id

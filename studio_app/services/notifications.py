@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from studio_app import routes
 from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.accounts import User, UserDataKey
 from studio_app.models.base import is_row_id, new_id, utcnow
@@ -28,7 +29,7 @@ from studio_app.services.sql import upsert
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
 
-KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested")
+KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested", "export_ready")
 CHANNELS = ("in_app", "email", "none")
 # "email" means in-app and email. Messages come often: by email only when someone asks for it.
 DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app"}
@@ -46,7 +47,10 @@ _TEXTS = {
     "stage_change": "{actor} moved “{title}” to another stage",
     "milestone_due": "A milestone of “{title}” is due",
     "review_requested": "{actor} asked for your review on “{title}”",
+    "export_ready": "Your data archive is ready to download from your privacy center",
 }
+# Where a notification leads when it is about no project (the archive itself is never linked: only the page).
+_PAGES = {"export_ready": routes.PRIVACY_CENTER}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,7 +216,9 @@ def _project_titles(session: Session, project_ids: set[str]) -> dict[str, str]:
 
 
 def _link(row: Notification) -> str:
-    return f"/projects/{row.project_id}" if row.project_id else "/notifications"
+    if row.project_id:
+        return f"/projects/{row.project_id}"
+    return _PAGES.get(row.kind, "/notifications")
 
 
 def _mailed_kinds_condition():

@@ -20,6 +20,7 @@ import reflex as rx
 from reflex_base.registry import RegistrationContext
 
 from studio_app.jobs.digests import run_digest_round
+from studio_app.jobs.exports import run_export_round
 from studio_app.settings import current_settings
 
 PRESENCE_TTL_SECONDS = 3 * 3600
@@ -147,3 +148,28 @@ async def digest_loop():
                 await asyncio.to_thread(run_digest_round, current_settings(), online)
         except Exception:  # the next round tries again; mail failures are already retried per person
             logger.exception("digest round failed")
+
+
+EXPORT_INTERVAL_SECONDS = 30
+_export_rounds: set[asyncio.Task] = set()
+
+
+def kick_exports() -> None:
+    """Start building queued exports now, on a worker thread, without holding up the handler that asked."""
+    task = asyncio.create_task(_export_round())
+    _export_rounds.add(task)
+    task.add_done_callback(_export_rounds.discard)
+
+
+async def _export_round() -> None:
+    try:
+        await asyncio.to_thread(run_export_round)
+    except Exception:  # the periodic loop tries again
+        logger.exception("export round failed")
+
+
+async def export_loop():
+    """Lifespan task: builds exports left in the queue (a restart, a worker that died) every half minute."""
+    while True:
+        await _export_round()
+        await asyncio.sleep(EXPORT_INTERVAL_SECONDS)

@@ -16,6 +16,7 @@ KIND_LABELS = {
     "stage_change": "A project moves to another stage",
     "milestone_due": "A milestone is due",
     "review_requested": "A version is ready for review",
+    "export_ready": "Your data archive is ready",
 }
 
 
