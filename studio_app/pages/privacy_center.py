@@ -3,6 +3,7 @@
 import reflex as rx
 
 from studio_app import routes
+from studio_app.components.privacy_export import download_your_data
 from studio_app.pages.projects import signed_in_page
 from studio_app.state.privacy_center import PrivacyCenterState
 from studio_app.state.shell import ShellState
@@ -56,6 +57,7 @@ def privacy_center() -> rx.Component:
         rx.heading("Your consents", as_="h2", size="5", padding_top="0.5rem"),
         rx.text("Withdrawing takes effect at once; the history stays here as proof.", size="2", color_scheme="gray"),
         rx.vstack(rx.foreach(PrivacyCenterState.consents, consent_card), width="100%", spacing="2"),
+        download_your_data(),
         rx.heading("What we hold about you", as_="h2", size="5", padding_top="0.5rem"),
         rx.grid(rx.foreach(PrivacyCenterState.held, held_card), columns=rx.breakpoints(initial="1", md="2"),
                 spacing="3", width="100%"),
