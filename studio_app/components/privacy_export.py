@@ -71,8 +71,10 @@ def export_ready() -> rx.Component:
                 "; after that it is deleted and you can ask for a new one.", size="2", id="export-expiry"),
         rx.cond(
             PrivacyExportState.reauthenticated,
-            rx.el.a(rx.button(rx.icon("download", size=16), "Download my archive", size="3"),
-                    href=PrivacyExportState.download_url, id="export-download"),
+            # A whole-document request (not the client router): the route answers with the file itself.
+            rx.button(rx.link(rx.icon("download", size=16), "Download my archive", href=PrivacyExportState.download_url,
+                              reload_document=True, id="export-download", underline="none", color="inherit"),
+                      as_child=True, size="3"),
             rx.vstack(rx.text("For your security, enter your password again to download it.", size="2"),
                       password_form(), spacing="2", width="100%"),
         ),

@@ -1,0 +1,62 @@
+"""Export and download: sign up, write in a project, ask for the archive, watch it get ready, confirm the
+password, download it, and find the README and the messages in it."""
+
+import json
+import re
+import zipfile
+
+from playwright.sync_api import expect
+
+from tests.e2e.journeys import new_email, sign_in, sign_up_and_verify
+from tests.support.accounts import STRONG_PASSWORD
+
+
+def send(page, text: str):
+    page.get_by_label("Message").fill(text)
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#thread-messages")).to_contain_text(text)
+
+
+def test_export_and_download(page, app, app_settings, artifacts):
+    email = new_email()
+    sign_up_and_verify(page, app, app_settings, email, name="Paula Producer", role="producer")
+    sign_in(page, app, email, next_path="/projects/new")
+    page.get_by_label("Title").fill("Export teaser")
+    page.get_by_role("button", name="Create project").click()
+    expect(page).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
+    expect(page.locator("#thread-empty")).to_be_visible()  # the thread is open: what is typed now stays
+    for text in ("First cut notes for the archive", "Second message, with accents: café"):
+        send(page, text)
+
+    page.goto(app.url + "/privacy-center")
+    section = page.locator("#download-your-data")
+    expect(section.locator("#export-empty")).to_contain_text("You have not asked for an archive yet")
+    section.get_by_role("button", name="Prepare my archive").click()
+    expect(section.locator("#export-ready")).to_be_visible(timeout=60_000)  # the page polls while it is built
+    expect(section.locator("#export-expiry")).to_contain_text("Download it before")
+
+    password = section.get_by_label("Your password")
+    password.fill("not my password")
+    section.get_by_role("button", name="Confirm").click()
+    expect(section.locator("#export-password-error")).to_have_text("This password is not right.")
+    password.fill(STRONG_PASSWORD)
+    section.get_by_role("button", name="Confirm").click()
+    link = section.locator("#export-download")
+    expect(link).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=artifacts / "privacy-export.png", full_page=True)
+
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert re.fullmatch(r"azekia-studio-data-\d{4}-\d{2}-\d{2}\.zip", download.suggested_filename)
+    with zipfile.ZipFile(download.path()) as archive:
+        readme = archive.read("README.md").decode()
+        content = json.loads(archive.read("content.json"))
+        identity = json.loads(archive.read("identity.json"))
+    assert "# Your data from Azekia Studio" in readme and "content.json" in readme
+    assert content["schema"] == "azekia-studio/export/content" and content["version"] == 1
+    bodies = [item["body"] for item in content["items"] if item["type"] == "message"]
+    assert bodies == ["First cut notes for the archive", "Second message, with accents: café"]
+    assert identity["items"][0]["display_name"] == "Paula Producer"
+    assert not page.console_problems
