@@ -57,20 +57,25 @@ class SealingWriter:
         self._target.flush()
 
     def write(self, data: bytes) -> int:
-        self._buffer += data
-        self._written += len(data)
-        while len(self._buffer) > CHUNK_BYTES:
-            self._seal(bytes(self._buffer[:CHUNK_BYTES]), last=False)
-            del self._buffer[:CHUNK_BYTES]
-        return len(data)
+        view = memoryview(data).cast("B")
+        size = len(view)
+        self._written += size
+        while view:
+            if len(self._buffer) == CHUNK_BYTES:  # full, and more follows: it is not the last chunk
+                self._seal(self._buffer, last=False)
+                self._buffer = bytearray()
+            room = CHUNK_BYTES - len(self._buffer)
+            self._buffer += view[:room]
+            view = view[room:]
+        return size
 
     def close(self) -> None:
         if not self.closed:
-            self._seal(bytes(self._buffer), last=True)
-            self._buffer.clear()
+            self._seal(self._buffer, last=True)
+            self._buffer = bytearray()
             self.closed = True
 
-    def _seal(self, chunk: bytes, *, last: bool) -> None:
+    def _seal(self, chunk: bytes | bytearray, *, last: bool) -> None:
         sealed = self._aead.encrypt(_nonce(self._prefix, self._index, last), chunk, self._binding)
         self._target.write(struct.pack(">I", len(sealed)) + sealed)
         self._index += 1

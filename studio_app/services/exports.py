@@ -367,7 +367,7 @@ class _Items:
         self._first = True
 
     def add(self, item_type: str, **fields) -> None:
-        text = json.dumps({"type": item_type, **fields}, ensure_ascii=False, default=_json_value)
+        text = _ENCODER.encode({"type": item_type, **fields})
         self._buffer.append(("\n" if self._first else ",\n") + text)
         self._first = False
         self._buffered += len(text)
@@ -392,6 +392,10 @@ def _json_value(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"cannot export {type(value).__name__}")
+
+
+# One encoder for every item (``json.dumps`` with options builds a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_value)
 
 
 def _stored_entry(name: str, moment: datetime) -> zipfile.ZipInfo:
