@@ -99,21 +99,23 @@ def export_expired() -> rx.Component:
 
 
 def download_your_data() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Download your data", as_="h2", size="5"),
-            rx.text(WHAT_IT_HOLDS, size="2", color_scheme="gray"),
-            form_alert(PrivacyExportState.request_error),
-            rx.match(
-                PrivacyExportState.status,
-                ("queued", export_in_progress()),
-                ("running", export_in_progress()),
-                ("ready", export_ready()),
-                ("failed", export_failed()),
-                ("expired", export_expired()),
-                export_empty(),
+    return rx.fragment(
+        rx.heading("Download your data", as_="h2", size="5", padding_top="0.5rem"),
+        rx.text(WHAT_IT_HOLDS, size="2", color_scheme="gray"),
+        rx.card(
+            rx.vstack(
+                form_alert(PrivacyExportState.request_error),
+                rx.match(
+                    PrivacyExportState.status,
+                    ("queued", export_in_progress()),
+                    ("running", export_in_progress()),
+                    ("ready", export_ready()),
+                    ("failed", export_failed()),
+                    ("expired", export_expired()),
+                    export_empty(),
+                ),
+                spacing="3", width="100%",
             ),
-            spacing="3", width="100%",
+            width="100%", id="download-your-data", on_mount=PrivacyExportState.load,
         ),
-        width="100%", id="download-your-data", on_mount=PrivacyExportState.load,
     )

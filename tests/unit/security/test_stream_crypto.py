@@ -1,69 +1,93 @@
-"""Sealed blobs: whatever the sizes of the writes, the plaintext comes back; any cut or move is refused."""
+"""Streaming blob encryption: round trip, and every way of tampering with a sealed blob is refused."""
 
 import io
 import os
-import struct
 
 import pytest
 
+from studio_app.security import stream_crypto
 from studio_app.security.crypto import DataKey, DecryptionError
-from studio_app.security.stream_crypto import CHUNK_BYTES, MAGIC, SealingWriter, open_chunks, seal_chunks
+from studio_app.security.stream_crypto import CHUNK_BYTES, open_chunks, seal_chunks
 
-KEY = DataKey(key_id="k1", secret=os.urandom(32))
-BINDING = b"data_export:abc"
+KEY = DataKey("k1", os.urandom(32))
+BINDING = b"stored_file:abc"
 
 
-def sealed(pieces) -> bytes:
+def sealed(data: bytes, binding: bytes = BINDING) -> bytes:
     target = io.BytesIO()
-    writer = SealingWriter(target, KEY, BINDING)
-    for piece in pieces:
-        writer.write(piece)
-    writer.close()
-    assert writer.tell() == sum(len(piece) for piece in pieces)
+    assert seal_chunks(KEY, [data[i:i + 7777] for i in range(0, len(data), 7777)] or [b""], binding, target) \
+        == len(data)
     return target.getvalue()
 
 
-def chunks_of(blob: bytes) -> list[bytes]:
-    """The sealed chunks of a blob, length prefixes included."""
-    position, found = len(MAGIC) + 7, []
-    while position < len(blob):
-        (size,) = struct.unpack(">I", blob[position:position + 4])
-        found.append(blob[position:position + 4 + size])
-        position += 4 + size
-    return found
+def opened(blob: bytes, binding: bytes = BINDING, key: DataKey = KEY) -> bytes:
+    return b"".join(open_chunks(key, io.BytesIO(blob), binding))
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES + 5])
+def test_round_trip_at_chunk_boundaries(size):
+    data = os.urandom(size)
+    blob = sealed(data)
+    assert opened(blob) == data
+    assert data[:64] not in blob or size == 0
+
+
+def test_tampering_is_refused():
+    data = os.urandom(2 * CHUNK_BYTES + 10)
+    blob = sealed(data)
+    flipped = bytearray(blob)
+    flipped[len(blob) // 2] ^= 1
+    chunk = 4 + CHUNK_BYTES + 16
+    header = len(stream_crypto.MAGIC) + 7
+    cases = {
+        "flipped bit": bytes(flipped),
+        "last chunk dropped": blob[: header + 2 * chunk],  # truncation at a chunk boundary
+        "cut mid-chunk": blob[:-5],
+        "chunks swapped": blob[:header] + blob[header + chunk: header + 2 * chunk] + blob[header: header + chunk]
+        + blob[header + 2 * chunk:],
+        "not a blob": b"hello world",
+    }
+    for name, altered in cases.items():
+        with pytest.raises(DecryptionError):
+            opened(altered)
+        assert name
+    with pytest.raises(DecryptionError):
+        opened(blob, binding=b"stored_file:other")  # moved to another row
+    with pytest.raises(DecryptionError):
+        opened(blob, key=DataKey("k2", os.urandom(32)))
+
+
+def test_the_writer_keeps_memory_to_one_chunk():
+    target = io.BytesIO()
+    writer = stream_crypto.SealingWriter(target, KEY, BINDING)
+    for _ in range(10):
+        writer.write(os.urandom(CHUNK_BYTES // 2 + 3))
+        assert len(writer._buffer) <= CHUNK_BYTES
+    writer.close()
+    assert len(opened(target.getvalue())) == 10 * (CHUNK_BYTES // 2 + 3)
 
 
 @pytest.mark.parametrize("sizes", [
-    [], [0], [1], [CHUNK_BYTES], [CHUNK_BYTES + 1], [CHUNK_BYTES, CHUNK_BYTES], [3 * CHUNK_BYTES + 17],
-    [100] * 30_000, [CHUNK_BYTES - 1, 2, CHUNK_BYTES - 1],
+    [], [0], [CHUNK_BYTES], [CHUNK_BYTES, CHUNK_BYTES], [100] * 30_000, [CHUNK_BYTES - 1, 2, CHUNK_BYTES - 1],
 ])
-def test_any_sequence_of_writes_round_trips(sizes):
+def test_any_sequence_of_writes_round_trips_in_full_chunks(sizes):
     pieces = [os.urandom(size) for size in sizes]
-    blob = sealed(pieces)
-    plain = b"".join(pieces)
-    assert b"".join(open_chunks(KEY, io.BytesIO(blob), BINDING)) == plain
-    assert len(chunks_of(blob)) == max(1, -(-len(plain) // CHUNK_BYTES))  # full chunks, the last one marked
-
-
-def test_memoryviews_and_bytearrays_are_accepted():
-    data = os.urandom(CHUNK_BYTES + 5)
-    blob = sealed([memoryview(data)[:10], bytearray(data[10:])])
-    assert b"".join(open_chunks(KEY, io.BytesIO(blob), BINDING)) == data
-
-
-def test_a_blob_cut_at_a_chunk_boundary_or_moved_is_refused():
-    data = os.urandom(2 * CHUNK_BYTES + 10)
-    blob = sealed([data])
-    header, chunks = blob[:len(MAGIC) + 7], chunks_of(blob)
-    with pytest.raises(DecryptionError):
-        b"".join(open_chunks(KEY, io.BytesIO(header + b"".join(chunks[:-1])), BINDING))
-    with pytest.raises(DecryptionError):
-        b"".join(open_chunks(KEY, io.BytesIO(header + chunks[1] + chunks[0] + chunks[2]), BINDING))
-    with pytest.raises(DecryptionError):
-        b"".join(open_chunks(KEY, io.BytesIO(blob), b"data_export:other"))
-
-
-def test_seal_chunks_reports_the_plaintext_size():
     target = io.BytesIO()
-    assert seal_chunks(KEY, [b"ab", b"", b"cde"], BINDING, target) == 5
-    assert b"".join(open_chunks(KEY, io.BytesIO(target.getvalue()), BINDING)) == b"abcde"
+    writer = stream_crypto.SealingWriter(target, KEY, BINDING)
+    for piece in pieces:
+        writer.write(piece)
+    writer.close()
+    plain = b"".join(pieces)
+    assert writer.tell() == len(plain) and opened(target.getvalue()) == plain
+    chunks = max(1, -(-len(plain) // CHUNK_BYTES))  # full chunks, then the last one
+    assert len(target.getvalue()) == len(stream_crypto.MAGIC) + 7 + len(plain) + chunks * (4 + 16)
+
+
+def test_the_writer_takes_memoryviews_and_bytearrays():
+    data = os.urandom(CHUNK_BYTES + 5)
+    target = io.BytesIO()
+    writer = stream_crypto.SealingWriter(target, KEY, BINDING)
+    writer.write(memoryview(data)[:10])
+    writer.write(bytearray(data[10:]))
+    writer.close()
+    assert opened(target.getvalue()) == data
