@@ -196,6 +196,16 @@ def expire_exports(session: Session, *, now: datetime | None = None) -> int:
     return len(rows)
 
 
+def forget_exports_of(session: Session, user_id: str) -> int:
+    """On erasure: the person's archives go (blobs once the transaction commits), with their rows."""
+    rows = session.exec(select(DataExport).where(DataExport.user_id == user_id)).all()
+    for row in rows:
+        if row.storage_key is not None:
+            files.delete_blob_after_commit(session, row.storage_key)
+        session.delete(row)
+    return len(rows)
+
+
 def build_export(export_id: str) -> bool:
     """Build a claimed (running) export; returns whether it is ready. Failures are recorded, never raised.
 
@@ -244,7 +254,7 @@ def _write_archive(user_id: str, key: DataKey, binding: bytes, storage_key: str,
         with zipfile.ZipFile(sealed, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             run = _Run(reading, user_id, key, archive, progress, generated_at)
             for name in FILES:
-                with _Items(archive, name, generated_at) as items:
+                with _Items(archive, name, generated_at, progress) as items:
                     for exporter in exporters_of_file(name):
                         exporter.write(run, items)
                         progress.advance(1)
@@ -358,8 +368,9 @@ class _Run:
 class _Items:
     """One category file, written as a stream: the header, then items as they come, then the closing brackets."""
 
-    def __init__(self, archive: zipfile.ZipFile, name: str, generated_at: datetime):
+    def __init__(self, archive: zipfile.ZipFile, name: str, generated_at: datetime, progress: _Progress):
         self._stream = archive.open(f"{name}.json", "w", force_zip64=True)
+        self._progress = progress
         header = {"schema": f"{SCHEMA_PREFIX}/{name}", "version": SCHEMA_VERSION,
                   "generated_at": generated_at.isoformat()}
         self._buffer = [json.dumps(header, ensure_ascii=False)[:-1] + ', "items": [']
@@ -373,6 +384,7 @@ class _Items:
         self._buffered += len(text)
         if self._buffered >= JSON_FLUSH_BYTES:
             self._flush()
+            self._progress.advance(0)  # a long list still beats the heart
 
     def _flush(self) -> None:
         self._stream.write("".join(self._buffer).encode())

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from studio_app.database import session_scope
+from studio_app.integrations.mail import read_outbox
 from studio_app.integrations.storage import current_storage
-from studio_app.jobs.digests import run_digest_round
+from studio_app.jobs.digests import QUIET_PERIOD, run_digest_round
 from studio_app.jobs.exports import run_export_round
 from studio_app.models.base import utcnow
 from studio_app.models.privacy import DataExport, PrivacyRequest
@@ -199,3 +200,46 @@ def test_only_the_requester_downloads_and_only_after_entering_the_password_again
     assert name == f"azekia-studio-data-{row.finished_at.date().isoformat()}.zip" and data[:2] == b"PK"
     with session_scope() as session:
         assert session.get(DataExport, row.id).downloaded_at is not None
+
+
+def test_the_person_is_told_in_the_app_and_by_email_with_a_link_to_the_privacy_center(people, settings):
+    _producer, editor, _ = people
+    row = exported(editor)
+    with session_scope() as session:
+        session.execute(sa.update(Notification).values(created_at=utcnow() - QUIET_PERIOD - timedelta(minutes=1)))
+    assert run_digest_round(settings, online_user_ids=set()) >= 1
+    (mail,) = [mail for mail in read_outbox(settings) if "ed@example.com" in mail.to and "notification" in mail.subject]
+    assert "Your data archive is ready" in mail.text and f"{settings.public_url}/privacy-center" in mail.text
+    assert row.id not in mail.text and "/api/" not in mail.text  # a link to the page, never to the file
+
+
+def test_erasing_a_person_removes_their_archives(people):
+    _producer, editor, _ = people
+    row = exported(editor)
+    assert call(exports.forget_exports_of, editor.user_id) == 1
+    assert not current_storage().exists(row.storage_key)
+    with session_scope() as session:
+        assert session.get(DataExport, row.id) is None
+
+
+def test_progress_and_heartbeat_are_written_while_it_builds(people, monkeypatch):
+    _producer, editor, project_id = people
+    for number in range(1200):
+        call(threads.post_message, editor, project_id, f"note {number}", idempotency_key=f"n-{number}")
+    stored_file(editor, project_id, size=3_000_000)
+    seen = []
+    real_write = exports._Progress._write
+
+    def observed(progress):
+        real_write(progress)
+        with session_scope() as session:
+            row = session.get(DataExport, progress.export_id)
+            seen.append((row.status, row.progress, row.heartbeat_at))
+
+    monkeypatch.setattr(exports, "PROGRESS_EVERY_SECONDS", 0)
+    monkeypatch.setattr(exports._Progress, "_write", observed)
+    assert exported(editor).status == "ready"
+    percents = [percent for _, percent, _ in seen]
+    assert all(status == "running" for status, _, _ in seen) and percents == sorted(percents)
+    assert len({percent for percent in percents if 0 < percent < 100}) >= 5  # it moves, step by step
+    assert [beat for _, _, beat in seen] == sorted(beat for _, _, beat in seen)
