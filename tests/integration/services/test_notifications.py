@@ -102,7 +102,7 @@ def test_preferences_have_defaults_and_accept_only_known_values(people):
     with session_scope() as session:
         assert notifications.preferences(session, editor) == {
             "message": "in_app", "mention": "email", "invitation": "email", "stage_change": "email",
-            "milestone_due": "email", "review_requested": "email"}
+            "milestone_due": "email", "review_requested": "email", "export_ready": "email"}
     set_preference(editor, "message", "email")
     set_preference(editor, "message", "none")  # a second choice replaces the first
     set_preference(editor, "milestone_due", "in_app")
