@@ -7,14 +7,35 @@ import zipfile
 
 from playwright.sync_api import expect
 
+from studio_app.database import session_scope
+from studio_app.models.projects import Project
 from tests.e2e.journeys import new_email, sign_in, sign_up_and_verify
 from tests.support.accounts import STRONG_PASSWORD
+from tests.support.live_clients import services_of
+from tests.support.threads import bulk_messages
+
+HISTORY = 20_000  # older messages, so that building the archive takes long enough to watch
+
+
+def add_history(app, project_id: str) -> None:
+    with services_of(app.data_dir):
+        with session_scope() as session:
+            producer_id = session.get(Project, project_id).producer_id
+        bulk_messages(project_id, [producer_id], HISTORY)
 
 
 def send(page, text: str):
     page.get_by_label("Message").fill(text)
-    page.get_by_role("button", name="Send").click()
-    expect(page.locator("#thread-messages")).to_contain_text(text)
+    for _ in range(3):
+        page.get_by_role("button", name="Send").click()
+        try:
+            expect(page.locator("#thread-messages")).to_contain_text(text, timeout=5_000)
+            return
+        except AssertionError:
+            # A send that reaches the server before the page's thread has opened is refused and the opening
+            # clears the error; the draft (and its idempotency key) stays, so sending again cannot post twice.
+            expect(page.get_by_label("Message")).to_have_value(text)
+    raise AssertionError(f"the message {text!r} was never shown in the thread")
 
 
 def test_export_and_download(page, app, app_settings, artifacts):
@@ -24,15 +45,20 @@ def test_export_and_download(page, app, app_settings, artifacts):
     page.get_by_label("Title").fill("Export teaser")
     page.get_by_role("button", name="Create project").click()
     expect(page).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
-    expect(page.locator("#thread-empty")).to_be_visible()  # the thread is open: what is typed now stays
+    expect(page.locator("#thread-empty")).to_be_visible()
     for text in ("First cut notes for the archive", "Second message, with accents: café"):
         send(page, text)
+
+    add_history(app, page.url.rstrip("/").rsplit("/", 1)[-1])
 
     page.goto(app.url + "/privacy-center")
     section = page.locator("#download-your-data")
     expect(section.locator("#export-empty")).to_contain_text("You have not asked for an archive yet")
     section.get_by_role("button", name="Prepare my archive").click()
-    expect(section.locator("#export-ready")).to_be_visible(timeout=60_000)  # the page polls while it is built
+    expect(section.locator("#export-progress")).to_be_visible()
+    expect(section.locator("#export-percent")).to_have_text(re.compile(r"^\d{1,2}%$"))
+    section.screenshot(path=artifacts / "privacy-export-progress.png")
+    expect(section.locator("#export-ready")).to_be_visible(timeout=120_000)  # the page polls while it is built
     expect(section.locator("#export-expiry")).to_contain_text("Download it before")
 
     password = section.get_by_label("Your password")
@@ -57,6 +83,7 @@ def test_export_and_download(page, app, app_settings, artifacts):
     assert "# Your data from Azekia Studio" in readme and "content.json" in readme
     assert content["schema"] == "azekia-studio/export/content" and content["version"] == 1
     bodies = [item["body"] for item in content["items"] if item["type"] == "message"]
-    assert bodies == ["First cut notes for the archive", "Second message, with accents: café"]
+    assert len(bodies) == HISTORY + 2 and bodies[:2] == ["message 0", "message 1"]
+    assert bodies[-2:] == ["First cut notes for the archive", "Second message, with accents: café"]
     assert identity["items"][0]["display_name"] == "Paula Producer"
     assert not page.console_problems
