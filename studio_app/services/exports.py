@@ -63,6 +63,7 @@ from studio_app.services import audit, files, notifications, privacy_requests
 from studio_app.services.accounts import require_recent_reauthentication
 from studio_app.services.keys import data_key_of, project_keys_of
 from studio_app.services.validation import InvalidInput
+from studio_app.settings import current_settings
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ def _write_archive(user_id: str, key: DataKey, binding: bytes, storage_key: str,
                         exporter.write(run, items)
                         progress.advance(1)
             _write_blobs(run)
-            archive.writestr("README.md", readme(generated_at))
+            archive.writestr("README.md", readme(generated_at, current_settings().public_url))
         sealed.close()
         return sealed.tell()
 
@@ -276,12 +277,24 @@ def _finish(export_id: str, user_id: str, claim: datetime, storage_key: str, siz
         if done != 1:
             current_storage().delete(storage_key)
             return False
+        _replace_older(session, user_id, export_id)
         request_id = _open_portability_request(session, user_id)
         if request_id is not None:
             privacy_requests.close_self_served(session, request_id)
         notifications.notify(session, user_ids=[user_id], kind="export_ready", subject_id=export_id)
         audit.record_event(session, "export.ready", subject_id=export_id, details={"size_bytes": size})
     return True
+
+
+def _replace_older(session: Session, user_id: str, export_id: str) -> None:
+    """A new archive replaces the previous one: only the newest stays downloadable (and stored)."""
+    older = session.exec(select(DataExport).where(DataExport.user_id == user_id, DataExport.id != export_id,
+                                                  DataExport.status == ExportStatus.READY)).all()
+    for row in older:
+        if row.storage_key is not None:
+            files.delete_blob_after_commit(session, row.storage_key)
+        row.status, row.storage_key = ExportStatus.EXPIRED, None
+        session.add(row)
 
 
 def _fail(export_id: str, claim: datetime | None, reason: str) -> None:
@@ -808,7 +821,7 @@ FIELDS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
-def readme(generated_at: datetime) -> str:
+def readme(generated_at: datetime, public_url: str = "") -> str:
     lines = [
         "# Your data from Azekia Studio", "",
         f"Made on {generated_at.strftime('%d %B %Y at %H:%M UTC')} at your request, from everything we hold "
@@ -835,5 +848,5 @@ def readme(generated_at: datetime) -> str:
             lines.append("")
     lines += ["## Not included", ""]
     lines += [f"- `{table}`: {reason}" for table, reason in NOT_EXPORTED.items()]
-    lines += ["", f"Questions? Write a request from your privacy center ({routes.PRIVACY_CENTER}).", ""]
+    lines += ["", f"Questions? Write to us from your privacy center: {public_url}{routes.PRIVACY_CENTER}", ""]
     return "\n".join(lines)

@@ -78,7 +78,7 @@ def test_an_export_is_built_sealed_and_holds_every_category_with_a_readme(people
     blob = archive.read(listed["path"])
     assert hashlib.sha256(blob).hexdigest() == listed["sha256"] == upload.sha256
     readme = archive.read("README.md").decode()
-    assert "content.json" in readme and "`body`" in readme
+    assert "content.json" in readme and "`body`" in readme and "http://localhost:3000/privacy-center" in readme
     assert "Paula Producer" not in str([archive.read(name) for name in names if name.endswith(".json")])
 
     with session_scope() as session:
@@ -103,6 +103,10 @@ def test_one_export_at_a_time_and_a_daily_limit(people):
         run_export_round()
     with pytest.raises(InvalidInput, match="Try again tomorrow"):
         call(exports.request_export, editor)
+    views = call(exports.exports_of, editor)
+    assert [view.status for view in views] == ["ready"] + ["expired"] * 4  # the newest replaces the others
+    with session_scope() as session:
+        assert len(session.exec(select(DataExport.storage_key).where(DataExport.storage_key.is_not(None))).all()) == 1
     with pytest.raises(NotAllowed):
         call(exports.request_export, None)
     with session_scope() as session:  # one request per archive, each closed when its archive was ready
