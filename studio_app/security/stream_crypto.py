@@ -77,7 +77,8 @@ class SealingWriter:
 
     def _seal(self, chunk: bytes | bytearray, *, last: bool) -> None:
         sealed = self._aead.encrypt(_nonce(self._prefix, self._index, last), chunk, self._binding)
-        self._target.write(struct.pack(">I", len(sealed)) + sealed)
+        self._target.write(struct.pack(">I", len(sealed)))
+        self._target.write(sealed)
         self._index += 1
 
 

@@ -391,7 +391,13 @@ class _Items:
         self._first = True
 
     def add(self, item_type: str, **fields) -> None:
-        text = _ENCODER.encode({"type": item_type, **fields})
+        self.add_all([{"type": item_type, **fields}])
+
+    def add_all(self, items: list[dict]) -> None:
+        """Items that already carry their "type", encoded in one call (a batch of messages)."""
+        if not items:
+            return
+        text = _ENCODER.encode(items)[1:-1]
         self._buffer.append(("\n" if self._first else ",\n") + text)
         self._first = False
         self._buffered += len(text)
@@ -613,11 +619,13 @@ def _messages(run: _Run, items: _Items) -> None:
     )
     for partition in rows.partitions():
         keys = run.project_keys({row[1] for row in partition})
-        for message_id, project_id, reply_to_id, created_at, edited_at, deleted_at, body in partition:
-            text = None if body is None else decrypt_field(keys[project_id], bytes(body), table="message",
-                                                           column="body_encrypted", row_id=message_id)
-            items.add("message", id=message_id, project_id=project_id, reply_to_id=reply_to_id, body=text,
-                      created_at=created_at, edited_at=edited_at, deleted_at=deleted_at)
+        items.add_all([
+            {"type": "message", "id": message_id, "project_id": project_id, "reply_to_id": reply_to_id,
+             "body": None if body is None else decrypt_field(keys[project_id], bytes(body), table="message",
+                                                             column="body_encrypted", row_id=message_id),
+             "created_at": created_at.isoformat(), "edited_at": edited_at, "deleted_at": deleted_at}
+            for message_id, project_id, reply_to_id, created_at, edited_at, deleted_at, body in partition
+        ])
         run.progress.advance(len(partition))
 
 
