@@ -6,12 +6,15 @@ import re
 import zipfile
 
 from playwright.sync_api import expect
+from sqlmodel import select
 
 from studio_app.database import session_scope
+from studio_app.models.privacy import DataExport
 from studio_app.models.projects import Project
+from studio_app.state.privacy_export import PrivacyExportState
 from tests.e2e.journeys import new_email, sign_in, sign_up_and_verify
 from tests.support.accounts import STRONG_PASSWORD
-from tests.support.live_clients import services_of
+from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of
 from tests.support.threads import bulk_messages
 
 HISTORY = 20_000  # older messages, so that building the archive takes long enough to watch
@@ -87,3 +90,25 @@ def test_export_and_download(page, app, app_settings, artifacts):
     assert bodies[-2:] == ["First cut notes for the archive", "Second message, with accents: café"]
     assert identity["items"][0]["display_name"] == "Paula Producer"
     assert not page.console_problems
+
+
+def test_a_signed_out_socket_cannot_ask_for_an_archive_or_confirm_a_password(app):
+    def exports_count() -> int:
+        with services_of(app.data_dir), session_scope() as session:
+            return len(session.exec(select(DataExport.id)).all())
+
+    before = exports_count()
+
+    async def scenario() -> str:
+        client = await LiveClient(app.url, None).connect()
+        try:
+            for method, payload in (("request_archive", {}), ("confirm_password", {"form": {"password": "x" * 12}}),
+                                    ("watch", {}), ("load", {})):
+                await client.call(handler_name(PrivacyExportState, method), payload, "/privacy-center")
+        finally:
+            await client.close()
+        return "\n".join(client.transcript)
+
+    sent = run_in_own_loop(scenario())
+    assert exports_count() == before
+    assert "/api/privacy/exports/" not in sent
