@@ -1,0 +1,48 @@
+"""Mailings to many people (policy notices, product news): who to write to, in batches, never twice."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
+
+from studio_app.models.accounts import User, UserDataKey
+from studio_app.security.fields import get_decrypted
+from studio_app.services.keys import unwrap_user_key
+
+BATCH_SIZE = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipient:
+    user_id: str
+    name: str
+    email: str
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchResult:
+    """One batch of a mailing: how many were sent, who could not be reached (retried next round), and
+    whether anyone was left to write to when the batch started."""
+
+    sent: int
+    failed: tuple[str, ...]
+    had_candidates: bool
+
+
+def recipients(session: Session, user_ids: Iterable[str]) -> list[Recipient]:
+    """Name and address of each user whose account is not erased, decrypted under their own key; one query."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return []
+    rows = session.exec(
+        select(User, UserDataKey.wrapped_key).join(UserDataKey, UserDataKey.user_id == User.id)
+        .where(User.id.in_(wanted)).order_by(User.id).limit(len(wanted))
+    ).all()
+    found = []
+    for user, wrapped in rows:
+        key = unwrap_user_key(user.id, wrapped)
+        found.append(Recipient(user_id=user.id, name=get_decrypted(user, "display_name_encrypted", data_key=key),
+                               email=get_decrypted(user, "email_encrypted", data_key=key)))
+    return found
