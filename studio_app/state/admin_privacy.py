@@ -53,6 +53,7 @@ class AdminPrivacyState(SessionMixin, rx.State):
             return
         self.allowed = True
         self.preview = self.draft_body
+        self.policy_form_key += 1  # remount the editor so it shows the text just loaded
 
     @rx.event
     def set_preview(self, text: str):
