@@ -23,7 +23,7 @@ def create_admin(app, email: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
     env |= {"STUDIO_DATA_DIR": str(app.data_dir), "STUDIO_DATABASE_URL": ""}
     result = subprocess.run(
-        [sys.executable, "-m", "studio_app", "admin", "create", email], cwd=PROJECT_ROOT, env=env,
+        [sys.executable, "-m", "studio_app", "admin", "create", "--email", email], cwd=PROJECT_ROOT, env=env,
         input=f"Ada Admin\n{STRONG_PASSWORD}\n{STRONG_PASSWORD}\n", capture_output=True, text=True, timeout=120,
         start_new_session=True,  # no controlling terminal: getpass reads the piped input
     )
@@ -70,6 +70,10 @@ def test_policy_versions_banner_and_requests(admin_and_member, app, app_settings
     banner = member.locator("#policy-banner")
     expect(banner).to_contain_text("We updated our privacy policy on")
     expect(banner).to_contain_text(SUMMARY)
+    member.set_viewport_size({"width": 390, "height": 844})  # the banner fits a phone
+    expect(banner.get_by_role("button", name="I have read it")).to_be_in_viewport()
+    member.screenshot(path=artifacts / "policy-banner-phone.png")
+    member.set_viewport_size({"width": 1280, "height": 900})
     banner.get_by_role("link", name="Read it").click()
     expect(member).to_have_url(re.compile(r"/privacy/versions/2/?$"))
     expect(member.locator("#policy-text")).to_contain_text("We keep review comments for one year")
@@ -102,7 +106,7 @@ def test_policy_versions_banner_and_requests(admin_and_member, app, app_settings
     requests.get_by_label("What is your request about?").select_option(label="Object to how my data is used")
     requests.get_by_role("button", name="Send my request").click()
     expect(member.locator("#request-details-error")).to_contain_text("Say in a few words")
-    requests.get_by_label("Your request").fill("Please do not list me in the editor directory any more.")
+    requests.get_by_label("Your request", exact=True).fill("Please do not list me in the editor directory any more.")
     requests.get_by_role("button", name="Send my request").click()
     expect(requests.get_by_text(re.compile(r"Request sent\. We will answer by \d+ \w+ \d{4}"))).to_be_visible()
     mine = member.locator(".privacy-request").filter(has_text="Object to how my data is used")
@@ -117,6 +121,17 @@ def test_policy_versions_banner_and_requests(admin_and_member, app, app_settings
     item.get_by_role("button", name="Send the answer").click()
     expect(admin.get_by_text("Answer sent.")).to_be_visible()
     expect(item).to_have_count(0)
+
+    # Product news is queued for the mailing round; a missing subject is said next to the field.
+    news = admin.locator("#admin-news")
+    news.get_by_label("News (Markdown; sent as plain text)").fill("Time-coded review is here.")
+    news.get_by_role("button", name="Send to everyone who agreed").click()
+    expect(admin.locator("#news-subject-error")).to_contain_text("Write the subject")
+    news.get_by_label("Subject").fill("Time-coded review")
+    news.get_by_role("button", name="Send to everyone who agreed").click()
+    expect(admin.get_by_text(re.compile("^Queued: the next mailing round"))).to_be_visible()
+    expect(news.get_by_role("row").filter(has_text="Time-coded review")).to_contain_text("Queued")
+    admin.screenshot(path=artifacts / "admin-privacy.png", full_page=True)
     assert "Done: you no longer appear in the directory." in last_mail_to(app_settings, member_email).text
     member.reload()
     answered = member.locator(".privacy-request").filter(has_text="Object to how my data is used")
