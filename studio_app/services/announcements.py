@@ -76,6 +76,7 @@ def mail_announcement_batch(session: Session, settings: Settings, *, skip: Colle
                                                            AnnouncementDelivery.user_id == User.id)
     candidates = session.exec(
         select(User.id).where(User.email_verified_at.is_not(None), sa.exists(consenting), ~sa.exists(delivered),
+                              mailing.has_data_key(),
                               User.id.not_in(sorted(skip)))
         .order_by(User.id).limit(batch_size)
     ).all()
@@ -85,15 +86,18 @@ def mail_announcement_batch(session: Session, settings: Settings, *, skip: Colle
             session.add(row)
             return BatchResult(sent=0, failed=(), had_candidates=True)  # the next batch moves to the next one
         return BatchResult(sent=0, failed=(), had_candidates=False)
+    claimed = mailing.claim(session, AnnouncementDelivery, candidates, announcement_id=row.id, sent_at=utcnow())
     sent, failed = 0, []
-    for person in mailing.recipients(session, candidates):
+    for person in mailing.recipients(session, claimed):
         try:
             send_mail(settings, person.email, row.subject, _text(settings, person.name, row.body_markdown))
         except MailError:
             failed.append(person.user_id)
             continue
-        session.add(AnnouncementDelivery(announcement_id=row.id, user_id=person.user_id, sent_at=utcnow()))
         sent += 1
+    if failed:  # tried again next round
+        session.execute(sa.delete(AnnouncementDelivery).where(AnnouncementDelivery.announcement_id == row.id,
+                                                              AnnouncementDelivery.user_id.in_(failed)))
     return BatchResult(sent=sent, failed=tuple(failed), had_candidates=True)
 
 

@@ -156,9 +156,9 @@ def acknowledge(session: Session, actor: Actor | None, version: object) -> None:
     notice = session.get(PolicyNotice, (row.id, actor.user_id))
     if notice is not None and notice.acknowledged_at is not None:
         return
-    notice = notice or PolicyNotice(document_id=row.id, user_id=actor.user_id)
-    notice.acknowledged_at = utcnow()
-    session.add(notice)
+    # An upsert: the mailing round may be writing this person's notice row at the same moment.
+    mailing.upsert_keep_first(session, PolicyNotice, {"document_id": row.id, "user_id": actor.user_id,
+                                                      "acknowledged_at": utcnow()}, ["acknowledged_at"])
     audit.record_event(session, "policy.acknowledged", actor_id=actor.user_id, subject_id=row.id,
                        details={"version": row.version})
 
@@ -183,7 +183,7 @@ def mail_notice_batch(session: Session, settings: Settings, *, skip: Collection[
     told = select(PolicyNotice.user_id).where(PolicyNotice.document_id == document.id,
                                               PolicyNotice.user_id == User.id)
     candidates = session.exec(
-        select(User.id).where(User.email_verified_at.is_not(None), ~sa.exists(told),
+        select(User.id).where(User.email_verified_at.is_not(None), ~sa.exists(told), mailing.has_data_key(),
                               User.privacy_policy_version.not_in([str(number) for number in later]),
                               User.id.not_in(sorted(skip)))
         .order_by(User.id).limit(batch_size)
@@ -191,16 +191,21 @@ def mail_notice_batch(session: Session, settings: Settings, *, skip: Collection[
     if not candidates:
         return BatchResult(sent=0, failed=(), had_candidates=False)
     view = _view(document)
+    now = utcnow()
+    claimed = mailing.claim(session, PolicyNotice, candidates, document_id=document.id, emailed_at=now)
     sent, failed = 0, []
-    for person in mailing.recipients(session, candidates):
+    for person in mailing.recipients(session, claimed):
         subject, text = _notice_mail(settings, person.name, view)
         try:
             send_mail(settings, person.email, subject, text)
         except MailError:
             failed.append(person.user_id)
             continue
-        session.add(PolicyNotice(document_id=document.id, user_id=person.user_id, emailed_at=utcnow()))
         sent += 1
+    if failed:  # tried again next round
+        session.execute(sa.delete(PolicyNotice).where(PolicyNotice.document_id == document.id,
+                                                      PolicyNotice.user_id.in_(failed),
+                                                      PolicyNotice.acknowledged_at.is_(None)))
     return BatchResult(sent=sent, failed=tuple(failed), had_candidates=True)
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from studio_app.database import session_scope
-from studio_app.integrations.mail import read_outbox
+from studio_app.integrations.mail import MailError, read_outbox
 from studio_app.jobs.mailings import send_policy_notices
 from studio_app.models.accounts import User
 from studio_app.models.audit import AuditEvent
@@ -175,6 +175,10 @@ def test_notice_emails_go_once_per_person_per_version(settings):
     assert {row.user_id for row in rows} == {zoe.user_id, eddie.user_id, ada.user_id}
     assert all(row.emailed_at is not None for row in rows) and late.user_id not in {row.user_id for row in rows}
     assert call(policies.pending_notice, zoe).version == 2  # the email does not acknowledge for them
+    call(policies.acknowledge, zoe, 2)
+    with session_scope() as session:
+        row = session.get(PolicyNotice, (rows[0].document_id, zoe.user_id))
+        assert row.emailed_at is not None and row.acknowledged_at is not None
     publish(ada, summary="Third.")
     assert send_policy_notices(settings) == 4  # a new significant version: everyone once more, late included
 
@@ -189,3 +193,23 @@ def test_notices_go_out_in_batches(sqlite_settings):
         second = policies.mail_notice_batch(session, sqlite_settings, batch_size=2, skip=[people[4].user_id])
     assert second.sent == 2
     assert send_policy_notices(sqlite_settings) == 2  # the rest (the admin and the skipped one)
+
+
+def test_a_failed_mail_is_tried_again_next_round_and_the_others_go(sqlite_settings, monkeypatch):
+    person(sqlite_settings, "zoe@example.com")
+    person(sqlite_settings, "eddie@example.com")
+    publish(admin(sqlite_settings))
+    real_send = policies.send_mail
+
+    def flaky(settings, to, subject, text):
+        if to == "zoe@example.com":
+            raise MailError("cannot send mail through smtp.example:587 (timed out)")
+        real_send(settings, to, subject, text)
+
+    monkeypatch.setattr(policies, "send_mail", flaky)
+    assert send_policy_notices(sqlite_settings) == 2  # eddie and the admin; zoe failed
+    with session_scope() as session:
+        assert len(session.exec(select(PolicyNotice)).all()) == 2
+    monkeypatch.setattr(policies, "send_mail", real_send)
+    assert send_policy_notices(sqlite_settings) == 1
+    assert [mail.to for mail in read_outbox(sqlite_settings)].count("zoe@example.com") == 2  # sign-up, notice
