@@ -63,10 +63,11 @@ class AdminPrivacyState(SessionMixin, rx.State):
     async def answer(self, form: dict):
         request_id, status, answer = (str(form.get(name, "")) for name in ("request_id", "status", "answer"))
         settings = current_settings()
-        await self._act(f"answer:{request_id}",
-                        lambda session, actor: privacy_requests.answer_request(session, settings, actor, request_id,
-                                                                               status, answer),
-                        done="Answer sent. The person was mailed and sees it in their privacy center.")
+        return await self._act(
+            f"answer:{request_id}",
+            lambda session, actor: privacy_requests.answer_request(session, settings, actor, request_id, status,
+                                                                   answer),
+            done="Answer sent. The person was mailed and sees it in their privacy center.")
 
     @rx.event
     async def publish(self, form: dict):
@@ -74,41 +75,49 @@ class AdminPrivacyState(SessionMixin, rx.State):
             effective = _effective_date(str(form.get("effective_at", "")))
         except InvalidInput as invalid:
             self.errors = {f"policy:{invalid.field}": invalid.message}
-            return
+            return None
         body, summary = str(form.get("body_markdown", "")), str(form.get("change_summary", ""))
         significant = form.get("significant") == "on"
-        if await self._act("policy",
-                           lambda session, actor: policies.publish_policy(session, actor, body, summary, significant,
-                                                                          effective),
-                           done="New version published."):
-            self.policy_form_key += 1
-            self.preview = self.draft_body
+        return await self._act(
+            "policy",
+            lambda session, actor: policies.publish_policy(session, actor, body, summary, significant, effective),
+            done="New version published.", after=self._published)
 
     @rx.event
     async def send_news(self, form: dict):
         subject, body = str(form.get("subject", "")), str(form.get("body_markdown", ""))
-        if await self._act("news",
-                           lambda session, actor: announcements.create_announcement(session, actor, subject, body),
-                           done="Queued: the next mailing round sends it to everyone who agreed to product news."):
-            self.news_form_key += 1
+        return await self._act(
+            "news", lambda session, actor: announcements.create_announcement(session, actor, subject, body),
+            done="Queued: the next mailing round sends it to everyone who agreed to product news.",
+            after=self._news_sent)
 
-    async def _act(self, scope: str, work, *, done: str) -> bool:
+    def _published(self) -> None:
+        self.policy_form_key += 1
+        self.preview = self.draft_body
+
+    def _news_sent(self) -> None:
+        self.news_form_key += 1
+
+    async def _act(self, scope: str, work, *, done: str, after=None):
         """Run ``work(db_session, actor)``; a refusal or an invalid field becomes a message next to it."""
         actor = await self._actor()
         if actor is None:
-            return False
+            self.allowed, self.requests, self.news = False, [], []
+            return self._to_sign_in()
         self.errors, self.notice = {}, ""
         try:
             await in_transaction(work, actor)
         except InvalidInput as invalid:
             self.errors = {f"{scope}:{invalid.field}": invalid.message}
-            return False
+            return None
         except NotAllowed as refused:
             self.errors = {f"{scope}:form": str(refused)}
-            return False
+            return None
         self.notice = done
         await self._reload(actor)
-        return True
+        if after is not None:
+            after()
+        return None
 
     async def _reload(self, actor) -> None:
         queue, news, newest = await in_transaction(_console_data, actor)

@@ -8,10 +8,17 @@ import sys
 
 import pytest
 from playwright.sync_api import expect
+from sqlmodel import select
 
+from studio_app.database import session_scope
+from studio_app.models.privacy import Announcement, PolicyDocument, PrivacyRequest
+from studio_app.services import privacy_requests
 from studio_app.settings import PROJECT_ROOT
+from studio_app.state.admin_privacy import AdminPrivacyState
 from tests.e2e.journeys import new_email, open_form, sign_in, sign_up_and_verify
 from tests.support.accounts import STRONG_PASSWORD, last_mail_to
+from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
+from tests.support.projects import call, person
 
 SUMMARY = "Review comments are now kept for one year after a project ends."
 V2 = ("# Privacy policy\n\nVersion two of our policy.\n\n## Review comments\n\n"
@@ -138,3 +145,40 @@ def test_policy_versions_banner_and_requests(admin_and_member, app, app_settings
     expect(answered.locator(".request-answer")).to_have_text("Done: you no longer appear in the directory.")
     expect(answered).to_contain_text("Done")
     member.screenshot(path=artifacts / "privacy-requests.png", full_page=True)
+
+
+def test_admin_handlers_refuse_members_and_signed_out_sockets(app):
+    """Every admin handler called straight through the socket by a member or a signed-out client changes
+    nothing and shows no request."""
+    secret = "my private objection, do not show it to anyone"
+    with services_of(app.data_dir):
+        from studio_app.settings import current_settings
+
+        member = person(current_settings(), "policy-member@example.com", name="Policy Member")
+        request = call(privacy_requests.submit_request, member, "objection", secret)
+
+    def snapshot():
+        with services_of(app.data_dir), session_scope() as session:
+            return (session.get(PrivacyRequest, request.id).status, len(session.exec(select(PolicyDocument)).all()),
+                    len(session.exec(select(Announcement)).all()))
+
+    async def attempts(email: str | None) -> str:
+        cookie = session_cookie(app.url, email, STRONG_PASSWORD) if email else None
+        client = await LiveClient(app.url, cookie).connect()
+        try:
+            for method, payload in [
+                ("load", {}),
+                ("answer", {"form": {"request_id": request.id, "status": "refused", "answer": "No."}}),
+                ("publish", {"form": {"body_markdown": "# Defaced", "change_summary": "x", "significant": "on"}}),
+                ("send_news", {"form": {"subject": "Spam", "body_markdown": "Buy now"}}),
+            ]:
+                await client.call(handler_name(AdminPrivacyState, method), payload, "/admin/privacy")
+        finally:
+            await client.close()
+        return "\n".join(client.transcript)
+
+    before = snapshot()
+    for who in ("policy-member@example.com", None):
+        sent = run_in_own_loop(attempts(who))
+        assert snapshot() == before
+        assert secret not in sent
