@@ -55,6 +55,7 @@ class RequestView:
     due_at: datetime
     closed_at: datetime | None
     overdue: bool
+    person: str = ""  # "name <email>" of who asked, in the admin's queue only
 
 
 def record_self_served(session: Session, user_id: str, kind: RequestKind, *, done: bool = True) -> str:
@@ -104,7 +105,10 @@ def open_requests(session: Session, actor: Actor | None) -> list[RequestView]:
     require(actor, Action.ADMINISTER_PRIVACY)
     rows = session.exec(select(PrivacyRequest).where(PrivacyRequest.status == RequestStatus.OPEN)
                         .order_by(PrivacyRequest.due_at).limit(PAGE_SIZE)).all()
-    return [_view(session, row) for row in rows]
+    people = {found.user_id: f"{found.name} <{found.email}>"
+              for found in mailing.recipients(session, (row.user_id for row in rows if row.user_id))}
+    return [dataclasses.replace(_view(session, row), person=people.get(row.user_id or "", "Deleted account"))
+            for row in rows]
 
 
 def answer_request(session: Session, settings: Settings, actor: Actor | None, request_id: str, status: str,

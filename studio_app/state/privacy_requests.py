@@ -22,7 +22,7 @@ def request_row(view: RequestView) -> dict:
             "status_label": STATUS_LABELS.get(view.status, view.status),
             "self_served": "Done by you in the privacy center" if view.self_served else "Written request",
             "created": day(view.created_at), "due": day(view.due_at), "closed": day(view.closed_at),
-            "details": view.details, "answer": view.answer, "overdue": view.overdue}
+            "details": view.details, "answer": view.answer, "overdue": view.overdue, "person": view.person}
 
 
 class PrivacyRequestsState(SessionMixin, rx.State):

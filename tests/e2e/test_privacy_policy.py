@@ -123,6 +123,7 @@ def test_policy_versions_banner_and_requests(admin_and_member, app, app_settings
     # The admin answers it; the member is mailed and sees the answer.
     open_form(admin, f"{app.url}/admin/privacy")
     item = admin.locator(".admin-request").filter(has_text="Please do not list me in the editor directory")
+    expect(item).to_contain_text(f"From Mona Member <{member_email}>")
     item.get_by_text("Honoured").click()
     item.get_by_label("Answer to the person").fill("Done: you no longer appear in the directory.")
     item.get_by_role("button", name="Send the answer").click()

@@ -27,6 +27,7 @@ def test_a_written_request_is_logged_with_a_thirty_day_deadline_and_answered(set
     assert [row.kind for row in mine] == ["portability", "objection"]
     (queued,) = call(privacy_requests.open_requests, ada)
     assert queued.id == view.id and queued.details == "Please stop using my data for the directory."
+    assert queued.person == "Zoé Martin <zoe@example.com>" and mine[1].person == ""  # who asked: admins only
     answered = call(privacy_requests.answer_request, settings, ada, view.id, "done", "Done: you are hidden now.")
     assert answered.status == "done" and answered.closed_at is not None
     mail = last_mail_to(settings, "zoe@example.com")
