@@ -57,7 +57,7 @@ class AdminPrivacyState(SessionMixin, rx.State):
 
     @rx.event
     def set_preview(self, text: str):
-        self.preview = text if isinstance(text, str) else ""
+        self.preview = text[:policies.MAX_BODY] if isinstance(text, str) else ""
 
     @rx.event
     async def answer(self, form: dict):
