@@ -213,3 +213,23 @@ def test_a_failed_mail_is_tried_again_next_round_and_the_others_go(sqlite_settin
     monkeypatch.setattr(policies, "send_mail", real_send)
     assert send_policy_notices(sqlite_settings) == 1
     assert [mail.to for mail in read_outbox(sqlite_settings)].count("zoe@example.com") == 2  # sign-up, notice
+
+
+def test_two_rounds_at_once_mail_each_person_once(settings):
+    people = [person(settings, f"p{index}@example.com") for index in range(6)]
+    publish(admin(settings))
+    start = threading.Barrier(2)
+    totals = []
+
+    def round_():
+        start.wait()
+        totals.append(send_policy_notices(settings))
+
+    rounds = [threading.Thread(target=round_) for _ in range(2)]
+    for thread in rounds:
+        thread.start()
+    for thread in rounds:
+        thread.join(timeout=60)
+    assert sum(totals) == len(people) + 1
+    notices = [mail.to for mail in read_outbox(settings) if mail.subject == "We updated our privacy policy"]
+    assert sorted(notices) == sorted(set(notices)) and len(notices) == len(people) + 1
