@@ -138,7 +138,7 @@ class World:
             details = self.own([actor], "privacy_request", "details_encrypted", f"{mark} {role} question")
             request = call(privacy_requests.submit_request, actor, "question", details)
             answer = self.own([actor], "privacy_request", "answer_encrypted", f"{mark} {role} answer")
-            call(privacy_requests.answer_request, self.admin, request.id, "done", answer)
+            call(privacy_requests.answer_request, self.settings, self.admin, request.id, "done", answer)
             call(privacy.give_consent, actor, "marketing_email")
             call(privacy.withdraw_consent, actor, "marketing_email")
             call(notifications.set_preference, actor, "mention", "none")
