@@ -4,6 +4,7 @@ after entering the password again."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import reflex as rx
 
@@ -16,6 +17,8 @@ from studio_app.state.live import kick_exports
 from studio_app.state.session import SessionMixin, in_transaction
 
 POLL_SECONDS = 0.5
+SLOW_POLL_AFTER_SECONDS = 120  # then every few seconds: a queue that waits long needs no half-second updates
+SLOW_POLL_SECONDS = 5.0
 POLL_MAX_SECONDS = 3600  # a tab left open does not poll forever
 
 
@@ -100,8 +103,9 @@ class PrivacyExportState(SessionMixin, rx.State):
                 return
             self.polling = True
         try:
-            for _ in range(int(POLL_MAX_SECONDS / POLL_SECONDS)):
-                await asyncio.sleep(POLL_SECONDS)
+            started = time.monotonic()
+            while (waited := time.monotonic() - started) < POLL_MAX_SECONDS:
+                await asyncio.sleep(POLL_SECONDS if waited < SLOW_POLL_AFTER_SECONDS else SLOW_POLL_SECONDS)
                 actor = await self._actor()
                 views = await in_transaction(exports.exports_of, actor) if actor is not None else []
                 async with self:
