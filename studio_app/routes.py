@@ -25,6 +25,8 @@ PRIVACY_CENTER = "/privacy-center"
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"
 SIGN_OUT_POST = "/api/auth/signout"
+# Where a tab goes after deleting its account: clears the dead session cookie, then the landing page.
+ACCOUNT_DELETED = "/api/auth/deleted"
 
 
 def project_page(project_id: str) -> str:
