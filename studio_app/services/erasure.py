@@ -105,6 +105,7 @@ class ErasureReport:
     projects_kept: int
     files_removed: int
     sessions_ended: int
+    kept_project_ids: tuple[str, ...]  # the real-time layer refreshes these projects' open tabs
 
 
 # -- the summary -----------------------------------------------------------------------------------
@@ -254,9 +255,10 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
     session.execute(sa.delete(OneTimeToken).where(OneTimeToken.user_id == user_id))
     session.execute(sa.delete(User).where(User.id == user_id))
     report = ErasureReport(projects_deleted=len(deleted), projects_kept=len(kept), files_removed=files_removed,
-                           sessions_ended=sessions_ended)
+                           sessions_ended=sessions_ended, kept_project_ids=tuple(fate.id for fate in kept))
+    counts = {name: value for name, value in dataclasses.asdict(report).items() if isinstance(value, int)}
     audit.record_event(session, "account.deleted", actor_id=user_id, subject_id=user_id,
-                       details={"request_id": request_id, **dataclasses.asdict(report)})
+                       details={"request_id": request_id, **counts})
     session.flush()
     _after_commit(session, lambda: _send_goodbye(settings, email))
     if session.get_bind().dialect.name == "sqlite":

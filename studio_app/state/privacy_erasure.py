@@ -9,8 +9,11 @@ from studio_app.services import erasure
 from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
+from studio_app.state.live import project_channel, push_later
+from studio_app.state.projects import ProjectState
 from studio_app.state.session import SessionMixin, in_transaction
 from studio_app.state.tabs import forget_tabs_later, reset_personal_states
+from studio_app.state.thread import ThreadState
 
 CONFIRMATION_WORD = erasure.CONFIRMATION_WORD
 
@@ -47,7 +50,7 @@ class PrivacyErasureState(SessionMixin, rx.State):
             if actor is None:
                 yield self._to_sign_in()
                 return
-            await in_transaction(erasure.delete_account, current_settings(), actor, form.get("password", ""),
+            report = await in_transaction(erasure.delete_account, current_settings(), actor, form.get("password", ""),
                                  form.get("confirmation", ""))
         except InvalidInput as invalid:
             self.errors = {invalid.field: invalid.message}
@@ -59,6 +62,9 @@ class PrivacyErasureState(SessionMixin, rx.State):
             # Nothing of the person stays in this tab's stored state, nor in their other tabs'.
             await reset_personal_states(self)
             forget_tabs_later(actor.user_id, skip_token=self.router.session.client_token)
+            for project_id in report.kept_project_ids:  # the others' open tabs now show "Deleted user"
+                push_later(project_channel(project_id), ThreadState, ThreadState._refresh_from_push)
+                push_later(project_channel(project_id), ProjectState, ProjectState._refresh_from_push)
             self.deleted = True
         finally:
             self.deleting = False
