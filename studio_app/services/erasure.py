@@ -152,11 +152,17 @@ def _goes(deleted: list[ProjectFate], personal_files: int, sessions: int, counts
     if counts["profile"]:
         items.append(GoesItem("Your editor profile", "Your headline, links, skills and rate leave the directory."))
     items.append(GoesItem("Consents, notifications and preferences",
-                          f"{_plural(counts['consents'], 'consent record', 'consent records')} and "
+                          f"Your consent history{_in_brackets(counts['consents'], 'record', 'records')}, your "
+                          "notification choices and "
                           f"{_plural(counts['notifications'], 'notification', 'notifications')}."))
+    if counts["requests"]:
+        items.append(GoesItem(_plural(counts["requests"], "privacy request", "privacy requests"),
+                              "What you wrote and our answers are erased; only the kind of request and its dates stay, "
+                              "without your name (see below)."))
     if counts["exports"]:
         items.append(GoesItem(_plural(counts["exports"], "data export", "data exports"), "Deleted with their files."))
-    items.append(GoesItem("Connected accounts", "Any TikTok or Discord connection is revoked at the provider."))
+    items.append(GoesItem("Connected accounts", "If you connected TikTok or Discord, the connection is revoked at the "
+                          "provider and its tokens are erased."))
     return tuple(items)
 
 
@@ -369,6 +375,10 @@ def _per_project(session: Session, model, *where, ids: list[str]) -> dict[str, i
     return dict(session.exec(
         select(model.project_id, sa.func.count()).where(model.project_id.in_(ids), *where).group_by(model.project_id)
     ).all())
+
+
+def _in_brackets(count: int, one: str, many: str) -> str:
+    return f" ({_plural(count, one, many)})" if count else ""
 
 
 def _plural(count: int, one: str, many: str) -> str:
