@@ -11,6 +11,7 @@ import contextlib
 import functools
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -81,12 +82,15 @@ class LocalStorage:
             if not path.name.endswith(_PARTIAL_SUFFIX):
                 yield path.name
 
-    def sweep_partial(self) -> int:
-        """Remove writes that never finished (a process killed half-way)."""
+    def sweep_partial(self, *, older_than_seconds: float = 86400) -> int:
+        """Remove writes that never finished (a process killed half-way); recent ones may still be running."""
         removed = 0
+        cutoff = time.time() - older_than_seconds
         for path in self.root.glob(f"??/*{_PARTIAL_SUFFIX}"):
-            path.unlink(missing_ok=True)
-            removed += 1
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
         return removed
 
 

@@ -10,14 +10,24 @@ from sqlmodel import Session, select
 
 from studio_app.models.accounts import Consent, ConsentKind, UserSession
 from studio_app.models.base import utcnow
+from studio_app.models.files import StoredFile
+from studio_app.models.privacy import PrivacyRequest, RequestKind
 from studio_app.models.projects import Message, ProjectMember
 from studio_app.security.personal_data import Category, personal_fields
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import audit
+from studio_app.services import audit, privacy_requests
 from studio_app.services.validation import InvalidInput
 
 CONSENT_PURPOSES = {
     ConsentKind.MARKETING_EMAIL: "Occasional product news by email. Account and project emails do not depend on it.",
+    ConsentKind.DISCORD_NOTIFICATIONS: "Project announcements sent to your Discord account or channel.",
+    ConsentKind.TIKTOK_PUBLICATION: "Publishing the videos you approve on your TikTok account, at the time you choose.",
+}
+# These are given in the provider's own consent screen when you connect the account, not with a button here;
+# withdrawing them here works at once like any other.
+CONSENTS_GIVEN_ON_CONNECT = {
+    ConsentKind.DISCORD_NOTIFICATIONS: "Given when you connect Discord to a project.",
+    ConsentKind.TIKTOK_PUBLICATION: "Given when you connect your TikTok account for publishing.",
 }
 
 
@@ -44,7 +54,12 @@ CATEGORY_INFO = {
     Category.CONTENT: CategoryInfo("Projects and messages", "Contract",
                                    "While the project exists; shared history stays readable for the other members",
                                    "The members of each project"),
+    Category.FILES: CategoryInfo("Files", "Contract", "While the project exists; your personal files until you "
+                                 "delete them or your account", "The members of the project the file is in"),
     Category.PREFERENCES: CategoryInfo("Preferences", "Contract", "Until you delete your account", "Nobody"),
+    Category.REQUESTS: CategoryInfo("Privacy requests", "Legal obligation (answering and proving we answered)",
+                                    "Three years after the answer, without your name once your account is deleted",
+                                    "Our privacy team"),
 }
 
 
@@ -64,6 +79,7 @@ class ConsentView:
     kind: str
     purpose: str
     active: bool
+    given_on_connect: str  # empty when it is given with a button in the privacy center
     history: tuple[tuple[datetime, datetime | None], ...]  # (given, withdrawn) newest first
 
 
@@ -76,7 +92,9 @@ def what_we_hold(session: Session, actor: Actor | None) -> list[HeldCategory]:
         Category.CREDENTIALS: "A salted, peppered hash of your password (never the password itself)",
         Category.TECHNICAL: f"{counts['sessions']} signed-in browser(s): approximate address and browser",
         Category.CONTENT: f"{counts['projects']} project(s) and {counts['messages']} message(s) you wrote",
+        Category.FILES: f"{counts['files']} file(s) you uploaded",
         Category.PREFERENCES: "Your notification choices and consents",
+        Category.REQUESTS: f"{counts['requests']} privacy request(s) and our answers",
     }
     purposes: dict[Category, list[str]] = {}
     for field in personal_fields():
@@ -100,16 +118,24 @@ def consents(session: Session, actor: Actor | None) -> list[ConsentView]:
     for kind, purpose in CONSENT_PURPOSES.items():
         history = tuple((row.given_at, row.withdrawn_at) for row in rows if row.kind == kind)
         views.append(ConsentView(kind=str(kind), purpose=purpose, active=any(w is None for _, w in history),
-                                 history=history))
+                                 history=history, given_on_connect=CONSENTS_GIVEN_ON_CONNECT.get(kind, "")))
     return views
 
 
 def give_consent(session: Session, actor: Actor | None, kind: str) -> None:
     actor = require(actor, Action.EDIT_OWN_ACCOUNT)
     kind = _check_kind(kind)
-    if _active(session, actor.user_id, kind) is None:
-        session.add(Consent(user_id=actor.user_id, kind=kind))
-        audit.record_event(session, "consent.given", actor_id=actor.user_id, details={"kind": kind})
+    if kind in CONSENTS_GIVEN_ON_CONNECT:
+        raise InvalidInput("kind", CONSENTS_GIVEN_ON_CONNECT[kind])
+    record_consent(session, actor.user_id, kind)
+
+
+def record_consent(session: Session, user_id: str, kind: str) -> None:
+    """Record a consent given (with a button here, or in a provider's consent screen when connecting it)."""
+    kind = _check_kind(kind)
+    if _active(session, user_id, kind) is None:
+        session.add(Consent(user_id=user_id, kind=kind))
+        audit.record_event(session, "consent.given", actor_id=user_id, details={"kind": kind})
 
 
 def withdraw_consent(session: Session, actor: Actor | None, kind: str) -> None:
@@ -121,6 +147,7 @@ def withdraw_consent(session: Session, actor: Actor | None, kind: str) -> None:
         active.withdrawn_at = utcnow()
         session.add(active)
         audit.record_event(session, "consent.withdrawn", actor_id=actor.user_id, details={"kind": kind})
+        privacy_requests.record_self_served(session, actor.user_id, RequestKind.CONSENT)
 
 
 def has_consent(session: Session, user_id: str, kind: str) -> bool:
@@ -146,4 +173,9 @@ def _counts(session: Session, user_id: str) -> dict[str, int]:
         ProjectMember.user_id == user_id, ProjectMember.removed_at.is_(None))).one()
     messages_count = session.exec(select(sa.func.count()).select_from(Message).where(
         Message.author_id == user_id, Message.deleted_at.is_(None))).one()
-    return {"sessions": sessions_count, "projects": projects_count, "messages": messages_count}
+    files_count = session.exec(select(sa.func.count()).select_from(StoredFile).where(
+        StoredFile.owner_id == user_id)).one()
+    requests_count = session.exec(select(sa.func.count()).select_from(PrivacyRequest).where(
+        PrivacyRequest.user_id == user_id)).one()
+    return {"sessions": sessions_count, "projects": projects_count, "messages": messages_count,
+            "files": files_count, "requests": requests_count}

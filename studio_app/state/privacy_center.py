@@ -1,11 +1,14 @@
-"""The privacy center: what we hold about you, and your consents (given and withdrawn in one click)."""
+"""The privacy center: your details (corrected in place), what we hold about you, and your consents."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from studio_app.services import privacy
+from studio_app.security.policy import NotAllowed
+from studio_app.services import accounts, privacy
+from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
+from studio_app.settings import current_settings
 from studio_app.state.session import SessionMixin, in_transaction
 
 
@@ -13,18 +16,76 @@ def _day(moment) -> str:
     return moment.strftime("%d %b %Y, %H:%M UTC") if moment else ""
 
 
+CORRECTABLE_FIELDS = ("display_name", "email")
+
+
 class PrivacyCenterState(SessionMixin, rx.State):
     held: list[dict] = []
     consents: list[dict] = []
+    display_name: str = ""
+    email: str = ""
+    role: str = ""
+    editing: str = ""
+    errors: dict[str, str] = {}
+    notice: str = ""
+    busy: bool = False
     loaded: bool = False
 
     @rx.event
     async def load(self):
         actor = await self._actor()
         if actor is None:
-            self.held, self.consents, self.loaded = [], [], False
+            self._forget()
             return self._to_sign_in()
+        self.editing, self.errors, self.notice = "", {}, ""
         await self._reload(actor)
+
+    @rx.event
+    def edit(self, field: str):
+        self.editing = field if field in CORRECTABLE_FIELDS else ""
+        self.errors, self.notice = {}, ""
+
+    @rx.event
+    def cancel_edit(self):
+        self.editing, self.errors = "", {}
+
+    @rx.event
+    async def save_name(self, form: dict):
+        await self._correct(accounts.rename, str(form.get("display_name", "")),
+                            done="Your name is corrected everywhere it is shown.")
+
+    @rx.event
+    async def save_email(self, form: dict):
+        await self._correct(accounts.request_email_change, str(form.get("current_password", "")),
+                            str(form.get("new_email", "")), with_settings=True,
+                            done="We sent a link to the new address. Your email changes once you open it.")
+
+    async def _correct(self, service, *args, done: str, with_settings: bool = False):
+        actor = await self._actor()
+        if actor is None:
+            self._forget()
+            return
+        self.busy, self.errors, self.notice = True, {}, ""
+        try:
+            if with_settings:
+                await in_transaction(service, current_settings(), actor, *args)
+            else:
+                await in_transaction(service, actor, *args)
+        except InvalidInput as invalid:
+            self.errors = {invalid.field: invalid.message}
+            return
+        except (AccountError, NotAllowed) as error:
+            self.errors = {self.editing or "form": getattr(error, "message", str(error))}
+            return
+        finally:
+            self.busy = False
+        self.editing, self.notice = "", done
+        await self._reload(actor)
+
+    def _forget(self):
+        self.held, self.consents, self.loaded = [], [], False
+        self.display_name = self.email = self.role = self.editing = self.notice = ""
+        self.errors = {}
 
     @rx.event
     async def give(self, kind: str):
@@ -45,13 +106,15 @@ class PrivacyCenterState(SessionMixin, rx.State):
         await self._reload(actor)
 
     async def _reload(self, actor) -> None:
+        account = await in_transaction(accounts.account_view, actor)
+        self.display_name, self.email, self.role = account.display_name, account.email, account.role
         self.held = [
             {"label": held.label, "summary": held.summary, "purposes": "; ".join(held.purposes) or held.summary,
              "basis": held.legal_basis, "retention": held.retention, "recipients": held.recipients}
             for held in await in_transaction(privacy.what_we_hold, actor)
         ]
         self.consents = [
-            {"kind": view.kind, "purpose": view.purpose, "active": view.active,
+            {"kind": view.kind, "purpose": view.purpose, "active": view.active, "on_connect": view.given_on_connect,
              "history": " · ".join(f"given {_day(given)}" + (f", withdrawn {_day(withdrawn)}" if withdrawn else "")
                                    for given, withdrawn in view.history) or "Never given"}
             for view in await in_transaction(privacy.consents, actor)

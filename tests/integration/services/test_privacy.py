@@ -8,7 +8,7 @@ from studio_app.models.accounts import Consent
 from studio_app.models.audit import AuditEvent
 from studio_app.security.personal_data import personal_fields
 from studio_app.security.policy import NotAllowed
-from studio_app.services import privacy, threads
+from studio_app.services import privacy, privacy_requests, threads
 from studio_app.services.validation import InvalidInput
 from tests.support.projects import add_editor, call, new_project, person
 
@@ -37,7 +37,7 @@ def test_consent_is_withdrawn_at_once_and_the_history_stays(sqlite_settings):
     with session_scope() as session:
         assert not privacy.has_consent(session, zoe.user_id, "marketing_email")
     call(privacy.give_consent, zoe, "marketing_email")
-    (view,) = call(privacy.consents, zoe)
+    view = next(view for view in call(privacy.consents, zoe) if view.kind == "marketing_email")
     assert view.active and len(view.history) == 2 and view.history[1][1] is not None
     with session_scope() as session:
         assert len(session.exec(select(Consent)).all()) == 2
@@ -54,3 +54,19 @@ def test_consents_are_ones_own_and_known(sqlite_settings):
         call(privacy.give_consent, None, "marketing_email")
     with pytest.raises(NotAllowed):
         call(privacy.what_we_hold, None)
+
+
+def test_provider_consents_are_given_when_connecting_and_withdrawn_here(sqlite_settings):
+    zoe = person(sqlite_settings, "zoe@example.com")
+    with pytest.raises(InvalidInput):
+        call(privacy.give_consent, zoe, "tiktok_publication")  # only the TikTok connection gives it
+    call(privacy.record_consent, zoe.user_id, "tiktok_publication")
+    views = {view.kind: view for view in call(privacy.consents, zoe)}
+    assert set(views) == {"marketing_email", "discord_notifications", "tiktok_publication"}
+    assert views["tiktok_publication"].active and views["tiktok_publication"].given_on_connect
+    assert not views["marketing_email"].given_on_connect
+    call(privacy.withdraw_consent, zoe, "tiktok_publication")
+    with session_scope() as session:
+        assert not privacy.has_consent(session, zoe.user_id, "tiktok_publication")
+    (logged,) = call(privacy_requests.my_requests, zoe)
+    assert logged.kind == "consent" and logged.self_served and logged.status == "done"
