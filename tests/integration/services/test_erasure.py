@@ -14,6 +14,7 @@ from sqlmodel import SQLModel, select
 from studio_app.database import create_db_engine, session_scope
 from studio_app.integrations.storage import current_storage
 from studio_app.models.accounts import OneTimeToken, User, UserDataKey, UserSession
+from studio_app.models.audit import AuditEvent
 from studio_app.models.base import new_id, utcnow
 from studio_app.models.files import StoredFile
 from studio_app.models.privacy import DataExport, PrivacyRequest, RequestKind, RequestStatus
@@ -23,7 +24,7 @@ from studio_app.security.crypto import DecryptionError
 from studio_app.security.keyring import current_keys
 from studio_app.security.personal_data import personal_fields
 from studio_app.security.policy import Actor, NotAllowed
-from studio_app.services import accounts, erasure, files, privacy_requests, profiles, projects, threads
+from studio_app.services import accounts, audit, erasure, files, privacy_requests, profiles, projects, threads
 from studio_app.services.accounts import AccountError, RateLimited
 from studio_app.services.keys import data_key_of, unwrap_project_key, unwrap_user_key
 from studio_app.services.people import DELETED_USER
@@ -355,3 +356,26 @@ def test_the_email_can_sign_up_again_as_a_new_account(settings):
     verified_account(settings, EDITOR_EMAIL, name="Someone New", role="editor")
     _secret, actor = signed_in(settings, EDITOR_EMAIL)
     assert actor.user_id != world.editor.actor.user_id and uuid.UUID(actor.user_id)
+
+
+def test_the_last_member_leaving_takes_the_shared_project_with_them(settings):
+    world = build_world(settings)
+    delete(settings, world.producer)
+    assert call(erasure.deletion_summary, world.editor.actor).deleted_projects[0].id == world.shared_project
+    report = delete(settings, world.editor)
+    assert (report.projects_deleted, report.projects_kept) == (1, 0)
+    with session_scope() as session:
+        assert session.exec(select(Project)).all() == [] and session.exec(select(Message)).all() == []
+        assert session.exec(select(StoredFile)).all() == []
+    assert list(current_storage().keys()) == []
+
+
+def test_the_audit_trail_records_the_deletion_by_pseudonymous_id_only(settings):
+    world = build_world(settings)
+    delete(settings, world.editor)
+    with session_scope() as session:
+        [event] = session.exec(select(AuditEvent).where(AuditEvent.kind == "account.deleted")).all()
+        assert audit.verify_chain(session).ok
+    assert event.actor_id == event.subject_id == world.editor.actor.user_id
+    assert event.details == {"request_id": event.details["request_id"], "projects_deleted": 0, "projects_kept": 1,
+                             "files_removed": 1, "sessions_ended": 2}
