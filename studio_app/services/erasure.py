@@ -70,6 +70,7 @@ class ProjectFate:
     id: str
     title: str
     others: tuple[str, ...]  # display names of the other members who keep it (empty: the project is deleted)
+    other_ids: tuple[str, ...]
     my_messages: int
     my_files: int
     i_am_producer: bool
@@ -105,7 +106,9 @@ class ErasureReport:
     projects_kept: int
     files_removed: int
     sessions_ended: int
-    kept_project_ids: tuple[str, ...]  # the real-time layer refreshes these projects' open tabs
+    # The real-time layer refreshes what the other members have open: these projects, their notifications.
+    kept_project_ids: tuple[str, ...]
+    other_member_ids: tuple[str, ...]
 
 
 # -- the summary -----------------------------------------------------------------------------------
@@ -221,6 +224,7 @@ def _project_fates(session: Session, user_id: str) -> tuple[list[ProjectFate], l
         title = get_decrypted(project, "title_encrypted", data_key=unwrap_project_key(project.id, wrapped))
         fate = ProjectFate(id=project.id, title=title,
                            others=tuple(names[other] for other in others.get(project.id, ())),
+                           other_ids=tuple(others.get(project.id, ())),
                            my_messages=messages.get(project.id, 0), my_files=my_files.get(project.id, 0),
                            i_am_producer=project.producer_id == user_id)
         (kept if fate.others else deleted).append(fate)
@@ -261,7 +265,8 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
     session.execute(sa.delete(OneTimeToken).where(OneTimeToken.user_id == user_id))
     session.execute(sa.delete(User).where(User.id == user_id))
     report = ErasureReport(projects_deleted=len(deleted), projects_kept=len(kept), files_removed=files_removed,
-                           sessions_ended=sessions_ended, kept_project_ids=tuple(fate.id for fate in kept))
+                           sessions_ended=sessions_ended, kept_project_ids=tuple(fate.id for fate in kept),
+                           other_member_ids=tuple(sorted({other for fate in kept for other in fate.other_ids})))
     counts = {name: value for name, value in dataclasses.asdict(report).items() if isinstance(value, int)}
     audit.record_event(session, "account.deleted", actor_id=user_id, subject_id=user_id,
                        details={"request_id": request_id, **counts})

@@ -9,7 +9,8 @@ from studio_app.services import erasure
 from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
-from studio_app.state.live import project_channel, push_later
+from studio_app.state.live import project_channel, push_later, user_channel
+from studio_app.state.notifications import NotificationsState
 from studio_app.state.projects import ProjectState
 from studio_app.state.session import SessionMixin, in_transaction
 from studio_app.state.tabs import forget_tabs_later, reset_personal_states
@@ -65,9 +66,17 @@ class PrivacyErasureState(SessionMixin, rx.State):
             for project_id in report.kept_project_ids:  # the others' open tabs now show "Deleted user"
                 push_later(project_channel(project_id), ThreadState, ThreadState._refresh_from_push)
                 push_later(project_channel(project_id), ProjectState, ProjectState._refresh_from_push)
+            for user_id in report.other_member_ids:
+                push_later(user_channel(user_id), NotificationsState, _refresh_notifications)
             self.deleted = True
         finally:
             self.deleting = False
+
+
+async def _refresh_notifications(state: NotificationsState) -> None:
+    """Another member's open notification center reads again: the erased person is now "Deleted user"."""
+    if state.loaded:
+        await NotificationsState.load.fn(state)
 
 
 class AccountDeletedNoticeState(rx.State):

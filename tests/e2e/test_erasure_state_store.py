@@ -9,8 +9,10 @@ import pytest
 import redis
 
 from studio_app.state.account import AccountState
+from studio_app.state.notifications import NotificationsState
 from studio_app.state.privacy_erasure import PrivacyErasureState
 from studio_app.state.projects import ProjectState
+from studio_app.state.shell import ShellState
 from studio_app.state.thread import ThreadState
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
@@ -82,6 +84,7 @@ def test_every_tab_of_an_erased_account_is_emptied_in_redis(two_instances, redis
         elsewhere = await LiveClient(second.url, cookie, origin=first.url).connect()
         closed = await LiveClient(second.url, cookie, origin=first.url).connect()
         other = await LiveClient(second.url, editor_cookie, origin=first.url).connect()
+        notices = None
         try:
             await deleting.call(handler_name(AccountState, "load"), {}, "/account")
             await deleting.call(handler_name(PrivacyErasureState, "load"), {}, "/privacy-center")
@@ -94,6 +97,11 @@ def test_every_tab_of_an_erased_account_is_emptied_in_redis(two_instances, redis
             await other.call(handler_name(ThreadState, "send"), {"form": {"body": "Reply from the editor"}}, path)
             await deleting.call(handler_name(ThreadState, "open"), {}, path)
             await deleting.call(handler_name(ThreadState, "send"), {"form": {"body": "Note from the producer"}}, path)
+            # The editor's notification center, open in another tab, names the producer.
+            notices = await LiveClient(first.url, editor_cookie, origin=first.url).connect()
+            await notices.call(handler_name(ShellState, "load"), {}, "/notifications")
+            await notices.call(handler_name(NotificationsState, "load"), {}, "/notifications")
+            assert NAME in " ".join(notices.transcript)
             held_before = found(redis_url)
             seen = len(deleting.transcript)
             await deleting.call(handler_name(PrivacyErasureState, "delete_account"),
@@ -118,8 +126,9 @@ def test_every_tab_of_an_erased_account_is_emptied_in_redis(two_instances, redis
             editor_view = " ".join(other.transcript[seen:])
             return held_before, rejected, confirmation, left, seconds, after.transcript, editor_view
         finally:
-            for client in (deleting, elsewhere, other):
-                await client.close()
+            for client in (deleting, elsewhere, other, notices):
+                if client is not None:
+                    await client.close()
 
     held_before, rejected, confirmation, left, seconds, after, editor_view = run_in_own_loop(scenario())
     assert EMAIL.encode() in held_before and NAME.encode() in held_before  # the scan can find them
