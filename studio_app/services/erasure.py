@@ -260,9 +260,10 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
                                                        Invitation.invitee_email_index == user.email_index)))
     sessions_ended = _count(session, UserSession, UserSession.user_id == user_id)
     session.execute(sa.delete(UserDataKey).where(UserDataKey.user_id == user_id))  # the crypto-shred
-    # Cascades: sessions, tokens, consents, memberships, read markers, notifications, profile, preferences.
-    # Shared history (messages, milestones, events, invitations sent, files) keeps its rows, author emptied.
-    session.execute(sa.delete(OneTimeToken).where(OneTimeToken.user_id == user_id))
+    session.execute(sa.delete(OneTimeToken).where(OneTimeToken.user_id == user_id))  # a pending email's blind index
+    # The database cascades the rest of what is theirs: sessions, consents, memberships, read markers, notifications,
+    # profile, preferences, policy notices. Shared history (messages, milestones, timeline, invitations they sent,
+    # files in kept projects) keeps its rows with the author emptied: it shows "Deleted user".
     session.execute(sa.delete(User).where(User.id == user_id))
     report = ErasureReport(projects_deleted=len(deleted), projects_kept=len(kept), files_removed=files_removed,
                            sessions_ended=sessions_ended, kept_project_ids=tuple(fate.id for fate in kept),
@@ -288,7 +289,8 @@ def purge_old_proofs(session: Session, *, now: datetime | None = None) -> int:
 def _revoke_provider_tokens(session: Session, user_id: str) -> None:
     for hook in list(REVOCATION_HOOKS):
         try:
-            hook(session, user_id)
+            with session.begin_nested():  # a failing hook undoes its own writes only
+                hook(session, user_id)
         except Exception:  # a provider that is down must not keep the person's data; their tokens are shredded
             logger.exception("a provider revocation hook failed during an erasure")
 

@@ -250,6 +250,7 @@ def test_a_registered_revocation_hook_runs_before_the_key_is_shredded(settings, 
         seen.append((user_id, data_key_of(session, user_id) is not None))
 
     def broken(session, user_id):
+        audit.record_event(session, "provider.revocation_started", actor_id=user_id)
         raise ConnectionError("provider down")
 
     monkeypatch.setattr(erasure, "REVOCATION_HOOKS", [])
@@ -258,6 +259,10 @@ def test_a_registered_revocation_hook_runs_before_the_key_is_shredded(settings, 
     erasure.register_revocation_hook(revoke)  # registering twice calls it once
     delete(settings, world.editor)
     assert seen == [(world.editor.actor.user_id, True)]
+    with session_scope() as session:  # the failed hook's writes were undone, the erasure went through
+        kinds = set(session.exec(select(AuditEvent.kind)).all())
+        assert "provider.revocation_started" not in kinds and "account.deleted" in kinds
+        assert audit.verify_chain(session).ok
 
 
 # -- erasure completeness --------------------------------------------------------------------------
