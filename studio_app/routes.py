@@ -19,8 +19,10 @@ EDITOR_PROFILE = "/profile"
 NOTIFICATIONS = "/notifications"
 SESSIONS = "/account/sessions"
 PRIVACY_POLICY = "/privacy"
+PRIVACY_POLICY_VERSION = "/privacy/versions/[policy_version]"
 COOKIES = "/cookies"
 PRIVACY_CENTER = "/privacy-center"
+ADMIN_PRIVACY = "/admin/privacy"
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"
@@ -31,3 +33,7 @@ ACCOUNT_DELETED = "/api/auth/deleted"
 
 def project_page(project_id: str) -> str:
     return f"{PROJECTS}/{project_id}"
+
+
+def policy_version_page(version: int) -> str:
+    return f"{PRIVACY_POLICY}/versions/{version}"

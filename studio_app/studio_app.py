@@ -5,6 +5,7 @@ import reflex as rx
 from studio_app.api import with_studio_routes
 from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     account,
+    admin,
     auth,
     cookies,
     hiring,

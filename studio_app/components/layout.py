@@ -63,6 +63,7 @@ def member_links() -> rx.Component:
                 *(nav_link(label, href) for label, href in member_menu_items()),
                 role_link,
                 nav_link("Invitations", routes.INVITATIONS),
+                rx.cond(ShellState.role == "admin", nav_link("Admin", routes.ADMIN_PRIVACY)),
                 notifications_link(),
                 rx.link(rx.button("Account", size="2", variant="soft"), href=routes.ACCOUNT),
                 align="center",
@@ -81,6 +82,8 @@ def member_links() -> rx.Component:
                                              rx.link("My profile", href=routes.EDITOR_PROFILE, width="100%"),
                                              rx.link("Find editors", href=routes.DIRECTORY, width="100%"))),
                         rx.menu.item(rx.link("Invitations", href=routes.INVITATIONS, width="100%")),
+                        rx.cond(ShellState.role == "admin",
+                                rx.menu.item(rx.link("Admin", href=routes.ADMIN_PRIVACY, width="100%"))),
                         rx.menu.item(rx.link("Account", href=routes.ACCOUNT, width="100%")),
                     ),
                 ),
@@ -112,6 +115,31 @@ def site_header(signed_in: bool) -> rx.Component:
     )
 
 
+def policy_banner() -> rx.Component:
+    """A significant privacy-policy change, shown until the member says they read it (no other way to close it)."""
+    notice = ShellState.policy_notice
+    return rx.cond(
+        notice["version"],
+        rx.box(
+            rx.flex(
+                rx.icon("scroll-text", size=18, flex_shrink="0"),
+                rx.text("We updated our privacy policy on ", notice["date"], ": ", notice["summary"], size="2",
+                        flex="1"),
+                rx.hstack(
+                    rx.link("Read it", href=notice["href"].to(str), size="2", weight="medium"),
+                    rx.text("·", size="2", color_scheme="gray", aria_hidden="true"),
+                    rx.button("I have read it", size="1", variant="soft", on_click=ShellState.acknowledge_policy),
+                    align="center", spacing="2",
+                ),
+                align="center", spacing="3", wrap="wrap", max_width=CONTENT_WIDTH, margin_x="auto",
+                padding_x=["1rem", "1.5rem"], padding_y="0.5rem",
+            ),
+            id="policy-banner", role="region", aria_label="Privacy policy update",
+            background_color=rx.color("amber", 3), border_bottom=f"1px solid {rx.color('amber', 6)}",
+        ),
+    )
+
+
 def site_footer() -> rx.Component:
     return rx.el.footer(
         rx.flex(
@@ -139,6 +167,7 @@ def public_page(*children: rx.Component, signed_in: bool = False) -> rx.Componen
     return rx.flex(
         rx.link("Skip to content", href="#main", class_name="skip-link"),
         site_header(signed_in),
+        policy_banner() if signed_in else rx.fragment(),
         rx.el.main(
             *children,
             id="main",

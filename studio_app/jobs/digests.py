@@ -1,5 +1,6 @@
-"""The periodic round: technical data past its retention is erased, due milestones are announced, and
-people who are away get one summary of what they have not read yet."""
+"""The periodic round: technical data past its retention is erased, due milestones are announced,
+people who are away get one summary of what they have not read yet, and the mailings go out (privacy-policy
+notices, product news to those who consent)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Collection
 from datetime import timedelta
 
 from studio_app.database import session_scope
+from studio_app.jobs.mailings import run_mailing_round
 from studio_app.models.base import utcnow
 from studio_app.services import erasure, notifications, projects, retention
 from studio_app.settings import Settings
@@ -17,7 +19,8 @@ QUIET_PERIOD = timedelta(minutes=10)
 
 
 def run_digest_round(settings: Settings, online_user_ids: Collection[str]) -> int:
-    """Mail the people with pending notifications who have no tab open; returns how many mails were sent."""
+    """Mail the people with pending notifications who have no tab open, then run the mailings; returns how many
+    digests were sent."""
     created_before = utcnow() - QUIET_PERIOD
     with session_scope() as session:
         retention.purge_technical_data(session, settings)
@@ -27,4 +30,6 @@ def run_digest_round(settings: Settings, online_user_ids: Collection[str]) -> in
     with session_scope() as session:
         waiting = notifications.users_awaiting_digest(session, created_before=created_before)
         offline = [user_id for user_id in waiting if user_id not in online_user_ids]
-        return notifications.send_email_digests(session, settings, offline_user_ids=offline, now=created_before)
+        digests = notifications.send_email_digests(session, settings, offline_user_ids=offline, now=created_before)
+    run_mailing_round(settings)
+    return digests

@@ -1,34 +1,107 @@
-"""The privacy policy. Versioned policy documents replace this text in the privacy-center issue."""
+"""The privacy policy: the version in effect (public), each earlier version at its own address."""
 
 import reflex as rx
 
 from studio_app import routes
 from studio_app.components.layout import public_page
-
-POLICY = """
-# Privacy policy
-
-Azekia Studio helps video creators and the editors they hire run each video together. This page says
-what we do with personal data, in plain words.
-
-## What we keep and why
-- **Your account**: email address, display name and role, to let you sign in and work with others.
-- **Your projects**: briefs, messages, files and review comments, to provide the service you asked for.
-- **Technical data**: the address and browser of each session, to show you where you are signed in
-  and keep your account safe; erased after 90 days (or the period the operator configured).
-
-## How we protect it
-- Personal data and the tokens of connected accounts (TikTok, Discord) are encrypted at rest.
-- Passwords are stored only as salted and peppered hashes.
-- No advertising trackers and no analytics sent to third parties; only strictly necessary cookies
-  (see the cookies page).
-
-## Your rights
-You can access, correct, export and delete your data, and withdraw any consent, from the privacy
-center of your account, in a few clicks.
-"""
+from studio_app.components.thread import SAFE_LINK
+from studio_app.state.policy import PolicyState
 
 
-@rx.page(route=routes.PRIVACY_POLICY, title="Privacy policy · Azekia Studio")
+def policy_dates() -> rx.Component:
+    return rx.flex(
+        rx.text(rx.text.strong("Version "), PolicyState.shown_version, size="2", color_scheme="gray"),
+        rx.text(rx.text.strong("Last updated: "), rx.el.span(PolicyState.published, id="policy-published"),
+                size="2", color_scheme="gray"),
+        rx.text(rx.text.strong("Effective: "), rx.el.span(PolicyState.effective, id="policy-effective"),
+                size="2", color_scheme="gray"),
+        spacing="4", wrap="wrap", id="policy-dates",
+    )
+
+
+def older_version_notice() -> rx.Component:
+    return rx.cond(
+        PolicyState.shown_version != PolicyState.current_version,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("history")),
+            rx.callout.text(
+                rx.cond(PolicyState.in_effect, "This is an earlier version of our privacy policy. ",
+                        "This version is published but not in effect yet. "),
+                rx.link("Read the version in effect", href=routes.PRIVACY_POLICY), ".",
+            ),
+            color_scheme="amber", size="1", id="older-version",
+        ),
+    )
+
+
+def upcoming_notice() -> rx.Component:
+    return rx.cond(
+        PolicyState.upcoming["href"],
+        rx.callout.root(
+            rx.callout.icon(rx.icon("calendar-clock")),
+            rx.callout.text("A new version applies from ", PolicyState.upcoming["effective"], ": ",
+                            PolicyState.upcoming["summary"], " ",
+                            rx.link("Read it now", href=PolicyState.upcoming["href"].to(str)), "."),
+            size="1",
+        ),
+    )
+
+
+def version_row(row: dict) -> rx.Component:
+    return rx.el.li(
+        rx.flex(
+            rx.link(row["label"], href=row["href"], weight="medium"),
+            rx.cond(row["current"], rx.badge("In effect", color_scheme="green", variant="soft")),
+            rx.text("published ", row["published"], ", effective ", row["effective"], size="1", color_scheme="gray"),
+            spacing="2", align="center", wrap="wrap",
+        ),
+        rx.text(row["summary"], size="1", color_scheme="gray"),
+        padding_y="0.35rem",
+    )
+
+
+def version_list() -> rx.Component:
+    return rx.box(
+        rx.heading("All versions", as_="h2", size="4"),
+        rx.text("Every version stays readable. Significant changes are announced in the app and by email.",
+                size="1", color_scheme="gray"),
+        rx.el.ul(rx.foreach(PolicyState.versions, version_row), id="policy-versions", padding_left="1.2rem"),
+        border_top=f"1px solid {rx.color('gray', 5)}", padding_top="1.5rem", margin_top="2rem", width="100%",
+    )
+
+
+def policy_text() -> rx.Component:
+    # use_raw=False: the Markdown may not carry raw HTML (admins write it; the page stays script-free).
+    return rx.box(rx.markdown(PolicyState.body, use_raw=False, component_map=SAFE_LINK), id="policy-text",
+                  class_name="policy-text", width="100%", overflow_x="auto")
+
+
+def policy_page(*, earlier: bool) -> rx.Component:
+    return public_page(
+        rx.vstack(
+            rx.cond(
+                PolicyState.found,
+                rx.vstack(
+                    older_version_notice() if earlier else upcoming_notice(),
+                    policy_dates(),
+                    policy_text(),
+                    version_list(),
+                    spacing="3", width="100%",
+                ),
+                rx.vstack(rx.heading("This version does not exist", as_="h1", size="6"),
+                          rx.link("Read the privacy policy", href=routes.PRIVACY_POLICY), spacing="2"),
+            ),
+            max_width="48rem", padding_y="3rem", width="100%",
+        )
+    )
+
+
+@rx.page(route=routes.PRIVACY_POLICY, title="Privacy policy · Azekia Studio", on_load=PolicyState.load_current)
 def privacy_policy() -> rx.Component:
-    return public_page(rx.box(rx.markdown(POLICY, use_raw=False), max_width="44rem", padding_y="3rem"))
+    return policy_page(earlier=False)
+
+
+@rx.page(route=routes.PRIVACY_POLICY_VERSION, title="Privacy policy version · Azekia Studio",
+         on_load=PolicyState.load_version)
+def privacy_policy_version() -> rx.Component:
+    return policy_page(earlier=True)

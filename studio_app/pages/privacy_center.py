@@ -5,6 +5,7 @@ import reflex as rx
 from studio_app import routes
 from studio_app.components.forms import form_alert, text_field
 from studio_app.components.privacy_erasure import privacy_erasure_section
+from studio_app.components.privacy_requests import your_requests
 from studio_app.pages.projects import signed_in_page
 from studio_app.state.privacy_center import PrivacyCenterState
 from studio_app.state.shell import ShellState
@@ -145,5 +146,6 @@ def privacy_center() -> rx.Component:
         rx.heading("What we hold about you", as_="h2", size="5", padding_top="0.5rem"),
         rx.grid(rx.foreach(PrivacyCenterState.held, held_card), columns=rx.breakpoints(initial="1", md="2"),
                 spacing="3", width="100%"),
+        your_requests(),
         privacy_erasure_section(),
     )

@@ -20,7 +20,7 @@ from studio_app.security.keyring import current_keys
 from studio_app.security.passwords import hash_password, verify_password
 from studio_app.security.policy import Action, Actor, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.services import audit, sessions
+from studio_app.services import audit, policies, sessions
 from studio_app.services.keys import create_data_key, data_key_of
 from studio_app.services.sessions import ClientInfo
 from studio_app.services.tokens import consume_token, issue_token
@@ -33,7 +33,6 @@ from studio_app.services.validation import (
 )
 from studio_app.settings import Settings
 
-CURRENT_PRIVACY_POLICY_VERSION = "2026-11-29"
 WRONG_CREDENTIALS = "This email and password do not match an account. Check both and try again."
 LINK_INVALID = "This link is invalid, expired or already used. Ask for a new one."
 MAIL_FAILED = "We could not send the email just now. Please try again in a few minutes."
@@ -315,7 +314,9 @@ def require_recent_reauthentication(session: Session, actor: Actor) -> None:
 
 def _create_user(session: Session, *, email: str, index: str, display_name: str, role: Role, password: str) -> User:
     keys = current_keys()
-    user = User(id=new_id(), email_index=index, role=role, privacy_policy_version=CURRENT_PRIVACY_POLICY_VERSION,
+    # The version the person accepts is the one in effect, the one /privacy shows them at sign-up.
+    accepted = str(policies.current_policy(session).version)
+    user = User(id=new_id(), email_index=index, role=role, privacy_policy_version=accepted,
                 password_hash=hash_password(password, pepper=keys.password_pepper))
     data_key = create_data_key(session, user.id)
     set_encrypted(user, "email_encrypted", email, data_key=data_key)

@@ -4,18 +4,23 @@ with its one-month deadline and a status the person can follow; admins answer th
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.base import is_row_id, new_id, utcnow
 from studio_app.models.privacy import PrivacyRequest, RequestKind, RequestStatus
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, NotAllowed, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.services import audit
+from studio_app.services import audit, mailing
 from studio_app.services.keys import DataKeyMissing, data_key_of
 from studio_app.services.validation import InvalidInput
+from studio_app.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 # The GDPR's "one month" (art. 12(3)), counted as 30 days so every deadline is the same length.
 RESPONSE_DAYS = 30
@@ -50,6 +55,7 @@ class RequestView:
     due_at: datetime
     closed_at: datetime | None
     overdue: bool
+    person: str = ""  # "name <email>" of who asked, in the admin's queue only
 
 
 def record_self_served(session: Session, user_id: str, kind: RequestKind, *, done: bool = True) -> str:
@@ -99,11 +105,17 @@ def open_requests(session: Session, actor: Actor | None) -> list[RequestView]:
     require(actor, Action.ADMINISTER_PRIVACY)
     rows = session.exec(select(PrivacyRequest).where(PrivacyRequest.status == RequestStatus.OPEN)
                         .order_by(PrivacyRequest.due_at).limit(PAGE_SIZE)).all()
-    return [_view(session, row) for row in rows]
+    people = {found.user_id: f"{found.name} <{found.email}>"
+              for found in mailing.recipients(session, (row.user_id for row in rows if row.user_id))}
+    return [dataclasses.replace(_view(session, row), person=people.get(row.user_id or "", "Deleted account"))
+            for row in rows]
 
 
-def answer_request(session: Session, actor: Actor | None, request_id: str, status: str, answer: str) -> RequestView:
-    """Close a request with a written answer; the person sees it in their privacy center and by email."""
+def answer_request(session: Session, settings: Settings, actor: Actor | None, request_id: str, status: str,
+                   answer: str) -> RequestView:
+    """Close a request with a written answer; the person sees it in their privacy center and by email.
+
+    A mail that cannot be sent does not undo the answer: it stays in the person's privacy center."""
     actor = require(actor, Action.ADMINISTER_PRIVACY)
     row = session.get(PrivacyRequest, request_id) if is_row_id(request_id) else None
     if row is None or row.status != RequestStatus.OPEN:
@@ -117,7 +129,10 @@ def answer_request(session: Session, actor: Actor | None, request_id: str, statu
     session.add(row)
     audit.record_event(session, "privacy_request.answered", actor_id=actor.user_id, subject_id=row.id,
                        details={"status": status})
-    return _view(session, row)
+    view = _view(session, row)
+    if row.user_id is not None:
+        _mail_answer(session, settings, row.user_id, view)
+    return view
 
 
 def anonymize_requests_of(session: Session, user_id: str) -> None:
@@ -125,6 +140,23 @@ def anonymize_requests_of(session: Session, user_id: str) -> None:
     for row in session.exec(select(PrivacyRequest).where(PrivacyRequest.user_id == user_id)).all():
         row.user_id, row.details_encrypted, row.answer_encrypted = None, None, None
         session.add(row)
+
+
+def _mail_answer(session: Session, settings: Settings, user_id: str, view: RequestView) -> None:
+    found = mailing.recipients(session, [user_id])
+    if not found:
+        return
+    outcome = "We did what you asked." if view.status == RequestStatus.DONE else "We could not do what you asked."
+    text = "\n".join([
+        f"Hello {found[0].name},", "",
+        f"We answered your privacy request \"{view.label}\" of {view.created_at:%d %B %Y}. {outcome}", "",
+        "Our answer:", view.answer, "",
+        f"All your requests and our answers are in your privacy center: {settings.public_url}/privacy-center", "",
+    ])
+    try:
+        send_mail(settings, found[0].email, "We answered your privacy request", text)
+    except MailError:
+        logger.warning("the answer to a privacy request could not be mailed; it is in the privacy center")
 
 
 def _check_details(text: object, *, field: str = "details") -> str:

@@ -1,0 +1,134 @@
+"""The admin console's privacy page: the request queue, publishing a policy version, product news.
+
+Every handler asks the services, which refuse anyone but an admin; the page only hides what they refuse.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import reflex as rx
+
+from studio_app.security.policy import NotAllowed
+from studio_app.services import announcements, policies, privacy_requests
+from studio_app.services.validation import InvalidInput
+from studio_app.settings import current_settings
+from studio_app.state.privacy_requests import day, request_row
+from studio_app.state.session import SessionMixin, in_transaction
+
+
+def _effective_date(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput("effective_at", "Choose the date the new version applies from.") from None
+
+
+class AdminPrivacyState(SessionMixin, rx.State):
+    allowed: bool = True
+    requests: list[dict] = []
+    news: list[dict] = []
+    newest_version: int = 0
+    draft_body: str = ""
+    preview: str = ""
+    errors: dict[str, str] = {}
+    notice: str = ""
+    today: str = ""  # the effective-date field's default
+    policy_form_key: int = 0
+    news_form_key: int = 0
+
+    @rx.event
+    async def load(self):
+        self.errors, self.notice = {}, ""
+        self.today = datetime.now(UTC).date().isoformat()
+        actor = await self._actor()
+        if actor is None:
+            return self._to_sign_in()
+        try:
+            await self._reload(actor)
+        except NotAllowed:
+            self.allowed, self.requests, self.news, self.draft_body, self.preview = False, [], [], "", ""
+            return
+        self.allowed = True
+        self.preview = self.draft_body
+        self.policy_form_key += 1  # remount the editor so it shows the text just loaded
+
+    @rx.event
+    def set_preview(self, text: str):
+        self.preview = text[:policies.MAX_BODY] if isinstance(text, str) else ""
+
+    @rx.event
+    async def answer(self, form: dict):
+        request_id, status, answer = (str(form.get(name, "")) for name in ("request_id", "status", "answer"))
+        settings = current_settings()
+        return await self._act(
+            f"answer:{request_id}",
+            lambda session, actor: privacy_requests.answer_request(session, settings, actor, request_id, status,
+                                                                   answer),
+            done="Answer sent. The person was mailed and sees it in their privacy center.")
+
+    @rx.event
+    async def publish(self, form: dict):
+        try:
+            effective = _effective_date(str(form.get("effective_at", "")))
+        except InvalidInput as invalid:
+            self.errors = {f"policy:{invalid.field}": invalid.message}
+            return None
+        body, summary = str(form.get("body_markdown", "")), str(form.get("change_summary", ""))
+        significant = form.get("significant") == "on"
+        return await self._act(
+            "policy",
+            lambda session, actor: policies.publish_policy(session, actor, body, summary, significant, effective),
+            done="New version published.", after=self._published)
+
+    @rx.event
+    async def send_news(self, form: dict):
+        subject, body = str(form.get("subject", "")), str(form.get("body_markdown", ""))
+        return await self._act(
+            "news", lambda session, actor: announcements.create_announcement(session, actor, subject, body),
+            done="Queued: the next mailing round sends it to everyone who agreed to product news.",
+            after=self._news_sent)
+
+    def _published(self) -> None:
+        self.policy_form_key += 1
+        self.preview = self.draft_body
+
+    def _news_sent(self) -> None:
+        self.news_form_key += 1
+
+    async def _act(self, scope: str, work, *, done: str, after=None):
+        """Run ``work(db_session, actor)``; a refusal or an invalid field becomes a message next to it."""
+        actor = await self._actor()
+        if actor is None:
+            self.allowed, self.requests, self.news = False, [], []
+            return self._to_sign_in()
+        self.errors, self.notice = {}, ""
+        try:
+            await in_transaction(work, actor)
+        except InvalidInput as invalid:
+            self.errors = {f"{scope}:{invalid.field}": invalid.message}
+            return None
+        except NotAllowed as refused:
+            self.errors = {f"{scope}:form": str(refused)}
+            return None
+        self.notice = done
+        await self._reload(actor)
+        if after is not None:
+            after()
+        return None
+
+    async def _reload(self, actor) -> None:
+        queue, news, newest = await in_transaction(_console_data, actor)
+        self.requests = [request_row(view) | {"form_id": f"answer-{view.id}"} for view in queue]
+        self.news = [{"subject": view.subject, "created": day(view.created_at),
+                      "status": f"Sent {day(view.sent_at)}" if view.sent_at else "Queued",
+                      "recipients": f"{view.recipients} received it"} for view in news]
+        # The editor starts from the newest published text (it may not be in effect yet).
+        self.newest_version, self.draft_body = newest.version, newest.body_markdown
+
+
+def _console_data(session, actor):
+    return (privacy_requests.open_requests(session, actor), announcements.announcements(session, actor),
+            policies.policy_versions(session)[0])
