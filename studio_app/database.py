@@ -39,6 +39,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros: an erased account's wrapped data key must not linger in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -29,6 +29,8 @@ SIGN_IN_POST = "/api/auth/signin"
 SIGN_OUT_POST = "/api/auth/signout"
 # A plain link (GET) to the person's data archive; the route checks the session and a recent password.
 EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
+# Where a tab goes after deleting its account: clears the dead session cookie, then the landing page.
+ACCOUNT_DELETED = "/api/auth/deleted"
 
 
 def project_page(project_id: str) -> str:

@@ -8,6 +8,7 @@ from starlette.types import ASGIApp
 
 from studio_app import routes
 from studio_app.api.auth import sign_in_route, sign_out_route
+from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health
 from studio_app.security.headers import SecurityHeadersMiddleware
@@ -22,6 +23,7 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Route(routes.SIGN_IN_POST, sign_in_route, methods=["POST"]),
             Route(routes.SIGN_OUT_POST, sign_out_route, methods=["POST"]),
             Route(routes.EXPORT_DOWNLOAD, download_export_route, methods=["GET"]),
+            Route(routes.ACCOUNT_DELETED, account_deleted_route, methods=["GET"]),
             Mount("", app=reflex_asgi),
         ]
     )

@@ -10,7 +10,7 @@ from datetime import timedelta
 from studio_app.database import session_scope
 from studio_app.jobs.mailings import run_mailing_round
 from studio_app.models.base import utcnow
-from studio_app.services import exports, notifications, projects, retention
+from studio_app.services import erasure, exports, notifications, projects, retention
 from studio_app.settings import Settings
 
 # Notifications wait this long before they are mailed: the person may read them in the app meanwhile,
@@ -24,6 +24,7 @@ def run_digest_round(settings: Settings, online_user_ids: Collection[str]) -> in
     created_before = utcnow() - QUIET_PERIOD
     with session_scope() as session:
         retention.purge_technical_data(session, settings)
+        erasure.purge_old_proofs(session)
     with session_scope() as session:
         exports.expire_exports(session)
     with session_scope() as session:

@@ -4,6 +4,7 @@ import reflex as rx
 
 from studio_app import routes
 from studio_app.components.layout import public_page
+from studio_app.components.privacy_erasure import account_deleted_notice
 from studio_app.state.landing import LandingState
 from studio_app.state.signed_out import SignedOutState
 
@@ -144,4 +145,4 @@ def privacy_promise() -> rx.Component:
     description="Hire video editors and run every video with them, from raw footage to scheduled publication.",
 )
 def landing() -> rx.Component:
-    return public_page(hero(), workflow(), audience_switch(), privacy_promise())
+    return public_page(account_deleted_notice(), hero(), workflow(), audience_switch(), privacy_promise())

@@ -4,6 +4,7 @@ import reflex as rx
 
 from studio_app import routes
 from studio_app.components.forms import form_alert, text_field
+from studio_app.components.privacy_erasure import privacy_erasure_section
 from studio_app.components.privacy_export import download_your_data
 from studio_app.components.privacy_requests import your_requests
 from studio_app.pages.projects import signed_in_page
@@ -148,4 +149,5 @@ def privacy_center() -> rx.Component:
         rx.grid(rx.foreach(PrivacyCenterState.held, held_card), columns=rx.breakpoints(initial="1", md="2"),
                 spacing="3", width="100%"),
         your_requests(),
+        privacy_erasure_section(),
     )

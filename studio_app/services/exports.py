@@ -197,16 +197,6 @@ def expire_exports(session: Session, *, now: datetime | None = None) -> int:
     return len(rows)
 
 
-def forget_exports_of(session: Session, user_id: str) -> int:
-    """On erasure: the person's archives go (blobs once the transaction commits), with their rows."""
-    rows = session.exec(select(DataExport).where(DataExport.user_id == user_id)).all()
-    for row in rows:
-        if row.storage_key is not None:
-            files.delete_blob_after_commit(session, row.storage_key)
-        session.delete(row)
-    return len(rows)
-
-
 def build_export(export_id: str) -> bool:
     """Build a claimed (running) export; returns whether it is ready. Failures are recorded, never raised.
 

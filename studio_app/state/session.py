@@ -17,6 +17,7 @@ from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor
 from studio_app.services.sessions import ClientInfo, resolve_session
 from studio_app.settings import current_settings
+from studio_app.state.tabs import remember_tab
 
 Result = TypeVar("Result")
 
@@ -40,7 +41,11 @@ class SessionMixin(rx.State, mixin=True):
         return ClientInfo(ip_address=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent)
 
     async def _actor(self) -> Actor | None:
-        return await in_transaction(resolve_session, current_settings(), self._session_secret())
+        actor = await in_transaction(resolve_session, current_settings(), self._session_secret())
+        if actor is not None:
+            # Which tabs hold this person's data: an erased account's tabs are reset (state/tabs.py).
+            await remember_tab(self.router.session.client_token, actor.user_id)
+        return actor
 
     def _to_sign_in(self):
         return rx.redirect(f"{routes.SIGN_IN}?next={self.router.url.path or routes.ACCOUNT}")

@@ -9,6 +9,7 @@ from studio_app.state.auth import SignInState, SignUpState
 from studio_app.state.hiring import DirectoryState, ProfileState
 from studio_app.state.notifications import NotificationsState
 from studio_app.state.privacy_center import PrivacyCenterState
+from studio_app.state.privacy_erasure import PrivacyErasureState
 from studio_app.state.projects import DashboardState, InvitationsState, ProjectListState, ProjectState
 from studio_app.state.session import SessionMixin
 from studio_app.state.shell import ShellState
@@ -16,7 +17,8 @@ from studio_app.state.thread import ThreadState
 
 PERSONAL_STATES = (
     AccountState, SessionsState, SignInState, SignUpState, DirectoryState, ProfileState, NotificationsState,
-    PrivacyCenterState, DashboardState, InvitationsState, ProjectListState, ProjectState, ThreadState, ShellState,
+    PrivacyCenterState, PrivacyErasureState, DashboardState, InvitationsState, ProjectListState, ProjectState,
+    ThreadState, ShellState,
 )
 
 

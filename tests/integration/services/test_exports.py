@@ -217,15 +217,6 @@ def test_the_person_is_told_in_the_app_and_by_email_with_a_link_to_the_privacy_c
     assert row.id not in mail.text and "/api/" not in mail.text  # a link to the page, never to the file
 
 
-def test_erasing_a_person_removes_their_archives(people):
-    _producer, editor, _ = people
-    row = exported(editor)
-    assert call(exports.forget_exports_of, editor.user_id) == 1
-    assert not current_storage().exists(row.storage_key)
-    with session_scope() as session:
-        assert session.get(DataExport, row.id) is None
-
-
 def test_progress_and_heartbeat_are_written_while_it_builds(people, monkeypatch):
     _producer, editor, project_id = people
     for number in range(1200):
