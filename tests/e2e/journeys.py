@@ -5,7 +5,8 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.support.accounts import STRONG_PASSWORD, last_mail_to, link_token
+from tests.support.accounts import STRONG_PASSWORD, last_mail_to, link_token, verified_account
+from tests.support.live_clients import services_of
 
 
 def at(app, path: str) -> re.Pattern:
@@ -40,6 +41,15 @@ def sign_up_and_verify(page, app, app_settings, email: str, **details):
     token = link_token(last_mail_to(app_settings, email), "/verify")
     page.goto(f"{app.url}/verify?token={token}")
     expect(page.get_by_role("heading", name="Email confirmed")).to_be_visible()
+
+
+def create_account(app, email: str, *, name: str = "Zoé Martin", role: str = "editor") -> None:
+    """A verified account made through the services against the live app's database, for journeys whose
+    subject is not signing up (the app's per-address sign-up limit counts every UI sign-up of the run)."""
+    with services_of(app.data_dir):
+        from studio_app.settings import current_settings
+
+        verified_account(current_settings(), email, name=name, role=role)
 
 
 def sign_in(page, app, email: str, password: str = STRONG_PASSWORD, next_path: str = "/account"):

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.journeys import new_email, open_form, sign_in, sign_up_and_verify
+from tests.e2e.journeys import create_account, new_email, open_form, sign_in
 from tests.support.accounts import STRONG_PASSWORD, last_mail_to
 
 
@@ -18,8 +18,8 @@ def test_delete_the_account(browser, app, app_settings, artifacts):
     producer, editor = producer_context.new_page(), editor_context.new_page()
     producer_email, editor_email = new_email(), new_email()
     try:
-        sign_up_and_verify(producer, app, app_settings, producer_email, name="Paula Leaving", role="producer")
-        sign_up_and_verify(editor, app, app_settings, editor_email, name="Eddie Staying", role="editor")
+        create_account(app, producer_email, name="Paula Leaving", role="producer")
+        create_account(app, editor_email, name="Eddie Staying", role="editor")
         sign_in(producer, app, producer_email, next_path="/projects/new")
         sign_in(editor, app, editor_email, next_path="/dashboard")
         producer.get_by_label("Title").fill("Shared teaser")

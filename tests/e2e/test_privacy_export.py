@@ -12,7 +12,7 @@ from studio_app.database import session_scope
 from studio_app.models.privacy import DataExport
 from studio_app.models.projects import Project
 from studio_app.state.privacy_export import PrivacyExportState
-from tests.e2e.journeys import new_email, open_form, sign_in, sign_up_and_verify
+from tests.e2e.journeys import create_account, new_email, open_form, sign_in
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of
 from tests.support.threads import bulk_messages
@@ -43,7 +43,7 @@ def send(page, text: str):
 
 def test_export_and_download(page, app, app_settings, artifacts):
     email = new_email()
-    sign_up_and_verify(page, app, app_settings, email, name="Paula Producer", role="producer")
+    create_account(app, email, name="Paula Producer", role="producer")
     sign_in(page, app, email, next_path="/dashboard")
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     open_form(page, app.url + "/projects/new")  # typed before hydration, the form would post natively

@@ -15,7 +15,7 @@ from studio_app.models.privacy import Announcement, PolicyDocument, PrivacyReque
 from studio_app.services import privacy_requests
 from studio_app.settings import PROJECT_ROOT
 from studio_app.state.admin_privacy import AdminPrivacyState
-from tests.e2e.journeys import new_email, open_form, sign_in, sign_up_and_verify
+from tests.e2e.journeys import create_account, new_email, open_form, sign_in
 from tests.support.accounts import STRONG_PASSWORD, last_mail_to
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
 from tests.support.projects import call, person
@@ -42,7 +42,7 @@ def admin_and_member(browser, app, app_settings):
     admin_context, member_context = browser.new_context(), browser.new_context()
     admin, member = admin_context.new_page(), member_context.new_page()
     member_email, admin_email = new_email(), new_email()
-    sign_up_and_verify(member, app, app_settings, member_email, name="Mona Member", role="editor")
+    create_account(app, member_email, name="Mona Member", role="editor")
     create_admin(app, admin_email)
     sign_in(admin, app, admin_email, next_path="/dashboard")
     expect(admin.get_by_role("link", name="Admin")).to_be_visible()

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from studio_app.security.cookies import cookie_register
-from tests.e2e.journeys import at, new_email, open_form, sign_in, sign_up_and_verify
+from tests.e2e.journeys import at, create_account, new_email, open_form, sign_in
 from tests.support.accounts import last_mail_to
 
 
@@ -15,8 +15,8 @@ def two_people(browser, app, app_settings):
     producer_context, editor_context = browser.new_context(), browser.new_context()
     producer, editor = producer_context.new_page(), editor_context.new_page()
     producer_email, editor_email = new_email(), new_email()
-    sign_up_and_verify(producer, app, app_settings, producer_email, name="Paula Producer", role="producer")
-    sign_up_and_verify(editor, app, app_settings, editor_email, name="Eddie Editor", role="editor")
+    create_account(app, producer_email, name="Paula Producer", role="producer")
+    create_account(app, editor_email, name="Eddie Editor", role="editor")
     sign_in(producer, app, producer_email, next_path="/projects/new")
     sign_in(editor, app, editor_email, next_path="/dashboard")
     yield producer, editor, editor_email
@@ -156,7 +156,7 @@ def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_peopl
         newcomer = context.new_page()
         newcomer.goto(app.url + link)
         expect(newcomer).to_have_url(re.compile(r"/signin\?next=/invitations/"))  # sign in (or up) first
-        sign_up_and_verify(newcomer, app, app_settings, newcomer_email, name="Nina Newcomer", role="editor")
+        create_account(app, newcomer_email, name="Nina Newcomer", role="editor")
         sign_in(newcomer, app, newcomer_email, next_path=link)
         expect(newcomer.get_by_role("heading", name="You are invited to a project")).to_be_visible()
         newcomer.get_by_role("button", name="Join the project").click()
