@@ -8,6 +8,7 @@ from collections.abc import Collection
 from datetime import timedelta
 
 from studio_app.database import session_scope
+from studio_app.integrations.storage import current_storage
 from studio_app.jobs.mailings import run_mailing_round
 from studio_app.models.base import utcnow
 from studio_app.services import erasure, exports, notifications, projects, retention
@@ -27,6 +28,7 @@ def run_digest_round(settings: Settings, online_user_ids: Collection[str]) -> in
         erasure.purge_old_proofs(session)
     with session_scope() as session:
         exports.expire_exports(session)
+    current_storage().sweep_partial()
     with session_scope() as session:
         projects.notify_due_milestones(session)
     with session_scope() as session:

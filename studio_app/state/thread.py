@@ -59,6 +59,7 @@ class ThreadState(SessionMixin, rx.State):
     mentions: list[str] = []
     editing_id: str = ""
     send_error: str = ""
+    _last_sent: str = ""
     sending: bool = False
     loading_older: bool = False
 
@@ -81,12 +82,17 @@ class ThreadState(SessionMixin, rx.State):
     @rx.event
     def set_draft(self, value: str):
         # The draft is what the person typed in this tab: kept so a failed send loses nothing.
-        self.draft = value[:8000] if isinstance(value, str) else ""
+        value = value[:8000] if isinstance(value, str) else ""
+        if not self.draft and value and value == self._last_sent:
+            return  # the debounced copy of a message already sent, arriving after the send emptied the box
+        self.draft = value
 
     @rx.event
     async def send(self, form: dict):
         # The form carries what the box shows now; the debounced draft may lag a keystroke behind.
         body = str(form.get("body", self.draft))[:8000]
+        # A send can arrive before the page's open event (a click right after load): take the project from the URL.
+        self.project_id = project_id_from_path(self.router.url.path)
         self.draft = body
         self.sending, self.send_error = True, ""
         yield
@@ -111,7 +117,7 @@ class ThreadState(SessionMixin, rx.State):
             self.send_error = "Your message was not sent. Check your connection and send it again."
         else:
             self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
-            self.mentions = []
+            self.mentions, self._last_sent = [], body
             await self._reload_latest(actor)
             push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
                        skip_token=self.router.session.client_token)

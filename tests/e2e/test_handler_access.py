@@ -125,3 +125,30 @@ def test_signing_out_leaves_nothing_personal_in_the_tab_state(app):
     signed_in_view, after = run_in_own_loop(scenario())
     assert "forget-me@example.com" in signed_in_view and "Forgetful Fiona" in signed_in_view
     assert '"email_rx_state_": ""' in after and '"display_name_rx_state_": ""' in after
+
+
+def test_a_send_before_the_thread_opened_posts_once_and_a_late_draft_does_not_come_back(app, world):
+    """A click right after the page loads can reach the server before the page's open event; the debounced copy
+    of the box can arrive after the send emptied it."""
+    path = f"/projects/{world['project']}"
+
+    async def scenario() -> tuple[str, str]:
+        cookie = session_cookie(app.url, "matrix-pro@example.com", STRONG_PASSWORD)
+        client = await LiveClient(app.url, cookie).connect()
+        try:
+            await client.call(handler_name(ThreadState, "send"), {"form": {"body": "Sent before open"}}, path)
+            client.transcript.clear()
+            await client.call(handler_name(ThreadState, "set_draft"), {"value": "Sent before open"}, path)
+            late = "\n".join(client.transcript)
+            client.transcript.clear()
+            await client.call(handler_name(ThreadState, "set_draft"), {"value": "A new draft"}, path)
+            return late, "\n".join(client.transcript)
+        finally:
+            await client.close()
+
+    late, after = run_in_own_loop(scenario())
+    assert '"draft_rx_state_": "Sent before open"' not in late  # the late copy did not refill the box
+    assert '"draft_rx_state_": "A new draft"' in after  # a real draft is kept
+    with services_of(world["data_dir"]), session_scope() as session:
+        posted = session.exec(select(Message).where(Message.project_id == world["project"])).all()
+    assert len(posted) == 2  # the world's message and this one, sent although open had not run

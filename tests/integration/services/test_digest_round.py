@@ -59,3 +59,17 @@ def test_a_due_milestone_is_announced_once_to_its_owner(sqlite_settings):
              if item.kind == "milestone_due"]
     assert texts == ["A milestone of “Spring teaser” is due"]
     assert due.title == "First cut"
+
+
+def test_the_round_removes_blob_writes_abandoned_by_a_dead_process(sqlite_settings):
+    import os
+
+    from studio_app.integrations.storage import current_storage
+
+    folder = current_storage().root / "ab"
+    folder.mkdir(parents=True)
+    abandoned = folder / ("ab" + "0" * 30 + ".1234.partial")
+    abandoned.write_bytes(b"half a rush")
+    os.utime(abandoned, (1, 1))
+    run_digest_round(sqlite_settings, online_user_ids=())
+    assert not abandoned.exists()
