@@ -93,6 +93,7 @@ class ThreadState(SessionMixin, rx.State):
         body = str(form.get("body", self.draft))[:8000]
         # A send can arrive before the page's open event (a click right after load): take the project from the URL.
         self.project_id = project_id_from_path(self.router.url.path)
+        self.draft_key = self.draft_key or uuid.uuid4().hex
         self.draft = body
         self.sending, self.send_error = True, ""
         yield
