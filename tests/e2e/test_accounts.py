@@ -157,7 +157,7 @@ def test_privacy_center_corrects_the_name_and_the_email_in_place(page, app, app_
     details = page.locator("#your-details")
     expect(details.locator(".detail-display_name")).to_have_text("Corinne Typo")
     page.get_by_role("button", name="Edit your display name").click()
-    name_field = page.get_by_label("Display name")
+    name_field = page.get_by_label("Display name", exact=True)
     name_field.fill("")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#correct-display-name-error")).to_be_visible()  # said next to the field
