@@ -9,6 +9,7 @@ from studio_app.services import accounts, privacy
 from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
+from studio_app.state.privacy_requests import PrivacyRequestsState
 from studio_app.state.session import SessionMixin, in_transaction
 
 
@@ -94,6 +95,7 @@ class PrivacyCenterState(SessionMixin, rx.State):
     @rx.event
     async def withdraw(self, kind: str):
         await self._change(privacy.withdraw_consent, kind)
+        return PrivacyRequestsState.load  # the withdrawal is logged with the person's requests
 
     async def _change(self, service, kind: str):
         actor = await self._actor()
