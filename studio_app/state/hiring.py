@@ -8,6 +8,7 @@ from studio_app.security.policy import NotAllowed
 from studio_app.services import invitations, profiles, projects
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
+from studio_app.state.live import DIRECTORY_CHANNEL, presence
 from studio_app.state.session import SessionMixin, in_transaction
 
 AVAILABILITY_LABELS = {"available": "Available", "limited": "Limited availability", "unavailable": "Not available"}
@@ -112,6 +113,17 @@ class DirectoryState(SessionMixin, rx.State):
         open_projects = await in_transaction(projects.list_my_projects, actor)
         self.my_projects = [{"id": row.id, "title": row.title} for row in open_projects if row.my_role == "producer"]
         self.target_project = self.target_project or (self.my_projects[0]["id"] if self.my_projects else "")
+        await self._search(actor, reset=True)
+        await presence().join(DIRECTORY_CHANNEL, self.router.session.client_token, actor.user_id)
+
+    async def _refresh_from_push(self):
+        """An editor erased their account: this open directory reads again, so it no longer shows them."""
+        if not self.loaded:
+            return
+        actor = await self._actor()
+        if actor is None:
+            self.reset()
+            return
         await self._search(actor, reset=True)
 
     @rx.event

@@ -99,6 +99,10 @@ def presence() -> MemoryPresence | RedisPresence:
     return RedisPresence(url) if url else MemoryPresence()
 
 
+# Every open editor directory: refreshed when an editor's account is erased.
+DIRECTORY_CHANNEL = "directory"
+
+
 def project_channel(project_id: str) -> str:
     return f"project:{project_id}"
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from studio_app.models.accounts import Role
 from studio_app.security.policy import NotAllowed
 from studio_app.services import erasure
 from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
-from studio_app.state.live import project_channel, push_later, user_channel
+from studio_app.state.hiring import DirectoryState
+from studio_app.state.live import DIRECTORY_CHANNEL, project_channel, push_later, user_channel
 from studio_app.state.notifications import NotificationsState
 from studio_app.state.projects import ProjectState
 from studio_app.state.session import SessionMixin, in_transaction
@@ -68,6 +70,8 @@ class PrivacyErasureState(SessionMixin, rx.State):
                 push_later(project_channel(project_id), ProjectState, ProjectState._refresh_from_push)
             for user_id in report.other_member_ids:
                 push_later(user_channel(user_id), NotificationsState, _refresh_notifications)
+            if actor.role == Role.EDITOR:  # open directories stop showing their profile
+                push_later(DIRECTORY_CHANNEL, DirectoryState, DirectoryState._refresh_from_push)
             self.deleted = True
         finally:
             self.deleting = False

@@ -9,7 +9,9 @@ from contextlib import ExitStack
 import pytest
 import redis
 
+from studio_app.services import profiles
 from studio_app.state.account import AccountState
+from studio_app.state.hiring import DirectoryState
 from studio_app.state.notifications import NotificationsState
 from studio_app.state.privacy_erasure import PrivacyErasureState
 from studio_app.state.projects import ProjectState
@@ -18,7 +20,7 @@ from studio_app.state.thread import ThreadState
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
 from tests.support.liveapp import live_app
-from tests.support.projects import add_editor, new_project, person
+from tests.support.projects import add_editor, call, new_project, person
 
 # Unique per run: the Redis database may still hold (for its expiry) states of earlier runs' tabs.
 _RUN = "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:8])
@@ -141,3 +143,43 @@ def test_every_tab_of_an_erased_account_is_emptied_in_redis(two_instances, redis
     assert not any(EMAIL in update or NAME in update for update in after)
     assert "Note from the producer" in editor_view and "Deleted user" in editor_view
     assert "Reply from the editor" in editor_view
+
+
+def test_open_directories_stop_showing_an_erased_editor(two_instances, redis_url):
+    first, second = two_instances
+    editor_email, editor_name, headline = f"gone.{_RUN}@example.com", f"Gideon Gone{_RUN}", f"Cuts by {_RUN}"
+    with services_of(first.data_dir):
+        from studio_app.settings import current_settings
+
+        editor = person(current_settings(), editor_email, role="editor", name=editor_name)
+        person(current_settings(), f"browser.{_RUN}@example.com", name="Brenda Browser")
+        call(profiles.save_editor_profile, editor, headline=headline, skills=["short-form"], languages=["en"],
+             software=["DaVinci Resolve"], portfolio_links=[], day_rate_cents=None, currency="EUR",
+             availability="available", listed=True)
+
+    async def scenario():
+        producer = await LiveClient(second.url, session_cookie(first.url, f"browser.{_RUN}@example.com",
+                                                               STRONG_PASSWORD), origin=first.url).connect()
+        leaving = await LiveClient(first.url, session_cookie(first.url, editor_email, STRONG_PASSWORD),
+                                   origin=first.url).connect()
+        try:
+            await producer.call(handler_name(DirectoryState, "load"), {}, "/directory")
+            listed = " ".join(producer.transcript)
+            seen = len(producer.transcript)
+            await leaving.call(handler_name(PrivacyErasureState, "delete_account"),
+                               {"form": {"password": STRONG_PASSWORD, "confirmation": "DELETE"}}, "/privacy-center")
+            await until_seen(producer, seen, "rows_rx_state_")
+            refreshed = " ".join(producer.transcript[seen:])
+            started, dump = time.monotonic(), redis_dump(redis_url)
+            while (headline.encode() in dump or editor_name.encode() in dump) and time.monotonic() - started < 15:
+                await asyncio.sleep(0.2)
+                dump = redis_dump(redis_url)
+            return listed, refreshed, dump
+        finally:
+            await producer.close()
+            await leaving.close()
+
+    listed, refreshed, dump = run_in_own_loop(scenario())
+    assert editor_name in listed and headline in listed  # the producer's open directory showed them
+    assert editor_name not in refreshed and headline not in refreshed  # pushed without them
+    assert headline.encode() not in dump and editor_name.encode() not in dump
