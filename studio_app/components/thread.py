@@ -100,8 +100,9 @@ def composer() -> rx.Component:
             rx.text_area(id="message-body", name="body", value=ThreadState.draft,
                          on_change=ThreadState.set_draft.debounce(250), placeholder="Write a message (Markdown works)…",
                          aria_label="Message", max_length=8000, rows="3", width="100%", required=True,
-                         # A new key after each send empties the box (the debounced input keeps its own copy).
-                         key=ThreadState.draft_key),
+                         # A new key after each send empties the box (the debounced input keeps its own copy);
+                         # not the idempotency key, which the page's first event sets while someone may be typing.
+                         key=ThreadState.compose_key),
             rx.cond(
                 ThreadState.members.length() > 0,
                 rx.hstack(

@@ -54,6 +54,7 @@ class ThreadState(SessionMixin, rx.State):
     older_cursor: str = ""
     draft: str = ""
     draft_key: str = ""
+    compose_key: int = 0  # the message box's key: a new one after each send empties the box
     replying_to: dict = {}
     members: list[dict] = []
     mentions: list[str] = []
@@ -118,6 +119,7 @@ class ThreadState(SessionMixin, rx.State):
             self.send_error = "Your message was not sent. Check your connection and send it again."
         else:
             self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
+            self.compose_key += 1
             self.mentions, self._last_sent = [], body
             await self._reload_latest(actor)
             push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
