@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -59,6 +59,42 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def after_commit(session: Session, action: Callable[[], object]) -> None:
+    """Run ``action`` once the session's transaction has committed (mails, blob deletions); never if it rolls back."""
+    _outcome_actions(session)["commit"].append(action)
+
+
+def after_rollback(session: Session, action: Callable[[], object]) -> None:
+    """Run ``action`` if the session's transaction rolls back (undo a blob written for it); never if it commits."""
+    _outcome_actions(session)["rollback"].append(action)
+
+
+def _outcome_actions(session: Session) -> dict[str, list[Callable[[], object]]]:
+    pending = session.info.get("outcome_actions")
+    if pending is None:
+        pending = session.info["outcome_actions"] = {"commit": [], "rollback": []}
+
+        def settle(outcome: str) -> None:
+            actions = pending[outcome]
+            pending["commit"], pending["rollback"] = [], []
+            for action in actions:
+                action()
+
+        # SQLAlchemy fires both events for savepoints too (an audit event releases one): only the whole
+        # transaction's outcome counts.
+        def committed(committed_session: Session) -> None:
+            if not committed_session.in_nested_transaction():
+                settle("commit")
+
+        def rolled_back(_session: Session, previous_transaction) -> None:
+            if not previous_transaction.nested:
+                settle("rollback")
+
+        sa.event.listen(session, "after_commit", committed)
+        sa.event.listen(session, "after_soft_rollback", rolled_back)
+    return pending
 
 
 def alembic_config(database_url: str | None = None) -> AlembicConfig:

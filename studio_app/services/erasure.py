@@ -20,11 +20,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlmodel import Session, select
 
+from studio_app.database import after_commit
 from studio_app.integrations.mail import MailError, send_mail
-from studio_app.integrations.storage import current_storage
 from studio_app.models.accounts import Consent, OneTimeToken, User, UserDataKey, UserSession
 from studio_app.models.base import utcnow
 from studio_app.models.files import StoredFile
@@ -272,9 +271,9 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
     audit.record_event(session, "account.deleted", actor_id=user_id, subject_id=user_id,
                        details={"request_id": request_id, **counts})
     session.flush()
-    _after_commit(session, lambda: _send_goodbye(settings, email))
+    after_commit(session, lambda: _send_goodbye(settings, email))
     if session.get_bind().dialect.name == "sqlite":
-        _after_commit(session, lambda: _truncate_sqlite_log(session.get_bind()))
+        after_commit(session, lambda: _truncate_sqlite_log(session.get_bind()))
     return report
 
 
@@ -331,7 +330,8 @@ def _delete_exports(session: Session, user_id: str) -> None:
         select(DataExport.storage_key).where(DataExport.user_id == user_id, DataExport.storage_key.is_not(None))
     ).all()
     session.execute(sa.delete(DataExport).where(DataExport.user_id == user_id))
-    _after_commit(session, lambda: [current_storage().delete(key) for key in keys])
+    for key in keys:
+        files.delete_blob_after_commit(session, key)
 
 
 def _send_goodbye(settings: Settings, email: str) -> None:
@@ -354,21 +354,6 @@ def _truncate_sqlite_log(engine: sa.Engine) -> None:
     except sa.exc.SQLAlchemyError:
         logger.warning("could not truncate the SQLite write-ahead log after an erasure")
 
-
-def _after_commit(session: Session, action: Callable[[], object]) -> None:
-    """Run ``action`` once the transaction has committed; never if it rolls back."""
-    pending = session.info.get("erasure_after_commit")
-    if pending is None:
-        pending = session.info["erasure_after_commit"] = []
-
-        def committed(_session) -> None:
-            actions, pending[:] = list(pending), []
-            for queued in actions:
-                queued()
-
-        event.listen(session, "after_commit", committed)
-        event.listen(session, "after_soft_rollback", lambda *_: pending.clear())
-    pending.append(action)
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import event
 from sqlmodel import Session
 
+from studio_app.database import after_commit, after_rollback
 from studio_app.integrations.storage import current_storage
 from studio_app.models.base import is_row_id, new_id
 from studio_app.models.files import StoredFile
@@ -123,25 +123,8 @@ def _view(row: StoredFile, name: str) -> FileView:
 
 
 def _remove_blob_if_rolled_back(session: Session, storage_key: str) -> None:
-    _pending(session)["rollback"].append(storage_key)
+    after_rollback(session, lambda: current_storage().delete(storage_key))
 
 
 def _remove_blob_after_commit(session: Session, storage_key: str) -> None:
-    _pending(session)["commit"].append(storage_key)
-
-
-def _pending(session: Session) -> dict[str, list[str]]:
-    """Blobs to delete when the current transaction ends: listeners are attached once per session."""
-    pending = session.info.get("blob_cleanup")
-    if pending is None:
-        pending = session.info["blob_cleanup"] = {"commit": [], "rollback": []}
-
-        def settle(outcome: str) -> None:
-            doomed = pending[outcome]
-            pending["commit"], pending["rollback"] = [], []
-            for key in doomed:
-                current_storage().delete(key)
-
-        event.listen(session, "after_commit", lambda *_: settle("commit"))
-        event.listen(session, "after_soft_rollback", lambda *_: settle("rollback"))
-    return pending
+    after_commit(session, lambda: current_storage().delete(storage_key))

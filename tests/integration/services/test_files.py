@@ -84,3 +84,31 @@ def test_an_altered_blob_is_refused(settings):
         _view, content = files.open_file(session, producer, view.id)
         with pytest.raises(DecryptionError):
             b"".join(content)
+
+
+def test_blob_cleanup_waits_for_the_whole_transaction_not_a_savepoint(settings):
+    """A savepoint released inside the transaction (an audit event) is not its commit or its rollback."""
+    from studio_app.services import audit
+
+    producer, _editor, _project_id = project_with_editor(settings)
+    with new_session() as session:
+        files.store_file(session, producer, project_id=None, name="draft.txt", content_type="text/plain",
+                         chunks=[b"draft"])
+        audit.record_event(session, "test.savepoint", actor_id=producer.user_id)
+        session.rollback()
+    assert list(current_storage().keys()) == []  # the rolled-back upload left no blob
+
+    with new_session() as session:
+        view = files.store_file(session, producer, project_id=None, name="keep.txt", content_type="text/plain",
+                                chunks=[b"keep"])
+        session.commit()
+        row = session.get(StoredFile, view.id)
+        storage_key = row.storage_key
+        files.delete_file(session, row)
+        audit.record_event(session, "test.savepoint", actor_id=producer.user_id)
+        assert current_storage().exists(storage_key)  # not before the commit
+        session.rollback()
+    assert current_storage().exists(storage_key)  # the deletion was rolled back: the blob stays
+    with new_session() as session:
+        _view, content = files.open_file(session, producer, view.id)
+        assert b"".join(content) == b"keep"
