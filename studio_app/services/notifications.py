@@ -16,13 +16,11 @@ from sqlmodel import Session, select
 
 from studio_app import routes
 from studio_app.integrations.mail import MailError, send_mail
-from studio_app.models.accounts import User, UserDataKey
 from studio_app.models.base import is_row_id, new_id, utcnow
 from studio_app.models.projects import Notification, NotificationPreference, Project
-from studio_app.security.crypto import unwrap_data_key
 from studio_app.security.fields import get_decrypted
-from studio_app.security.keyring import current_keys
 from studio_app.security.policy import Action, Actor, require
+from studio_app.services import mailing
 from studio_app.services.keys import project_keys_of
 from studio_app.services.people import display_names, name_of
 from studio_app.services.sql import upsert
@@ -262,35 +260,16 @@ def _send_digest_batch(session: Session, settings: Settings, user_ids: list[str]
         by_user.setdefault(row.user_id, []).append(row)
         totals[row.user_id] = total
     texts = _render(session, (row for row, _ in rows))
-    recipients = _recipients(session, list(by_user))
     sent = 0
-    for user_id, items in by_user.items():
-        if user_id not in recipients:
-            continue  # erased account: nobody to write to
-        name, email = recipients[user_id]
-        subject, text = _digest_mail(settings, name, items, texts, totals[user_id])
+    for person in mailing.recipients(session, by_user):  # an erased account has nobody to write to
+        subject, text = _digest_mail(settings, person.name, by_user[person.user_id], texts, totals[person.user_id])
         try:
-            send_mail(settings, email, subject, text)
+            send_mail(settings, person.email, subject, text)
         except MailError:
             continue
-        _mark_emailed(session, user_id, now)
+        _mark_emailed(session, person.user_id, now)
         sent += 1
     return sent
-
-
-def _recipients(session: Session, user_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """(display name, email) of each user whose account is not erased, in one query."""
-    rows = session.exec(
-        select(User, UserDataKey).join(UserDataKey, UserDataKey.user_id == User.id)
-        .where(User.id.in_(user_ids)).limit(len(user_ids))
-    ).all()
-    keyring = current_keys().keyring
-    recipients = {}
-    for user, wrapped in rows:
-        key = unwrap_data_key(keyring, bytes(wrapped.wrapped_key), owner_id=user.id)
-        recipients[user.id] = (get_decrypted(user, "display_name_encrypted", data_key=key),
-                               get_decrypted(user, "email_encrypted", data_key=key))
-    return recipients
 
 
 def _digest_mail(settings: Settings, name: str, items: list[Notification], texts: dict[str, str],
