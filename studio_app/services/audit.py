@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from studio_app.models.audit import AuditEvent
+from studio_app.services.sql import serialize_writers
 
 GENESIS_HASH = "0" * 64
 # Any constant works as long as nothing else in the database uses it: "AuditLog" in ASCII.
@@ -48,7 +49,8 @@ def record_event(
     """Append an event to the chain in the caller's transaction; the caller commits."""
     details = dict(details or {})
     _check_event(kind, details)
-    _lock_chain(session)
+    # Writers wait for each other between reading the last event and inserting the next one.
+    serialize_writers(session, CHAIN_LOCK_ID, AuditEvent.sequence)
     try:
         return _append(session, kind, actor_id, subject_id, details)
     except sa.exc.IntegrityError as error:
@@ -106,16 +108,6 @@ def _check_event(kind: str, details: dict[str, Any]) -> None:
         json.dumps(details, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise ValueError(f"audit details must be plain JSON ({error})") from None
-
-
-def _lock_chain(session: Session) -> None:
-    """Serialize writers between reading the last event and inserting the next one."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:lock_id)"), {"lock_id": CHAIN_LOCK_ID})
-    else:
-        # A write that changes nothing still makes SQLite take the database's write lock now,
-        # before the read, instead of failing at the insert when another writer got there first.
-        session.execute(sa.update(AuditEvent).where(sa.false()).values(sequence=AuditEvent.sequence))
 
 
 def _append(

@@ -6,12 +6,12 @@ import dataclasses
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
 from studio_app.models.accounts import User, UserDataKey
 from studio_app.security.fields import get_decrypted
 from studio_app.services.keys import unwrap_user_key
+from studio_app.services.sql import insert_missing
 
 BATCH_SIZE = 50
 
@@ -59,27 +59,11 @@ def claim(session: Session, model: type[SQLModel], user_ids: Iterable[str], **fi
     """Insert the "mailed" rows of ``model`` before mailing and return the users this call claimed.
 
     A row another writer holds (a concurrent round, a person acknowledging at that moment) is skipped, not an
-    error: on PostgreSQL the insert waits for that writer and then yields. Nobody is mailed twice.
+    error. Nobody is mailed twice.
     """
     rows = [{"user_id": user_id, **fixed} for user_id in user_ids]
     if not rows:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = model.__table__
-    statement = (dialect.insert(table).values(rows).on_conflict_do_nothing(
-        index_elements=[column.name for column in table.primary_key.columns]).returning(table.c.user_id))
-    return set(session.execute(statement).scalars().all())
-
-
-def upsert_keep_first(session: Session, model: type[SQLModel], row: dict[str, object], columns: Iterable[str]
-                      ) -> None:
-    """Insert ``row``, or, where a row with its primary key exists, fill in those of ``columns`` it lacks
-    (a value already there stays: the first acknowledgement is the one recorded)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = model.__table__
-    statement = dialect.insert(table).values(row)
-    statement = statement.on_conflict_do_update(
-        index_elements=[column.name for column in table.primary_key.columns],
-        set_={name: sa.func.coalesce(table.c[name], statement.excluded[name]) for name in columns},
-    )
-    session.execute(statement)
+    key = tuple(column.name for column in table.primary_key.columns)
+    return set(insert_missing(session, model, rows, key=key, returning=table.c.user_id))

@@ -24,6 +24,7 @@ from studio_app.models.privacy import PolicyDocument, PolicyKind, PolicyNotice
 from studio_app.security.policy import Action, Actor, NotAllowed, require
 from studio_app.services import audit, mailing
 from studio_app.services.mailing import BatchResult
+from studio_app.services.sql import serialize_writers, upsert
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
 
@@ -109,7 +110,7 @@ def publish_policy(session: Session, actor: Actor | None, body_markdown: object,
         raise InvalidInput("significant", "Say whether this change is significant.")
     now = utcnow()
     effective = _check_effective(effective_at, now)
-    _lock_publishing(session)
+    serialize_writers(session, PUBLISH_LOCK_ID, PolicyDocument.version)
     latest = session.exec(select(sa.func.max(PolicyDocument.version))
                           .where(PolicyDocument.kind == PolicyKind.PRIVACY)).one()
     row = PolicyDocument(id=new_id(), kind=PolicyKind.PRIVACY, version=(latest or BUILT_IN_VERSION) + 1,
@@ -157,8 +158,11 @@ def acknowledge(session: Session, actor: Actor | None, version: object) -> None:
     if notice is not None and notice.acknowledged_at is not None:
         return
     # An upsert: the mailing round may be writing this person's notice row at the same moment.
-    mailing.upsert_keep_first(session, PolicyNotice, {"document_id": row.id, "user_id": actor.user_id,
-                                                      "acknowledged_at": utcnow()}, ["acknowledged_at"])
+    # The first acknowledgement is the one recorded.
+    upsert(session, PolicyNotice, {"document_id": row.id, "user_id": actor.user_id, "acknowledged_at": utcnow()},
+           key=("document_id", "user_id"),
+           update={"acknowledged_at": lambda proposed: sa.func.coalesce(PolicyNotice.acknowledged_at,
+                                                                        proposed.acknowledged_at)})
     audit.record_event(session, "policy.acknowledged", actor_id=actor.user_id, subject_id=row.id,
                        details={"version": row.version})
 
@@ -241,14 +245,6 @@ def _version_number(value: object) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
         return int(value) or None
     return None
-
-
-def _lock_publishing(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:lock_id)"), {"lock_id": PUBLISH_LOCK_ID})
-    else:
-        # A write that changes nothing takes SQLite's write lock now, before the read of the last number.
-        session.execute(sa.update(PolicyDocument).where(sa.false()).values(version=PolicyDocument.version))
 
 
 def _check_body(text: object) -> str:

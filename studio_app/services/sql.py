@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,12 +17,38 @@ def upsert(session: Session, model: type, values: dict[str, Any], *, key: tuple[
     ``update`` maps column names to values or to functions of the proposed row (``excluded``), so a
     caller can keep the greater of the stored and the new value in the same statement.
     """
-    dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](model).values(**values)
+    insert = _insert(session, model).values(**values)
     changes = {name: value(insert.excluded) if callable(value) else value for name, value in (update or {}).items()}
     statement = insert.on_conflict_do_update(index_elements=list(key), set_=changes) if changes else (
         insert.on_conflict_do_nothing(index_elements=list(key)))
     session.execute(statement)
+
+
+def insert_missing(session: Session, model: type, rows: Sequence[dict[str, Any]], *, key: tuple[str, ...],
+                   returning: sa.ColumnElement) -> list[Any]:
+    """Insert the rows whose ``key`` is not taken yet; returns ``returning`` of the rows this call inserted.
+
+    A row another writer holds is skipped, not an error (on PostgreSQL the insert waits for that writer first).
+    """
+    statement = _insert(session, model).values(list(rows)).on_conflict_do_nothing(index_elements=list(key))
+    return list(session.execute(statement.returning(returning)).scalars().all())
+
+
+def serialize_writers(session: Session, lock_id: int, touched: sa.Column) -> None:
+    """Make writers that read-then-insert (a sequence number, a version) wait for each other until commit.
+
+    PostgreSQL takes a transaction-scoped advisory lock; on SQLite an UPDATE that changes nothing (of
+    ``touched``'s table) takes the database's write lock now, before the read, instead of failing at the insert.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:lock_id)"), {"lock_id": lock_id})
+    else:
+        session.execute(sa.update(touched.table).where(sa.false()).values({touched: touched}))
+
+
+def _insert(session: Session, model: type):
+    dialect = session.get_bind().dialect.name
+    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](model)
 
 
 def greatest(column: sa.ColumnElement, proposed: sa.ColumnElement) -> sa.ColumnElement:
