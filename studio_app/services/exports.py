@@ -58,7 +58,7 @@ from studio_app.security.crypto import DataKey, decrypt_field
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, NotAllowed, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.security.stream_crypto import SealingWriter, open_chunks
+from studio_app.security.stream_crypto import SealingWriter
 from studio_app.services import audit, files, notifications, privacy_requests
 from studio_app.services.accounts import require_recent_reauthentication
 from studio_app.services.keys import data_key_of, project_keys_of
@@ -150,12 +150,7 @@ def open_export(session: Session, actor: Actor | None, export_id: str) -> tuple[
     session.add(row)
     audit.record_event(session, "export.downloaded", actor_id=actor.user_id, subject_id=row.id)
     name = f"azekia-studio-data-{row.finished_at.date().isoformat()}.zip"
-    return _view(row), name, _read_sealed(row.storage_key, key, _binding(row.id))
-
-
-def _read_sealed(storage_key: str, key: DataKey, binding: bytes) -> Iterator[bytes]:
-    with current_storage().reader(storage_key) as source:
-        yield from open_chunks(key, source, binding)
+    return _view(row), name, files.read_sealed(row.storage_key, key, export_binding(row.id))
 
 
 # -- what the workers do -------------------------------------------------------------------------
@@ -212,7 +207,7 @@ def build_export(export_id: str) -> bool:
     storage_key = current_storage().new_key()
     progress = _Progress(export_id, claim)
     try:
-        size = _write_archive(user_id, key, _binding(export_id), storage_key, progress)
+        size = _write_archive(user_id, key, export_binding(export_id), storage_key, progress)
     except ExportAbandoned:
         return False
     except Exception as error:  # anything: the person gets a plain reason, the log gets the details
@@ -230,10 +225,6 @@ def build_export(export_id: str) -> bool:
 
 
 def export_binding(export_id: str) -> bytes:
-    return _binding(export_id)
-
-
-def _binding(export_id: str) -> bytes:
     return f"data_export:{export_id}".encode()
 
 

@@ -48,7 +48,7 @@ def store_file(session: Session, actor: Actor | None, *, project_id: str | None,
         require_in_project(actor, Action.POST_MESSAGE, projects.member_role(session, actor.user_id, project_id))
     row = StoredFile(id=new_id(), owner_id=actor.user_id, project_id=project_id, content_type=content_type[:100],
                      size_bytes=0, sha256="", storage_key=current_storage().new_key())
-    key = _key_of(session, row)
+    key = key_of(session, row)
     digest = hashlib.sha256()
 
     def hashed() -> Iterator[bytes]:
@@ -71,21 +71,18 @@ def open_file(session: Session, actor: Actor | None, file_id: str) -> tuple[File
     row = session.get(StoredFile, file_id) if is_row_id(file_id) else None
     if row is None or not _may_read(session, actor, row):
         raise NotAllowed("This file does not exist or you cannot open it.")
-    key = _key_of(session, row)
+    key = key_of(session, row)
     return _view(row, get_decrypted(row, "name_encrypted", data_key=key)), read_blob(row, key)
 
 
 def read_blob(row: StoredFile, key: DataKey) -> Iterator[bytes]:
-    with current_storage().reader(row.storage_key) as source:
-        yield from open_chunks(key, source, _binding(row))
+    return read_sealed(row.storage_key, key, _binding(row))
 
 
-def describe(row: StoredFile, key: DataKey) -> FileView:
-    return _view(row, get_decrypted(row, "name_encrypted", data_key=key))
-
-
-def key_of(session: Session, row: StoredFile) -> DataKey:
-    return _key_of(session, row)
+def read_sealed(storage_key: str, key: DataKey, binding: bytes) -> Iterator[bytes]:
+    """The plaintext of any sealed blob in storage (files, data exports), chunk by chunk."""
+    with current_storage().reader(storage_key) as source:
+        yield from open_chunks(key, source, binding)
 
 
 def delete_file(session: Session, row: StoredFile) -> None:
@@ -105,7 +102,7 @@ def _may_read(session: Session, actor: Actor, row: StoredFile) -> bool:
     return projects.member_role(session, actor.user_id, row.project_id) is not None
 
 
-def _key_of(session: Session, row: StoredFile) -> DataKey:
+def key_of(session: Session, row: StoredFile) -> DataKey:
     if row.project_id is not None:
         return project_key_of(session, row.project_id)
     if row.owner_id is None:
