@@ -88,9 +88,13 @@ async def sign_out_route(request: Request) -> Response:
 
     await run_in_threadpool(run)
     response = RedirectResponse(routes.HOME, status_code=303)
+    clear_session_cookie(response, settings)
+    return response
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(session_cookie_name(settings), path="/", secure=settings.is_https, httponly=True,
                            samesite="lax")
-    return response
 
 
 def _set_session_cookie(response: Response, settings: Settings, secret: str) -> None:

@@ -7,8 +7,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from studio_app import routes
+from studio_app.api.auth import clear_session_cookie
 from studio_app.database import session_scope
-from studio_app.security.cookies import read_session_secret, session_cookie_name
+from studio_app.security.cookies import read_session_secret
 from studio_app.services import sessions
 from studio_app.settings import current_settings
 
@@ -25,7 +26,6 @@ async def account_deleted_route(request: Request) -> Response:
 
     response = RedirectResponse(f"{routes.HOME}?account=deleted", status_code=303)
     if secret is not None and not await run_in_threadpool(alive):
-        response.delete_cookie(session_cookie_name(settings), path="/", secure=settings.is_https, httponly=True,
-                               samesite="lax")
+        clear_session_cookie(response, settings)
     response.headers["cache-control"] = "no-store"
     return response

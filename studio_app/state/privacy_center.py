@@ -52,26 +52,27 @@ class PrivacyCenterState(SessionMixin, rx.State):
 
     @rx.event
     async def save_name(self, form: dict):
-        await self._correct(accounts.rename, str(form.get("display_name", "")),
+        name = str(form.get("display_name", ""))
+        await self._correct(lambda session, actor: accounts.rename(session, actor, name),
                             done="Your name is corrected everywhere it is shown.")
 
     @rx.event
     async def save_email(self, form: dict):
-        await self._correct(accounts.request_email_change, str(form.get("current_password", "")),
-                            str(form.get("new_email", "")), with_settings=True,
-                            done="We sent a link to the new address. Your email changes once you open it.")
+        password, new_email = str(form.get("current_password", "")), str(form.get("new_email", ""))
+        await self._correct(
+            lambda session, actor: accounts.request_email_change(session, current_settings(), actor, password,
+                                                                 new_email),
+            done="We sent a link to the new address. Your email changes once you open it.")
 
-    async def _correct(self, service, *args, done: str, with_settings: bool = False):
+    async def _correct(self, work, *, done: str):
+        """Run ``work(db_session, actor)`` for the signed-in person; errors go next to the field being edited."""
         actor = await self._actor()
         if actor is None:
             self._forget()
             return
         self.busy, self.errors, self.notice = True, {}, ""
         try:
-            if with_settings:
-                await in_transaction(service, current_settings(), actor, *args)
-            else:
-                await in_transaction(service, actor, *args)
+            await in_transaction(work, actor)
         except InvalidInput as invalid:
             self.errors = {invalid.field: invalid.message}
             return
