@@ -13,8 +13,9 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import cache
+from typing import Any
 
 import reflex as rx
 from reflex_base.registry import RegistrationContext
@@ -25,7 +26,7 @@ from studio_app.settings import current_settings
 
 PRESENCE_TTL_SECONDS = 3 * 3600
 logger = logging.getLogger(__name__)
-_pending_pushes: set[asyncio.Task] = set()
+_pending_tasks: set[asyncio.Task] = set()  # run_later keeps its tasks alive until they finish
 
 
 class MemoryPresence:
@@ -118,9 +119,14 @@ def push_later(channel: str, state_cls: type[rx.State], refresh: Callable[[rx.St
     It runs as a task: modifying another tab's state while this handler holds its own state's lock
     could deadlock with that tab doing the same to us.
     """
-    task = asyncio.create_task(_push(channel, state_cls, refresh, skip_token))
-    _pending_pushes.add(task)
-    task.add_done_callback(_pending_pushes.discard)
+    run_later(_push(channel, state_cls, refresh, skip_token))
+
+
+def run_later(work: Coroutine[Any, Any, Any]) -> None:
+    """Run ``work`` as a task after the current handler returns, keeping a reference until it is done."""
+    task = asyncio.create_task(work)
+    _pending_tasks.add(task)
+    task.add_done_callback(_pending_tasks.discard)
 
 
 async def _push(channel, state_cls, refresh, skip_token) -> None:
@@ -155,14 +161,11 @@ async def digest_loop():
 
 
 EXPORT_INTERVAL_SECONDS = 30
-_export_rounds: set[asyncio.Task] = set()
 
 
 def kick_exports() -> None:
     """Start building queued exports now, on a worker thread, without holding up the handler that asked."""
-    task = asyncio.create_task(_export_round())
-    _export_rounds.add(task)
-    task.add_done_callback(_export_rounds.discard)
+    run_later(_export_round())
 
 
 async def _export_round() -> None:

@@ -8,21 +8,19 @@ person's tabs, on whichever worker holds them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
 import reflex as rx
 from reflex_base.registry import RegistrationContext
 
-from studio_app.state.live import PRESENCE_TTL_SECONDS, presence
+from studio_app.state.live import PRESENCE_TTL_SECONDS, presence, run_later
 
 # Recording again this often keeps the registry entry alive without a Redis call on every event.
 REFRESH_SECONDS = 300
 _MEMO_MAX = 10_000
 logger = logging.getLogger(__name__)
 _recorded: dict[str, tuple[str, float]] = {}
-_pending: set[asyncio.Task] = set()
 
 
 def signed_in_channel(user_id: str) -> str:
@@ -68,9 +66,7 @@ async def reset_personal_states(root: rx.State) -> None:
 def forget_tabs_later(user_id: str, *, skip_token: str | None = None) -> None:
     """Reset the personal states of every other tab of ``user_id``, after the current handler returns
     (changing another tab while holding our own state's lock could deadlock, as in ``push_later``)."""
-    task = asyncio.create_task(forget_tabs(user_id, skip_token=skip_token))
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
+    run_later(forget_tabs(user_id, skip_token=skip_token))
 
 
 async def forget_tabs(user_id: str, *, skip_token: str | None = None) -> int:
