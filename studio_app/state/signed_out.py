@@ -13,6 +13,7 @@ from studio_app.state.privacy_erasure import PrivacyErasureState
 from studio_app.state.projects import DashboardState, InvitationsState, ProjectListState, ProjectState
 from studio_app.state.session import SessionMixin
 from studio_app.state.shell import ShellState
+from studio_app.state.tabs import reset_personal_states
 from studio_app.state.thread import ThreadState
 
 PERSONAL_STATES = (
@@ -28,5 +29,4 @@ class SignedOutState(SessionMixin, rx.State):
         """On public pages (where signing out lands): a tab without a live session keeps nothing personal."""
         if await self._actor() is not None:
             return
-        for state_cls in PERSONAL_STATES:
-            (await self.get_state(state_cls)).reset()
+        await reset_personal_states(self)

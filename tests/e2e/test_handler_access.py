@@ -12,9 +12,10 @@ from sqlmodel import select
 from studio_app.database import session_scope
 from studio_app.models.accounts import UserSession
 from studio_app.models.projects import Invitation, Message, Milestone, Project, ProjectMember
-from studio_app.services import projects, threads
+from studio_app.services import privacy_requests, projects, threads
 from studio_app.state.account import AccountState, SessionsState
 from studio_app.state.hiring import DirectoryState
+from studio_app.state.privacy_requests import PrivacyRequestsState
 from studio_app.state.projects import InvitationLinkState, InvitationsState, ProjectState
 from studio_app.state.signed_out import SignedOutState
 from studio_app.state.thread import ThreadState
@@ -110,13 +111,16 @@ def test_signing_out_leaves_nothing_personal_in_the_tab_state(app):
     with services_of(app.data_dir):
         from studio_app.settings import current_settings
 
-        person(current_settings(), "forget-me@example.com", name="Forgetful Fiona")
+        fiona = person(current_settings(), "forget-me@example.com", name="Forgetful Fiona")
+        call(privacy_requests.submit_request, fiona, "objection", "Fiona objects to profiling")
 
     async def scenario() -> tuple[str, str]:
         cookie = session_cookie(app.url, "forget-me@example.com", STRONG_PASSWORD)
         client = await LiveClient(app.url, cookie).connect()
         try:
             await client.call(handler_name(AccountState, "load"), {}, "/account")
+            # A state of the privacy center that is not in the hand-written list of personal states.
+            await client.call(handler_name(PrivacyRequestsState, "load"), {}, "/privacy-center")
             signed_in_view = "\n".join(client.transcript)
             httpx.post(f"{app.url}/api/auth/signout", headers={"origin": app.url, "cookie": f"studio_session={cookie}"})
             client.transcript.clear()
@@ -127,7 +131,9 @@ def test_signing_out_leaves_nothing_personal_in_the_tab_state(app):
 
     signed_in_view, after = run_in_own_loop(scenario())
     assert "forget-me@example.com" in signed_in_view and "Forgetful Fiona" in signed_in_view
+    assert "Fiona objects to profiling" in signed_in_view
     assert '"email_rx_state_": ""' in after and '"display_name_rx_state_": ""' in after
+    assert '"requests_rx_state_": []' in after
 
 
 def test_a_send_before_the_thread_opened_posts_once_and_a_late_draft_does_not_come_back(app, world):
