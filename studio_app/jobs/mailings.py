@@ -25,8 +25,7 @@ class MailingRound:
 
 
 def run_mailing_round(settings: Settings) -> MailingRound:
-    return MailingRound(policy_notices=_run(policies.mail_notice_batch, settings),
-                        announcements=_run(announcements.mail_announcement_batch, settings))
+    return MailingRound(policy_notices=send_policy_notices(settings), announcements=send_announcements(settings))
 
 
 def send_policy_notices(settings: Settings) -> int:

@@ -10,12 +10,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from studio_app.integrations.mail import MailError, send_mail
-from studio_app.models.accounts import Consent, ConsentKind, User
+from studio_app.models.accounts import ConsentKind, User
 from studio_app.models.base import new_id, utcnow
 from studio_app.models.privacy import Announcement, AnnouncementDelivery
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import audit, mailing
+from studio_app.services import audit, mailing, privacy
 from studio_app.services.mailing import BatchResult
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
@@ -70,13 +69,11 @@ def mail_announcement_batch(session: Session, settings: Settings, *, skip: Colle
                        .order_by(Announcement.created_at, Announcement.id).limit(1)).first()
     if row is None:
         return BatchResult(sent=0, failed=(), had_candidates=False)
-    consenting = select(Consent.id).where(Consent.user_id == User.id, Consent.kind == ConsentKind.MARKETING_EMAIL,
-                                          Consent.withdrawn_at.is_(None))
     delivered = select(AnnouncementDelivery.user_id).where(AnnouncementDelivery.announcement_id == row.id,
                                                            AnnouncementDelivery.user_id == User.id)
     candidates = session.exec(
-        select(User.id).where(User.email_verified_at.is_not(None), sa.exists(consenting), ~sa.exists(delivered),
-                              mailing.has_data_key(),
+        select(User.id).where(User.email_verified_at.is_not(None), ~sa.exists(delivered), mailing.has_data_key(),
+                              privacy.consent_is_active(User.id, ConsentKind.MARKETING_EMAIL),
                               User.id.not_in(sorted(skip)))
         .order_by(User.id).limit(batch_size)
     ).all()
@@ -87,14 +84,8 @@ def mail_announcement_batch(session: Session, settings: Settings, *, skip: Colle
             return BatchResult(sent=0, failed=(), had_candidates=True)  # the next batch moves to the next one
         return BatchResult(sent=0, failed=(), had_candidates=False)
     claimed = mailing.claim(session, AnnouncementDelivery, candidates, announcement_id=row.id, sent_at=utcnow())
-    sent, failed = 0, []
-    for person in mailing.recipients(session, claimed):
-        try:
-            send_mail(settings, person.email, row.subject, _text(settings, person.name, row.body_markdown))
-        except MailError:
-            failed.append(person.user_id)
-            continue
-        sent += 1
+    sent, failed = mailing.send_each(session, settings, claimed,
+                                     lambda person: (row.subject, _text(settings, person.name, row.body_markdown)))
     if failed:  # tried again next round
         session.execute(sa.delete(AnnouncementDelivery).where(AnnouncementDelivery.announcement_id == row.id,
                                                               AnnouncementDelivery.user_id.in_(failed)))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
+from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.accounts import User, UserDataKey
 from studio_app.security.fields import get_decrypted
 from studio_app.services.keys import unwrap_user_key
 from studio_app.services.sql import insert_missing
+from studio_app.settings import Settings
 
 BATCH_SIZE = 50
 
@@ -67,3 +69,19 @@ def claim(session: Session, model: type[SQLModel], user_ids: Iterable[str], **fi
     table = model.__table__
     key = tuple(column.name for column in table.primary_key.columns)
     return set(insert_missing(session, model, rows, key=key, returning=table.c.user_id))
+
+
+def send_each(session: Session, settings: Settings, user_ids: Iterable[str],
+              compose: Callable[[Recipient], tuple[str, str]]) -> tuple[int, list[str]]:
+    """Mail ``compose(person) -> (subject, text)`` to each user still there; returns how many were sent and
+    who could not be reached (the caller lets the next round try them again)."""
+    sent, failed = 0, []
+    for person in recipients(session, user_ids):
+        subject, text = compose(person)
+        try:
+            send_mail(settings, person.email, subject, text)
+        except MailError:
+            failed.append(person.user_id)
+            continue
+        sent += 1
+    return sent, failed

@@ -17,7 +17,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.accounts import User
 from studio_app.models.base import new_id, utcnow
 from studio_app.models.privacy import PolicyDocument, PolicyKind, PolicyNotice
@@ -197,15 +196,8 @@ def mail_notice_batch(session: Session, settings: Settings, *, skip: Collection[
     view = _view(document)
     now = utcnow()
     claimed = mailing.claim(session, PolicyNotice, candidates, document_id=document.id, emailed_at=now)
-    sent, failed = 0, []
-    for person in mailing.recipients(session, claimed):
-        subject, text = _notice_mail(settings, person.name, view)
-        try:
-            send_mail(settings, person.email, subject, text)
-        except MailError:
-            failed.append(person.user_id)
-            continue
-        sent += 1
+    sent, failed = mailing.send_each(session, settings, claimed,
+                                     lambda person: _notice_mail(settings, person.name, view))
     if failed:  # tried again next round
         session.execute(sa.delete(PolicyNotice).where(PolicyNotice.document_id == document.id,
                                                       PolicyNotice.user_id.in_(failed),

@@ -154,9 +154,17 @@ def has_consent(session: Session, user_id: str, kind: str) -> bool:
     return _active(session, user_id, kind) is not None
 
 
+def consent_is_active(user_id: str | sa.ColumnElement, kind: str) -> sa.ColumnElement[bool]:
+    """The same rule as ``has_consent`` as an SQL condition, for jobs choosing many people at once."""
+    return sa.exists(select(Consent.id).where(*_active_where(user_id, kind)))
+
+
 def _active(session: Session, user_id: str, kind: str) -> Consent | None:
-    return session.exec(select(Consent).where(Consent.user_id == user_id, Consent.kind == kind,
-                                              Consent.withdrawn_at.is_(None))).first()
+    return session.exec(select(Consent).where(*_active_where(user_id, kind))).first()
+
+
+def _active_where(user_id: str | sa.ColumnElement, kind: str) -> tuple[sa.ColumnElement[bool], ...]:
+    return Consent.user_id == user_id, Consent.kind == kind, Consent.withdrawn_at.is_(None)
 
 
 def _check_kind(kind: object) -> str:

@@ -14,7 +14,7 @@ from studio_app.models.audit import AuditEvent
 from studio_app.models.base import utcnow
 from studio_app.models.privacy import PolicyNotice
 from studio_app.security.policy import NotAllowed
-from studio_app.services import accounts, policies, privacy
+from studio_app.services import accounts, mailing, policies, privacy
 from studio_app.services.validation import InvalidInput
 from tests.support.accounts import STRONG_PASSWORD, signed_in
 from tests.support.projects import call, person
@@ -199,18 +199,18 @@ def test_a_failed_mail_is_tried_again_next_round_and_the_others_go(sqlite_settin
     person(sqlite_settings, "zoe@example.com")
     person(sqlite_settings, "eddie@example.com")
     publish(admin(sqlite_settings))
-    real_send = policies.send_mail
+    real_send = mailing.send_mail
 
     def flaky(settings, to, subject, text):
         if to == "zoe@example.com":
             raise MailError("cannot send mail through smtp.example:587 (timed out)")
         real_send(settings, to, subject, text)
 
-    monkeypatch.setattr(policies, "send_mail", flaky)
+    monkeypatch.setattr(mailing, "send_mail", flaky)
     assert send_policy_notices(sqlite_settings) == 2  # eddie and the admin; zoe failed
     with session_scope() as session:
         assert len(session.exec(select(PolicyNotice)).all()) == 2
-    monkeypatch.setattr(policies, "send_mail", real_send)
+    monkeypatch.setattr(mailing, "send_mail", real_send)
     assert send_policy_notices(sqlite_settings) == 1
     assert [mail.to for mail in read_outbox(sqlite_settings)].count("zoe@example.com") == 2  # sign-up, notice
 
