@@ -87,10 +87,7 @@ class PrivacyExportState(SessionMixin, rx.State):
             return self._to_sign_in()
         try:
             await in_transaction(accounts.reauthenticate, actor, str(form.get("password", "")))
-        except InvalidInput as invalid:
-            self.password_error = invalid.message
-            return
-        except AccountError as error:
+        except (InvalidInput, AccountError) as error:  # a wrong password, or too many attempts
             self.password_error = error.message
             return
         self.reauthenticated = True
