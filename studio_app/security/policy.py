@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
+from studio_app.errors import UserError
 from studio_app.models.accounts import Role
 
 
@@ -53,7 +54,7 @@ class Actor:
         return self.role == Role.ADMIN
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(UserError):
     """The actor may not do this; the message is safe to show."""
 
 

@@ -11,6 +11,7 @@ import functools
 
 from sqlmodel import Session, select
 
+from studio_app.errors import UserError
 from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.accounts import Consent, ConsentKind, Role, TokenPurpose, User, UserSession
 from studio_app.models.base import new_id, utcnow
@@ -40,13 +41,11 @@ REAUTHENTICATION_MINUTES = 10
 REAUTHENTICATION_NEEDED = "For your security, enter your password again to continue."
 
 
-class AccountError(Exception):
-    """Something the person can act on; the message is safe to show."""
+class AccountError(UserError):
+    """Something about the account the person can act on; the message is safe to show."""
 
     def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
 
 
 class RateLimited(AccountError):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from studio_app.errors import NotFound
 from studio_app.models.accounts import Role, User, UserDataKey
 from studio_app.models.base import is_row_id, utcnow
 from studio_app.models.projects import Availability, EditorProfile
@@ -108,13 +109,13 @@ def get_editor_profile(session: Session, actor: Actor | None, editor_id: str) ->
     """An editor sees their own profile; producers and admins see listed profiles only."""
     actor = require_signed_in(actor)
     if not is_row_id(editor_id):
-        raise LookupError(NO_PROFILE)
+        raise NotFound(NO_PROFILE)
     own = editor_id == actor.user_id
     if not own and not may(actor, Action.BROWSE_DIRECTORY):
-        raise LookupError(NO_PROFILE)
+        raise NotFound(NO_PROFILE)
     profile = session.get(EditorProfile, editor_id)
     if profile is None or not (own or profile.listed):
-        raise LookupError(NO_PROFILE)
+        raise NotFound(NO_PROFILE)
     return _profile_view(session, profile)
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from studio_app.errors import NotFound
 from studio_app.models.accounts import Role, User, UserSession
 from studio_app.models.base import is_row_id, utcnow
 from studio_app.security.fields import get_decrypted, set_encrypted
@@ -123,7 +124,7 @@ def revoke_session(session: Session, actor: Actor | None, session_id: str) -> No
     row = session.get(UserSession, session_id) if is_row_id(session_id) else None
     # Someone else's session answers like a missing one: ids are not an oracle.
     if row is None or not may(actor, Action.REVOKE_SESSION, owner_id=row.user_id):
-        raise LookupError("This session does not exist or has already ended.")
+        raise NotFound("This session does not exist or has already ended.")
     if row.revoked_at is None:
         _revoke(session, row, actor_id=actor.user_id)
 

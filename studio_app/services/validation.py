@@ -7,6 +7,7 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from zxcvbn import zxcvbn
 
+from studio_app.errors import UserError
 from studio_app.security.blind_index import normalize_email
 
 EMAIL_MAX = 254
@@ -16,13 +17,11 @@ DISPLAY_NAME_MAX = 80
 SIGNUP_ROLES = ("producer", "editor")
 
 
-class InvalidInput(ValueError):
-    """A value the user must fix; ``field`` says which input it belongs to."""
+class InvalidInput(UserError):
+    """A value the user must fix; ``field`` says which input it belongs to (given first: it always has one)."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
 
 def check_email(email: object, *, field: str = "email") -> str:

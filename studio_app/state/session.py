@@ -1,4 +1,5 @@
-"""Who is signed in, resolved again from the HttpOnly cookie on every protected call.
+"""Who is signed in, resolved again from the HttpOnly cookie on every protected call, and the one way a handler
+runs a service: ``@user_action`` around the handler, ``self._call(service, ...)`` inside it.
 
 The cookie reaches the socket's headers when it connects; nothing secret is stored in state.
 """
@@ -6,6 +7,10 @@ The cookie reaches the socket's headers when it connects; nothing secret is stor
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
+import logging
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +18,7 @@ import reflex as rx
 
 from studio_app import routes
 from studio_app.database import session_scope
+from studio_app.errors import UserError
 from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor
 from studio_app.services.sessions import ClientInfo, resolve_session
@@ -20,6 +26,9 @@ from studio_app.settings import current_settings
 from studio_app.state.tabs import remember_tab
 
 Result = TypeVar("Result")
+logger = logging.getLogger(__name__)
+
+PLAIN_PROBLEM = "Something went wrong on our side and nothing was changed. Please try again in a moment."
 
 
 async def in_transaction(work: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
@@ -33,6 +42,23 @@ async def in_transaction(work: Callable[..., Result], *args: Any, **kwargs: Any)
     return await asyncio.to_thread(run)
 
 
+class SignedOut(Exception):
+    """No live session behind this tab; ``@user_action`` turns it into the sign-in page."""
+
+
+class ProblemState(rx.State):
+    """The plain message every page's frame shows when a handler failed unexpectedly (the details are logged).
+
+    Reflex's own error report is a toast the Content-Security-Policy blocks, so without this nobody would see it.
+    """
+
+    message: str = ""
+
+    @rx.event
+    def dismiss(self):
+        self.message = ""
+
+
 class SessionMixin(rx.State, mixin=True):
     def _session_secret(self) -> str | None:
         return read_session_secret(current_settings(), self.router.headers.cookie)
@@ -40,12 +66,113 @@ class SessionMixin(rx.State, mixin=True):
     def _client(self) -> ClientInfo:
         return ClientInfo(ip_address=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent)
 
+    async def _call(self, work: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
+        """``work(db_session, actor, *args, **kwargs)`` for the person signed in on this tab, in one transaction
+        with resolving their session; raises ``SignedOut`` when there is none (``@user_action`` handles it)."""
+        settings, secret = current_settings(), self._session_secret()
+
+        def as_actor(session):
+            actor = resolve_session(session, settings, secret)
+            return (None, None) if actor is None else (actor, work(session, actor, *args, **kwargs))
+
+        actor, result = await in_transaction(as_actor)
+        if actor is None:
+            raise SignedOut
+        await self._remember(actor)
+        return result
+
     async def _actor(self) -> Actor | None:
+        """The signed-in person or None, for code that only needs to know who it is (tab bookkeeping)."""
         actor = await in_transaction(resolve_session, current_settings(), self._session_secret())
         if actor is not None:
-            # Which tabs hold this person's data: an erased account's tabs are reset (state/tabs.py).
-            await remember_tab(self.router.session.client_token, actor.user_id)
+            await self._remember(actor)
         return actor
+
+    async def _remember(self, actor: Actor) -> None:
+        # Which tabs hold this person's data: an erased account's tabs are reset (state/tabs.py).
+        await remember_tab(self.router.session.client_token, actor.user_id)
 
     def _to_sign_in(self):
         return rx.redirect(f"{routes.SIGN_IN}?next={self.router.url.path or routes.ACCOUNT}")
+
+
+def user_action(handler: Callable | None = None, *, scope: str | Callable[..., str] = "form",
+                busy: str | None = None, qualified: bool = False):
+    """Wrap a handler (under ``@rx.event``) of a state: the one place that turns what a service raises into what
+    the person sees.
+
+    - ``SignedOut`` (from ``self._call``): the state forgets what it showed and the browser goes to sign-in;
+    - ``UserError``: its message goes to ``self.errors[field]``, or ``self.errors[scope]`` when it names no field
+      (``qualified``: always ``"{scope}:{field or 'form'}"``, for pages with several forms using the same field
+      names); a state without ``errors`` shows it in the frame's message;
+    - anything else: logged without its message or values (they can hold personal data) and a plain message.
+    ``scope`` may be a function of the handler's arguments. ``busy`` names a bool var that is true while the
+    handler runs (its button shows it and is disabled); the update is sent before the service is called.
+    ``self.errors`` is emptied when the handler starts. Coroutines stay coroutines (pushes await them);
+    async generators and ``busy`` handlers become async generators. The signature Reflex reads (argument names
+    and annotations, for payloads and event triggers) is the handler's own, through ``functools.wraps``.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
+            raise TypeError(f"@user_action needs an async handler: {fn.__qualname__}")
+
+        def start(state) -> None:
+            if "errors" in state.base_vars and state.errors:
+                state.errors = {}
+            if busy:
+                setattr(state, busy, True)
+
+        async def fail(state, error: Exception, args, kwargs):
+            if isinstance(error, SignedOut):
+                state.reset()
+                return state._to_sign_in()
+            if isinstance(error, UserError):
+                if "errors" in state.base_vars:
+                    key = str(scope(*args, **kwargs)) if callable(scope) else scope
+                    field = f"{key}:{error.field or 'form'}" if qualified else error.field or key
+                    state.errors = {field: error.message}
+                else:
+                    (await state.get_state(ProblemState)).message = error.message
+                return None
+            logger.error("handler %s failed: %s\n%s", fn.__qualname__, type(error).__name__,
+                         "".join(traceback.format_tb(error.__traceback__)).rstrip())
+            (await state.get_state(ProblemState)).message = PLAIN_PROBLEM
+            return None
+
+        if inspect.isasyncgenfunction(fn) or busy:
+
+            @functools.wraps(fn)
+            async def generator(self, *args, **kwargs):
+                start(self)
+                try:
+                    if busy:
+                        yield
+                    if inspect.isasyncgenfunction(fn):
+                        async for event in fn(self, *args, **kwargs):
+                            yield event
+                    else:
+                        event = await fn(self, *args, **kwargs)
+                        if event is not None:
+                            yield event
+                except Exception as error:  # sorted in fail: nothing escapes unreported
+                    event = await fail(self, error, args, kwargs)
+                    if event is not None:
+                        yield event
+                finally:
+                    if busy:
+                        setattr(self, busy, False)
+
+            return generator
+
+        @functools.wraps(fn)
+        async def coroutine(self, *args, **kwargs):
+            start(self)
+            try:
+                return await fn(self, *args, **kwargs)
+            except Exception as error:  # sorted in fail: nothing escapes unreported
+                return await fail(self, error, args, kwargs)
+
+        return coroutine
+
+    return decorate(handler) if handler is not None else decorate

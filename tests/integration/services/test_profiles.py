@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import select
 
 from studio_app.database import session_scope
+from studio_app.errors import NotFound
 from studio_app.models.projects import EditorProfile
 from studio_app.security.policy import NotAllowed
 from studio_app.services import profiles
@@ -73,13 +74,13 @@ def test_unlisted_profiles_are_hidden_from_producers(sqlite_settings):
     other_editor = person(sqlite_settings, "max@example.com", role="editor")
     save(editor)
     assert call(profiles.get_editor_profile, producer, editor.user_id).headline == PROFILE["headline"]
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         call(profiles.get_editor_profile, other_editor, editor.user_id)
     save(editor, listed=False)
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         call(profiles.get_editor_profile, producer, editor.user_id)
     assert call(profiles.browse_directory, producer).entries == ()
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         call(profiles.get_editor_profile, producer, "not an id")
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from studio_app.database import session_scope
+from studio_app.errors import NotFound
 from studio_app.models.projects import EditorProfile, Invitation, Milestone, Project, ProjectEvent, ProjectMember
 from studio_app.security.policy import Actor, NotAllowed
 from studio_app.services import invitations, profiles, projects
@@ -80,7 +81,7 @@ def test_refused_and_nothing_changes(world, name, attempt, other_parties):
     before = snapshot()
     for role in ("outsider", *other_parties, None):
         actor = getattr(world, role) if role else None
-        with pytest.raises((NotAllowed, LookupError)) as refused:
+        with pytest.raises((NotAllowed, NotFound)) as refused:
             attempt(world, actor)
         if role == "outsider" and name != "get_editor_profile":
             # Outsiders cannot tell a project they are not in from one that does not exist.
@@ -104,7 +105,7 @@ def test_unknown_or_malformed_ids_get_the_outsiders_answer(world, bad_id):
     for attempt in attempts:
         with pytest.raises(NotAllowed, match="does not exist"):
             attempt()
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         call(profiles.get_editor_profile, world.producer, bad_id)
     assert snapshot() == before
 

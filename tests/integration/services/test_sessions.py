@@ -1,6 +1,7 @@
 import pytest
 
 from studio_app.database import session_scope
+from studio_app.errors import NotFound
 from studio_app.security.policy import NotAllowed
 from studio_app.services import sessions
 from studio_app.services.sessions import ClientInfo
@@ -42,10 +43,10 @@ def test_nobody_else_can_see_or_end_my_sessions(zoe):
     verified_account(zoe, "sam@example.com", name="Sam")
     _, mine = signed_in(zoe, "zoe@example.com")
     sam_secret, sam = signed_in(zoe, "sam@example.com")
-    with pytest.raises(LookupError), session_scope() as session:
+    with pytest.raises(NotFound), session_scope() as session:
         sessions.revoke_session(session, mine, sam.session_id)
     for bogus in ("", "x" * 500, None, 42, "../../etc"):
-        with pytest.raises(LookupError), session_scope() as session:
+        with pytest.raises(NotFound), session_scope() as session:
             sessions.revoke_session(session, mine, bogus)
     with pytest.raises(NotAllowed), session_scope() as session:
         sessions.revoke_session(session, None, sam.session_id)
