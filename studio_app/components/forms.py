@@ -64,6 +64,11 @@ def submit_button(label: str, busy: rx.Var[bool], **props) -> rx.Component:
     return rx.button(label, type="submit", size="3", loading=busy, disabled=busy, width="100%", **props)
 
 
+def form_key_input(key: rx.Var[str]) -> rx.Component:
+    """The key of a create form (made when it appeared): sending the form twice creates once."""
+    return rx.el.input(type="hidden", name="form_key", value=key)
+
+
 def form_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
     return rx.center(
         rx.card(

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from studio_app import routes
+from studio_app.state.session import ProblemState
 from studio_app.state.shell import ShellState
 
 CONTENT_WIDTH = "72rem"
@@ -140,6 +141,24 @@ def policy_banner() -> rx.Component:
     )
 
 
+def problem_banner() -> rx.Component:
+    """What a failed handler says (details go to the log only), on every page, until dismissed."""
+    return rx.cond(
+        ProblemState.message,
+        rx.box(
+            rx.flex(
+                rx.icon("triangle-alert", size=18, flex_shrink="0"),
+                rx.text(ProblemState.message, size="2", flex="1"),
+                rx.button("Dismiss", size="1", variant="soft", color_scheme="red", on_click=ProblemState.dismiss),
+                align="center", spacing="3", max_width=CONTENT_WIDTH, margin_x="auto",
+                padding_x=["1rem", "1.5rem"], padding_y="0.5rem",
+            ),
+            id="problem-banner", role="alert", position="sticky", top="3.5rem", z_index="9",
+            background_color=rx.color("red", 3), border_bottom=f"1px solid {rx.color('red', 6)}",
+        ),
+    )
+
+
 def site_footer() -> rx.Component:
     return rx.el.footer(
         rx.flex(
@@ -167,6 +186,7 @@ def public_page(*children: rx.Component, signed_in: bool = False) -> rx.Componen
     return rx.flex(
         rx.link("Skip to content", href="#main", class_name="skip-link"),
         site_header(signed_in),
+        problem_banner(),
         policy_banner() if signed_in else rx.fragment(),
         rx.el.main(
             *children,

@@ -53,7 +53,7 @@ def password_form() -> rx.Component:
                 rx.button("Confirm", type="submit", size="3"),
                 spacing="2", width="100%", direction=rx.breakpoints(initial="column", sm="row"),
             ),
-            field_error(PrivacyExportState.password_error, "export-password"),
+            field_error(PrivacyExportState.errors["password"], "export-password"),
             spacing="1", width="100%", align="stretch",
         ),
         on_submit=PrivacyExportState.confirm_password,
@@ -104,7 +104,7 @@ def download_your_data() -> rx.Component:
         rx.text(WHAT_IT_HOLDS, size="2", color_scheme="gray"),
         rx.card(
             rx.vstack(
-                form_alert(PrivacyExportState.request_error),
+                form_alert(PrivacyExportState.errors["request"]),
                 rx.match(
                     PrivacyExportState.status,
                     ("queued", export_in_progress()),

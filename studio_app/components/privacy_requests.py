@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from studio_app.components.forms import field_error, form_alert
+from studio_app.components.forms import field_error, form_alert, form_key_input
 from studio_app.services.privacy_requests import KIND_LABELS, WRITTEN_KINDS
 from studio_app.state.privacy_requests import PrivacyRequestsState
 
@@ -55,7 +55,9 @@ def request_form() -> rx.Component:
                          aria_describedby="request-details-error"),
             field_error(errors["details"], "request-details"),
             form_alert(errors["form"]),
-            rx.button("Send my request", type="submit", loading=PrivacyRequestsState.sending),
+            form_key_input(PrivacyRequestsState.form_key),
+            rx.button("Send my request", type="submit", loading=PrivacyRequestsState.sending,
+                      disabled=PrivacyRequestsState.sending),
             spacing="2", width="100%", align="start",
         ),
         on_submit=PrivacyRequestsState.submit, reset_on_submit=False, key=PrivacyRequestsState.form_key,

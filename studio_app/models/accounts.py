@@ -120,3 +120,17 @@ class Consent(SQLModel, table=True):
     kind: str = Field(max_length=32)
     given_at: datetime = time_field(default_now=True)
     withdrawn_at: datetime | None = time_field(nullable=True)
+
+
+class FormSubmission(SQLModel, table=True):
+    """A create form already sent: its key, made when the form appeared, and the id of what it created, so a
+    double click or a replayed event creates nothing more (``services/forms.py``)."""
+
+    __tablename__ = "form_submission"
+
+    user_id: str = Field(
+        sa_column=sa.Column(sa.String(32), sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    )
+    form_key: str = Field(primary_key=True, max_length=32)
+    result_id: str = Field(max_length=32)
+    created_at: datetime = time_field(default_now=True, index=True)

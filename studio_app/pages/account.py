@@ -157,7 +157,7 @@ def active_sessions() -> rx.Component:
         rx.heading("Active sessions", as_="h1", size="7"),
         rx.text("Every browser signed in to your account. Sign out any you do not recognise, then change your "
                 "password.", color_scheme="gray", padding_y="0.5rem"),
-        form_alert(SessionsState.error),
+        form_alert(SessionsState.errors["form"]),
         rx.cond(
             SessionsState.loaded,
             rx.box(

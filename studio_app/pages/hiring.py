@@ -127,7 +127,7 @@ def directory() -> rx.Component:
             rx.text("Create a project first to invite editors to it. ",
                     rx.link("New project", href=routes.NEW_PROJECT), size="2"),
         ),
-        form_alert(DirectoryState.error),
+        form_alert(DirectoryState.errors["form"]),
         form_alert(DirectoryState.message, color="green", icon="circle-check"),
         rx.cond(DirectoryState.rows.length() > 0,
                 rx.vstack(rx.foreach(DirectoryState.rows, editor_card), width="100%", spacing="2", id="directory"),

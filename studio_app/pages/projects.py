@@ -5,7 +5,7 @@ import datetime
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.forms import form_alert, text_field
+from studio_app.components.forms import form_alert, form_key_input, text_field
 from studio_app.components.layout import public_page
 from studio_app.components.thread import SAFE_LINK, thread_panel
 from studio_app.state.projects import (
@@ -126,7 +126,8 @@ def checkbox_field(label: str, name: str) -> rx.Component:
     return rx.el.label(rx.flex(rx.checkbox(name=name), rx.text(label, size="2"), spacing="2", align="center"))
 
 
-@rx.page(route=routes.NEW_PROJECT, title="New project · Azekia Studio", on_load=ShellState.load)
+@rx.page(route=routes.NEW_PROJECT, title="New project · Azekia Studio",
+         on_load=[ShellState.load, ProjectListState.new_form])
 def new_project() -> rx.Component:
     return signed_in_page(
         rx.heading("New project", as_="h1", size="7"),
@@ -150,7 +151,9 @@ def new_project() -> rx.Component:
                     text_field("Deadline", "deadline", input_type="date", min=datetime.date.today().isoformat(),
                                error=ProjectListState.errors["deadline"]),
                     form_alert(ProjectListState.errors["form"]),
-                    rx.button("Create project", type="submit", loading=ProjectListState.creating),
+                    form_key_input(ProjectListState.form_key),
+                    rx.button("Create project", type="submit", loading=ProjectListState.creating,
+                              disabled=ProjectListState.creating),
                     spacing="3", width="100%", align="start",
                 ),
                 on_submit=ProjectListState.create, reset_on_submit=False,
@@ -194,7 +197,9 @@ def producer_tools() -> rx.Component:
                     rx.el.select(rx.foreach(ProjectState.members,
                                             lambda member: rx.el.option(member["name"], value=member["id"])),
                                  name="owner_id", aria_label="Owner", class_name="native-select"),
-                    rx.button("Add", type="submit", variant="soft"),
+                    form_key_input(ProjectState.form_key),
+                    rx.button("Add", type="submit", variant="soft", loading=ProjectState.adding_milestone,
+                              disabled=ProjectState.adding_milestone),
                     wrap="wrap", spacing="2",
                 ),
                 on_submit=ProjectState.add_milestone,
@@ -224,7 +229,9 @@ def members_card() -> rx.Component:
             rx.form(
                 rx.hstack(rx.input(name="email", type="email", placeholder="editor@example.com",
                                    aria_label="Editor's email", required=True, max_length=254, flex="1"),
-                          rx.button("Invite", type="submit"), width="100%"),
+                          form_key_input(ProjectState.form_key),
+                          rx.button("Invite", type="submit", loading=ProjectState.inviting,
+                                    disabled=ProjectState.inviting), width="100%"),
                 on_submit=ProjectState.invite, reset_on_submit=True, width="100%", padding_top="0.75rem",
             ),
         ),
@@ -343,7 +350,7 @@ def invitation_card(row: dict) -> rx.Component:
 def invitations_page() -> rx.Component:
     return signed_in_page(
         rx.heading("Invitations", as_="h1", size="7"),
-        form_alert(InvitationsState.error),
+        form_alert(InvitationsState.errors["form"]),
         rx.cond(InvitationsState.rows.length() > 0,
                 rx.vstack(rx.foreach(InvitationsState.rows, invitation_card), width="100%", spacing="2"),
                 empty_state("No invitation waiting. Producers invite you from the editor directory.")),
@@ -360,7 +367,7 @@ def invitation_link() -> rx.Component:
                 rx.heading("You are invited to a project", as_="h1", size="6"),
                 rx.text("A producer invited you to edit a video with them on Azekia Studio. Join to see the brief "
                         "and the project's thread.", color_scheme="gray", size="2"),
-                form_alert(InvitationLinkState.error),
+                form_alert(InvitationLinkState.errors["form"]),
                 rx.hstack(rx.button("Decline", variant="soft", color_scheme="gray",
                                     on_click=InvitationLinkState.decline),
                           rx.button("Join the project", on_click=InvitationLinkState.accept)),

@@ -700,6 +700,7 @@ NOT_EXPORTED: dict[str, str] = {
     "audit_event": "our security log (pseudonymous ids only), kept to protect accounts; ask us for it in writing",
     "policy_document": "the published privacy policy, the same for everyone",
     "announcement": "product news written by Azekia Studio, the same for everyone who receives it",
+    "form_submission": "random keys that stop a double click from creating things twice; what they created is exported",
 }
 
 # The files of the archive, in the order they are written, with what each holds.

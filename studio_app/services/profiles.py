@@ -105,6 +105,13 @@ def save_editor_profile(session: Session, actor: Actor | None, *, headline: str,
     return _profile_view(session, profile)
 
 
+def own_editor_profile(session: Session, actor: Actor | None) -> EditorProfileView | None:
+    """The actor's own profile, None until they saved one."""
+    actor = require_signed_in(actor)
+    profile = session.get(EditorProfile, actor.user_id)
+    return None if profile is None else _profile_view(session, profile)
+
+
 def get_editor_profile(session: Session, actor: Actor | None, editor_id: str) -> EditorProfileView:
     """An editor sees their own profile; producers and admins see listed profiles only."""
     actor = require_signed_in(actor)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from studio_app import routes
-from studio_app.security.policy import NotAllowed
 from studio_app.services import accounts, sessions
-from studio_app.services.accounts import AccountError
-from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 from studio_app.state.auth import SignInState
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 
 
 def _when(moment) -> str:
@@ -25,83 +22,56 @@ class AccountState(SessionMixin, rx.State):
     role: str = ""
     messages: dict[str, str] = {}
     errors: dict[str, str] = {}
-    busy: str = ""
+    busy: str = ""  # the form being sent
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            self._forget()
-            return self._to_sign_in()
-        view = await in_transaction(accounts.account_view, actor)
+        view = await self._call(accounts.account_view)
         self.email, self.display_name, self.role, self.loaded = view.email, view.display_name, view.role, True
         # The address typed on the sign-in page has done its job: it does not stay in this tab's state.
         (await self.get_state(SignInState)).email = ""
 
     @rx.event
+    @user_action(scope="profile", busy=("busy", "profile"))
     async def rename(self, form: dict):
-        return await self._run("profile", self._rename, str(form.get("display_name", "")))
-
-    @rx.event
-    async def change_password(self, form: dict):
-        if form.get("new_password") != form.get("confirm_password"):
-            self.errors = {"new_password": "The two new passwords are different."}
-            return
-        return await self._run("password", self._change_password, str(form.get("current_password", "")),
-                               str(form.get("new_password", "")))
-
-    @rx.event
-    async def change_email(self, form: dict):
-        return await self._run("email", self._change_email, str(form.get("current_password", "")),
-                        str(form.get("new_email", "")))
-
-    async def _run(self, section: str, work, *args):
-        """Resolve the session again, run ``work``, and turn domain errors into messages next to the form."""
-        self.messages, self.errors, self.busy = {}, {}, section
-        try:
-            actor = await self._actor()
-            if actor is None:
-                self._forget()
-                return self._to_sign_in()
-            return await work(actor, *args)
-        except InvalidInput as invalid:
-            self.errors = {invalid.field: invalid.message}
-        except (AccountError, NotAllowed) as error:
-            self.errors = {section: getattr(error, "message", str(error))}
-        finally:
-            self.busy = ""
-
-    async def _rename(self, actor, display_name: str):
-        self.display_name = await in_transaction(accounts.rename, actor, display_name)
+        self.messages = {}
+        self.display_name = await self._call(accounts.rename, str(form.get("display_name", "")))
         self.messages = {"profile": "Your name is saved."}
 
-    async def _change_password(self, actor, current: str, new: str):
-        await in_transaction(accounts.change_password, actor, current, new)
+    @rx.event
+    @user_action(scope="password", busy=("busy", "password"))
+    async def change_password(self, form: dict):
+        self.messages = {}
+        if form.get("new_password") != form.get("confirm_password"):
+            self.errors = {"new_password": "The two new passwords are different."}
+            return None
+        await self._call(accounts.change_password, str(form.get("current_password", "")),
+                         str(form.get("new_password", "")))
         # Changing the password signed every session out, this one included.
-        self._forget()
+        self.reset()
         return rx.redirect(f"{routes.SIGN_IN}?error=password-changed")
 
-    async def _change_email(self, actor, current: str, new_email: str):
-        await in_transaction(accounts.request_email_change, current_settings(), actor, current, new_email)
+    @rx.event
+    @user_action(scope="email", busy=("busy", "email"))
+    async def change_email(self, form: dict):
+        self.messages = {}
+        await self._call(accounts.request_email_change, current_settings(), str(form.get("current_password", "")),
+                         str(form.get("new_email", "")))
         self.messages = {"email": "We sent a link to the new address. Your email changes once you open it."}
-
-    def _forget(self):
-        """Personal data leaves the state as soon as nobody is signed in."""
-        self.loaded, self.email, self.display_name, self.role = False, "", "", ""
 
 
 class SessionsState(SessionMixin, rx.State):
     rows: list[dict[str, str]] = []
-    error: str = ""
+    errors: dict[str, str] = {}
     loaded: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            self.rows, self.loaded = [], False
-            return self._to_sign_in()
-        views = await in_transaction(sessions.list_sessions, actor)
+        self._show(await self._call(sessions.list_sessions))
+
+    def _show(self, views) -> None:
         self.rows = [
             {
                 "id": view.id,
@@ -113,20 +83,18 @@ class SessionsState(SessionMixin, rx.State):
             }
             for view in views
         ]
-        self.loaded, self.error = True, ""
+        self.loaded = True
 
     @rx.event
+    @user_action
     async def revoke(self, session_id: str):
-        actor = await self._actor()
-        if actor is None:
-            self.rows = []
-            return self._to_sign_in()
-        try:
-            await in_transaction(sessions.revoke_session, actor, session_id)
-        except (LookupError, NotAllowed) as error:
-            self.error = str(error)
-            return
-        if session_id == actor.session_id:
-            self.rows = []
+        def revoke_and_list(session, actor):
+            sessions.revoke_session(session, actor, session_id)
+            return None if session_id == actor.session_id else sessions.list_sessions(session, actor)
+
+        views = await self._call(revoke_and_list)
+        if views is None:  # this very session
+            self.reset()
             return rx.redirect(f"{routes.SIGN_IN}?error=signed-out")
-        return SessionsState.load
+        self._show(views)
+        return None

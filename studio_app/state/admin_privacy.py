@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import reflex as rx
 
-from studio_app.security.policy import NotAllowed
+from studio_app.errors import UserError
 from studio_app.services import announcements, policies, privacy_requests
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 from studio_app.state.privacy_requests import day, request_row
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 
 
 def _effective_date(value: str) -> datetime | None:
@@ -40,15 +40,13 @@ class AdminPrivacyState(SessionMixin, rx.State):
     news_form_key: int = 0
 
     @rx.event
+    @user_action
     async def load(self):
-        self.errors, self.notice = {}, ""
+        self.notice = ""
         self.today = datetime.now(UTC).date().isoformat()
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
         try:
-            await self._reload(actor)
-        except NotAllowed:
+            self._show(*await self._call(_console_data))
+        except UserError:  # not an admin: the page says so
             self.allowed, self.requests, self.news, self.draft_body, self.preview = False, [], [], "", ""
             return
         self.allowed = True
@@ -60,67 +58,49 @@ class AdminPrivacyState(SessionMixin, rx.State):
         self.preview = text[:policies.MAX_BODY] if isinstance(text, str) else ""
 
     @rx.event
+    @user_action(scope=lambda form: f"answer:{form.get('request_id', '') if isinstance(form, dict) else ''}",
+                 qualified=True)
     async def answer(self, form: dict):
         request_id, status, answer = (str(form.get(name, "")) for name in ("request_id", "status", "answer"))
         settings = current_settings()
-        return await self._act(
-            f"answer:{request_id}",
+        await self._act(
             lambda session, actor: privacy_requests.answer_request(session, settings, actor, request_id, status,
                                                                    answer),
             done="Answer sent. The person was mailed and sees it in their privacy center.")
 
     @rx.event
+    @user_action(scope="policy", qualified=True)
     async def publish(self, form: dict):
-        try:
-            effective = _effective_date(str(form.get("effective_at", "")))
-        except InvalidInput as invalid:
-            self.errors = {f"policy:{invalid.field}": invalid.message}
-            return None
+        effective = _effective_date(str(form.get("effective_at", "")))
         body, summary = str(form.get("body_markdown", "")), str(form.get("change_summary", ""))
         significant = form.get("significant") == "on"
-        return await self._act(
-            "policy",
+        await self._act(
             lambda session, actor: policies.publish_policy(session, actor, body, summary, significant, effective),
-            done="New version published.", after=self._published)
-
-    @rx.event
-    async def send_news(self, form: dict):
-        subject, body = str(form.get("subject", "")), str(form.get("body_markdown", ""))
-        return await self._act(
-            "news", lambda session, actor: announcements.create_announcement(session, actor, subject, body),
-            done="Queued: the next mailing round sends it to everyone who agreed to product news.",
-            after=self._news_sent)
-
-    def _published(self) -> None:
+            done="New version published.")
         self.policy_form_key += 1
         self.preview = self.draft_body
 
-    def _news_sent(self) -> None:
+    @rx.event
+    @user_action(scope="news", qualified=True)
+    async def send_news(self, form: dict):
+        subject, body = str(form.get("subject", "")), str(form.get("body_markdown", ""))
+        await self._act(
+            lambda session, actor: announcements.create_announcement(session, actor, subject, body),
+            done="Queued: the next mailing round sends it to everyone who agreed to product news.")
         self.news_form_key += 1
 
-    async def _act(self, scope: str, work, *, done: str, after=None):
-        """Run ``work(db_session, actor)``; a refusal or an invalid field becomes a message next to it."""
-        actor = await self._actor()
-        if actor is None:
-            self.allowed, self.requests, self.news = False, [], []
-            return self._to_sign_in()
-        self.errors, self.notice = {}, ""
-        try:
-            await in_transaction(work, actor)
-        except InvalidInput as invalid:
-            self.errors = {f"{scope}:{invalid.field}": invalid.message}
-            return None
-        except NotAllowed as refused:
-            self.errors = {f"{scope}:form": str(refused)}
-            return None
-        self.notice = done
-        await self._reload(actor)
-        if after is not None:
-            after()
-        return None
+    async def _act(self, work, *, done: str) -> None:
+        """``work(db_session, actor)``, then the console read again, in one transaction."""
+        self.notice = ""
 
-    async def _reload(self, actor) -> None:
-        queue, news, newest = await in_transaction(_console_data, actor)
+        def act_and_read(session, actor):
+            work(session, actor)
+            return _console_data(session, actor)
+
+        self._show(*await self._call(act_and_read))
+        self.notice = done
+
+    def _show(self, queue, news, newest) -> None:
         self.requests = [request_row(view) | {"form_id": f"answer-{view.id}"} for view in queue]
         self.news = [{"subject": view.subject, "created": day(view.created_at),
                       "status": f"Sent {day(view.sent_at)}" if view.sent_at else "Queued",

@@ -8,24 +8,24 @@ from __future__ import annotations
 import reflex as rx
 
 from studio_app import routes
+from studio_app.errors import UserError
 from studio_app.security.urls import local_path
 from studio_app.services import accounts
-from studio_app.services.accounts import AccountError, SignUpForm
+from studio_app.services.accounts import SignUpForm
 from studio_app.services.validation import (
-    InvalidInput,
     check_display_name,
     check_email,
     check_password,
 )
 from studio_app.settings import current_settings
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, in_transaction, user_action
 
 
 def _message_of(check, value, **kwargs) -> str:
     try:
         check(value, **kwargs)
-    except InvalidInput as invalid:
-        return invalid.message
+    except UserError as error:
+        return error.message
     return ""
 
 
@@ -53,9 +53,9 @@ class SignUpState(SessionMixin, rx.State):
         self.errors = {**self.errors, "password": _message_of(check_password, value, related=related)}
 
     @rx.event
+    @user_action(busy="submitting")
     async def submit(self, form: dict):
-        self.submitting, self.form_error = True, ""
-        yield
+        self.form_error = ""
         request = SignUpForm(
             email=str(form.get("email", "")),
             password=str(form.get("password", "")),
@@ -66,15 +66,12 @@ class SignUpState(SessionMixin, rx.State):
         )
         try:
             await in_transaction(accounts.sign_up, current_settings(), request, self._client())
-        except InvalidInput as invalid:
-            self.errors = {**self.errors, invalid.field: invalid.message}
-            self.form_error = "Please fix the highlighted field."
-        except AccountError as error:
-            self.form_error = error.message
+        except UserError as error:
+            if error.field:
+                self.errors = {**self.errors, error.field: error.message}
+            self.form_error = "Please fix the highlighted field." if error.field else error.message
         else:
             self.sent_to, self.display_name, self.email, self.errors = request.email.strip(), "", "", {}
-        finally:
-            self.submitting = False
 
     @rx.event
     def start_over(self):
@@ -117,11 +114,12 @@ class SignInState(SessionMixin, rx.State):
         self.email = value[:254] if isinstance(value, str) else ""
 
     @rx.event
+    @user_action
     async def resend_verification(self, form: dict):
         try:
             await in_transaction(accounts.resend_verification, current_settings(), str(form.get("email", "")),
                                  self._client())
-        except (AccountError, InvalidInput) as error:
+        except UserError as error:
             self.error = error.message
             return
         self.error, self.needs_verification = "", False
@@ -138,10 +136,12 @@ class EmailLinkState(SessionMixin, rx.State):
         return self.router.url.query_parameters.get("token", "")
 
     @rx.event
+    @user_action
     async def verify_email(self):
         await self._use_link("verified", accounts.verify_email, self._token())
 
     @rx.event
+    @user_action
     async def confirm_email_change(self):
         await self._use_link("email_changed", accounts.confirm_email_change, current_settings(), self._token())
 
@@ -149,7 +149,7 @@ class EmailLinkState(SessionMixin, rx.State):
         self.outcome, self.error = "", ""
         try:
             await in_transaction(service, *args)
-        except AccountError as error:
+        except UserError as error:
             self.outcome, self.error = "failed", error.message
         else:
             self.outcome = success
@@ -167,37 +167,36 @@ class PasswordResetState(SessionMixin, rx.State):
         self.error, self.field_error, self.requested, self.done = "", "", False, False
 
     @rx.event
+    @user_action(busy="submitting")
     async def request_link(self, form: dict):
-        self.submitting, self.error = True, ""
-        yield
+        self.error = ""
         try:
             await in_transaction(accounts.request_password_reset, current_settings(), str(form.get("email", "")),
                                  self._client())
-        except InvalidInput as invalid:
-            self.field_error = invalid.message
-        except AccountError as error:
-            self.error = error.message
+        except UserError as error:
+            self._show_error(error)
         else:
             self.requested, self.field_error = True, ""
-        finally:
-            self.submitting = False
 
     @rx.event
+    @user_action(busy="submitting")
     async def choose_password(self, form: dict):
-        self.submitting, self.error, self.field_error = True, "", ""
-        yield
+        self.error, self.field_error = "", ""
         password = str(form.get("new_password", ""))
         if password != str(form.get("confirm_password", "")):
-            self.field_error, self.submitting = "The two passwords are different.", False
+            self.field_error = "The two passwords are different."
             return
         try:
             token = self.router.url.query_parameters.get("token", "")
             await in_transaction(accounts.reset_password, token, password)
-        except InvalidInput as invalid:
-            self.field_error = invalid.message
-        except AccountError as error:
-            self.error = error.message
+        except UserError as error:
+            self._show_error(error)
         else:
             self.done = True
-        finally:
-            self.submitting = False
+
+    def _show_error(self, error: UserError) -> None:
+        """This page has one field per form: a field's message goes under it, any other above the button."""
+        if error.field:
+            self.field_error = error.message
+        else:
+            self.error = error.message

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from studio_app.security.policy import NotAllowed
 from studio_app.services import invitations, profiles, projects
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 from studio_app.state.live import DIRECTORY_CHANNEL, presence
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 
 AVAILABILITY_LABELS = {"available": "Available", "limited": "Limited availability", "unavailable": "Not available"}
 
@@ -43,49 +42,36 @@ class ProfileState(SessionMixin, rx.State):
     loaded: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        try:
-            view = await in_transaction(profiles.get_editor_profile, actor, actor.user_id)
-        except LookupError:
-            view = None
+        view = await self._call(lambda session, actor: profiles.own_editor_profile(session, actor))
         if view is not None:
             self.headline, self.skills, self.software = view.headline, list(view.skills), list(view.software)
             self.languages, self.links = ", ".join(view.languages), "\n".join(view.portfolio_links)
             self.day_rate = "" if view.day_rate_cents is None else f"{view.day_rate_cents / 100:g}"
             self.currency, self.availability, self.listed = view.currency, view.availability, view.listed
-        self.loaded, self.errors, self.saved = True, {}, ""
+        self.loaded, self.saved = True, ""
 
     @rx.event
+    @user_action
     async def save(self, form: dict):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        self.errors, self.saved = {}, ""
-        try:
-            view = await in_transaction(
-                lambda session: profiles.save_editor_profile(
-                    session, actor,
-                    headline=str(form.get("headline", "")),
-                    skills=[skill for skill in profiles.SKILLS if form.get(f"skill_{skill}") == "on"],
-                    languages=[code.strip().lower() for code in str(form.get("languages", "")).split(",")
-                               if code.strip()],
-                    software=[name for name in profiles.SOFTWARE if form.get(f"software_{name}") == "on"],
-                    portfolio_links=[line.strip() for line in str(form.get("links", "")).splitlines() if line.strip()],
-                    day_rate_cents=_rate_cents(form.get("day_rate")),
-                    currency=str(form.get("currency", "EUR")),
-                    availability=str(form.get("availability", "available")),
-                    listed=form.get("listed") == "on",
-                ))
-        except InvalidInput as invalid:
-            self.errors = {invalid.field: invalid.message}
-        except NotAllowed as error:
-            self.errors = {"form": str(error)}
-        else:
-            self.skills, self.software, self.listed = list(view.skills), list(view.software), view.listed
-            self.saved = "Profile saved." + ("" if view.listed else " It is hidden from the directory.")
+        self.saved = ""
+        view = await self._call(
+            lambda session, actor: profiles.save_editor_profile(
+                session, actor,
+                headline=str(form.get("headline", "")),
+                skills=[skill for skill in profiles.SKILLS if form.get(f"skill_{skill}") == "on"],
+                languages=[code.strip().lower() for code in str(form.get("languages", "")).split(",")
+                           if code.strip()],
+                software=[name for name in profiles.SOFTWARE if form.get(f"software_{name}") == "on"],
+                portfolio_links=[line.strip() for line in str(form.get("links", "")).splitlines() if line.strip()],
+                day_rate_cents=_rate_cents(form.get("day_rate")),
+                currency=str(form.get("currency", "EUR")),
+                availability=str(form.get("availability", "available")),
+                listed=form.get("listed") == "on",
+            ))
+        self.skills, self.software, self.listed = list(view.skills), list(view.software), view.listed
+        self.saved = "Profile saved." + ("" if view.listed else " It is hidden from the directory.")
 
 
 def directory_row(entry) -> dict:
@@ -96,50 +82,48 @@ def directory_row(entry) -> dict:
 
 
 class DirectoryState(SessionMixin, rx.State):
+    """Its page has one place for messages: every error goes to ``errors["form"]``."""
+
     rows: list[dict] = []
     next_cursor: str = ""
     filters: dict[str, str] = {}
     my_projects: list[dict] = []
     target_project: str = ""
     message: str = ""
-    error: str = ""
+    errors: dict[str, str] = {}
     loaded: bool = False
 
     @rx.event
+    @user_action(fields=False)
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        open_projects = await in_transaction(projects.list_my_projects, actor)
+        filters, after = self._query(reset=True)
+
+        def projects_and_page(session, actor):
+            mine = projects.list_my_projects(session, actor)
+            return actor, mine, profiles.browse_directory(session, actor, **filters, after=after)
+
+        actor, open_projects, page = await self._call(projects_and_page)
         self.my_projects = [{"id": row.id, "title": row.title} for row in open_projects if row.my_role == "producer"]
         self.target_project = self.target_project or (self.my_projects[0]["id"] if self.my_projects else "")
-        await self._search(actor, reset=True)
+        self._show(page, reset=True)
         await presence().join(DIRECTORY_CHANNEL, self.router.session.client_token, actor.user_id)
 
+    @user_action(fields=False)
     async def _refresh_from_push(self):
         """An editor erased their account: this open directory reads again, so it no longer shows them."""
-        if not self.loaded:
-            return
-        actor = await self._actor()
-        if actor is None:
-            self.reset()
-            return
-        await self._search(actor, reset=True)
+        if self.loaded:
+            await self._search(reset=True)
 
     @rx.event
+    @user_action(fields=False)
     async def search(self, form: dict):
         self.filters = {key: str(value) for key, value in form.items() if str(value or "").strip()}
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        await self._search(actor, reset=True)
+        await self._search(reset=True)
 
     @rx.event
+    @user_action(fields=False)
     async def more(self):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        await self._search(actor, reset=False)
+        await self._search(reset=False)
 
     @rx.event
     def choose_project(self, project_id: str):
@@ -147,30 +131,25 @@ class DirectoryState(SessionMixin, rx.State):
             self.target_project = project_id
 
     @rx.event
+    @user_action(fields=False)
     async def invite(self, editor_id: str):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        self.message, self.error = "", ""
-        try:
-            await in_transaction(lambda session: invitations.invite_editor(
-                session, current_settings(), actor, self.target_project, editor_id=editor_id))
-        except (InvalidInput, NotAllowed, LookupError) as error:
-            self.error = getattr(error, "message", None) or str(error)
-        else:
-            self.message = "Invitation sent."
+        self.message, settings = "", current_settings()
+        await self._call(lambda session, actor: invitations.invite_editor(
+            session, settings, actor, self.target_project, editor_id=editor_id))
+        self.message = "Invitation sent."
 
-    async def _search(self, actor, *, reset: bool) -> None:
-        try:
-            max_rate = _rate_cents(self.filters.get("max_rate"))
-            page = await in_transaction(
-                lambda session: profiles.browse_directory(
-                    session, actor, skill=self.filters.get("skill"), language=self.filters.get("language"),
-                    software=self.filters.get("software"), max_day_rate_cents=max_rate,
-                    availability=self.filters.get("availability"), after=None if reset else self.next_cursor or None))
-        except (InvalidInput, NotAllowed) as error:
-            self.error, self.loaded = getattr(error, "message", None) or str(error), True
-            return
+    def _query(self, *, reset: bool) -> tuple[dict, str | None]:
+        filters = {"skill": self.filters.get("skill"), "language": self.filters.get("language"),
+                   "software": self.filters.get("software"), "max_day_rate_cents": _rate_cents(
+                       self.filters.get("max_rate")), "availability": self.filters.get("availability")}
+        return filters, None if reset else self.next_cursor or None
+
+    async def _search(self, *, reset: bool) -> None:
+        filters, after = self._query(reset=reset)
+        self._show(await self._call(lambda session, actor: profiles.browse_directory(
+            session, actor, **filters, after=after)), reset=reset)
+
+    def _show(self, page, *, reset: bool) -> None:
         rows = [directory_row(entry) for entry in page.entries]
         self.rows = rows if reset else self.rows + rows
-        self.next_cursor, self.loaded, self.error = page.next_cursor or "", True, ""
+        self.next_cursor, self.loaded = page.next_cursor or "", True

@@ -5,8 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from studio_app.services import notifications
-from studio_app.services.validation import InvalidInput
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 from studio_app.state.shell import ShellState
 
 KIND_LABELS = {
@@ -26,13 +25,9 @@ class NotificationsState(SessionMixin, rx.State):
     loaded: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            self.items, self.loaded = [], False
-            return self._to_sign_in()
-        center = await in_transaction(notifications.notification_center, actor)
-        chosen = await in_transaction(notifications.preferences, actor)
+        center, chosen = await self._call(_center)
         self.items = [
             {"id": item.id, "text": item.text, "link": item.link, "read": item.read,
              "time": item.created_at.strftime("%d %b, %H:%M")}
@@ -43,21 +38,18 @@ class NotificationsState(SessionMixin, rx.State):
         self.loaded = True
 
     @rx.event
+    @user_action
     async def mark_all_read(self):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        await in_transaction(notifications.mark_notifications_read, actor)
+        await self._call(notifications.mark_notifications_read)
         self.items = [{**item, "read": True} for item in self.items]
         (await self.get_state(ShellState)).unread_notifications = 0
 
     @rx.event
+    @user_action
     async def choose(self, kind: str, channel: str):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        try:
-            await in_transaction(notifications.set_preference, actor, kind, channel)
-        except InvalidInput:
-            return
+        await self._call(notifications.set_preference, kind, channel)
         self.preferences = [{**row, "channel": channel} if row["kind"] == kind else row for row in self.preferences]
+
+
+def _center(session, actor):
+    return notifications.notification_center(session, actor), notifications.preferences(session, actor)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from studio_app.security.policy import NotAllowed
 from studio_app.services import accounts, privacy
-from studio_app.services.accounts import AccountError
-from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 from studio_app.state.privacy_requests import PrivacyRequestsState
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 
 
 def _day(moment) -> str:
@@ -33,13 +30,10 @@ class PrivacyCenterState(SessionMixin, rx.State):
     loaded: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            self._forget()
-            return self._to_sign_in()
-        self.editing, self.errors, self.notice = "", {}, ""
-        await self._reload(actor)
+        self.editing, self.notice = "", ""
+        self._show(*await self._call(_center))
 
     @rx.event
     def edit(self, field: str):
@@ -51,12 +45,14 @@ class PrivacyCenterState(SessionMixin, rx.State):
         self.editing, self.errors = "", {}
 
     @rx.event
+    @user_action(scope="display_name", busy="busy")
     async def save_name(self, form: dict):
         name = str(form.get("display_name", ""))
         await self._correct(lambda session, actor: accounts.rename(session, actor, name),
                             done="Your name is corrected everywhere it is shown.")
 
     @rx.event
+    @user_action(scope="email", busy="busy")
     async def save_email(self, form: dict):
         password, new_email = str(form.get("current_password", "")), str(form.get("new_email", ""))
         await self._correct(
@@ -65,61 +61,42 @@ class PrivacyCenterState(SessionMixin, rx.State):
             done="We sent a link to the new address. Your email changes once you open it.")
 
     async def _correct(self, work, *, done: str):
-        """Run ``work(db_session, actor)`` for the signed-in person; errors go next to the field being edited."""
-        actor = await self._actor()
-        if actor is None:
-            self._forget()
-            return
-        self.busy, self.errors, self.notice = True, {}, ""
-        try:
-            await in_transaction(work, actor)
-        except InvalidInput as invalid:
-            self.errors = {invalid.field: invalid.message}
-            return
-        except (AccountError, NotAllowed) as error:
-            self.errors = {self.editing or "form": getattr(error, "message", str(error))}
-            return
-        finally:
-            self.busy = False
+        """``work(db_session, actor)`` and the page read again, in one transaction."""
+        self.notice = ""
+        self._show(*await self._call(_after, work))
         self.editing, self.notice = "", done
-        await self._reload(actor)
-
-    def _forget(self):
-        self.held, self.consents, self.loaded = [], [], False
-        self.display_name = self.email = self.role = self.editing = self.notice = ""
-        self.errors = {}
 
     @rx.event
+    @user_action
     async def give(self, kind: str):
-        await self._change(privacy.give_consent, kind)
+        self._show(*await self._call(_after, lambda session, actor: privacy.give_consent(session, actor, kind)))
 
     @rx.event
+    @user_action
     async def withdraw(self, kind: str):
-        await self._change(privacy.withdraw_consent, kind)
+        self._show(*await self._call(_after, lambda session, actor: privacy.withdraw_consent(session, actor, kind)))
         return PrivacyRequestsState.load  # the withdrawal is logged with the person's requests
 
-    async def _change(self, service, kind: str):
-        actor = await self._actor()
-        if actor is None:
-            return
-        try:
-            await in_transaction(service, actor, kind)
-        except InvalidInput:
-            return
-        await self._reload(actor)
-
-    async def _reload(self, actor) -> None:
-        account = await in_transaction(accounts.account_view, actor)
+    def _show(self, account, held, consents) -> None:
         self.display_name, self.email, self.role = account.display_name, account.email, account.role
         self.held = [
             {"label": held.label, "summary": held.summary, "purposes": "; ".join(held.purposes) or held.summary,
              "basis": held.legal_basis, "retention": held.retention, "recipients": held.recipients}
-            for held in await in_transaction(privacy.what_we_hold, actor)
+            for held in held
         ]
         self.consents = [
             {"kind": view.kind, "purpose": view.purpose, "active": view.active, "on_connect": view.given_on_connect,
              "history": " · ".join(f"given {_day(given)}" + (f", withdrawn {_day(withdrawn)}" if withdrawn else "")
                                    for given, withdrawn in view.history) or "Never given"}
-            for view in await in_transaction(privacy.consents, actor)
+            for view in consents
         ]
         self.loaded = True
+
+
+def _center(session, actor):
+    return accounts.account_view(session, actor), privacy.what_we_hold(session, actor), privacy.consents(session, actor)
+
+
+def _after(session, actor, work):
+    work(session, actor)
+    return _center(session, actor)

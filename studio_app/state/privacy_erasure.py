@@ -5,16 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from studio_app.models.accounts import Role
-from studio_app.security.policy import NotAllowed
 from studio_app.services import erasure
-from studio_app.services.accounts import AccountError
-from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 from studio_app.state.hiring import DirectoryState
 from studio_app.state.live import DIRECTORY_CHANNEL, project_channel, push_later, user_channel
 from studio_app.state.notifications import NotificationsState
 from studio_app.state.projects import ProjectState
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 from studio_app.state.tabs import forget_tabs_later, reset_personal_states
 from studio_app.state.thread import ThreadState
 
@@ -32,49 +29,32 @@ class PrivacyErasureState(SessionMixin, rx.State):
     deleted: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
-        self.deleted, self.errors = False, {}
-        actor = await self._actor()
-        if actor is None:
-            self.goes, self.kept, self.deleted_projects, self.loaded = [], [], [], False
-            return
-        summary = await in_transaction(erasure.deletion_summary, actor)
+        self.deleted = False
+        summary = await self._call(erasure.deletion_summary)
         self.goes = [{"label": item.label, "detail": item.detail} for item in summary.goes]
         self.kept = [{"label": item.label, "why": item.why, "until": item.until} for item in summary.kept]
         self.deleted_projects = [fate.title for fate in summary.deleted_projects][:erasure.LISTED_PROJECTS_MAX]
         self.loaded = True
 
     @rx.event
+    @user_action(scope="password", busy="deleting")
     async def delete_account(self, form: dict):
-        self.errors, self.deleting = {}, True
-        yield
-        try:
-            actor = await self._actor()
-            if actor is None:
-                yield self._to_sign_in()
-                return
-            report = await in_transaction(erasure.delete_account, current_settings(), actor, form.get("password", ""),
-                                 form.get("confirmation", ""))
-        except InvalidInput as invalid:
-            self.errors = {invalid.field: invalid.message}
-        except AccountError as error:
-            self.errors = {error.field or "password": error.message}
-        except NotAllowed as error:
-            self.errors = {"form": str(error)}
-        else:
-            # Nothing of the person stays in this tab's stored state, nor in their other tabs'.
-            await reset_personal_states(self)
-            forget_tabs_later(actor.user_id, skip_token=self.router.session.client_token)
-            for project_id in report.kept_project_ids:  # the others' open tabs now show "Deleted user"
-                push_later(project_channel(project_id), ThreadState, ThreadState._refresh_from_push)
-                push_later(project_channel(project_id), ProjectState, ProjectState._refresh_from_push)
-            for user_id in report.other_member_ids:
-                push_later(user_channel(user_id), NotificationsState, _refresh_notifications)
-            if actor.role == Role.EDITOR:  # open directories stop showing their profile
-                push_later(DIRECTORY_CHANNEL, DirectoryState, DirectoryState._refresh_from_push)
-            self.deleted = True
-        finally:
-            self.deleting = False
+        settings, password, confirmation = current_settings(), form.get("password", ""), form.get("confirmation", "")
+        actor, report = await self._call(lambda session, actor: (
+            actor, erasure.delete_account(session, settings, actor, password, confirmation)))
+        # Nothing of the person stays in this tab's stored state, nor in their other tabs'.
+        await reset_personal_states(self)
+        forget_tabs_later(actor.user_id, skip_token=self.router.session.client_token)
+        for project_id in report.kept_project_ids:  # the others' open tabs now show "Deleted user"
+            push_later(project_channel(project_id), ThreadState, ThreadState._refresh_from_push)
+            push_later(project_channel(project_id), ProjectState, ProjectState._refresh_from_push)
+        for user_id in report.other_member_ids:
+            push_later(user_channel(user_id), NotificationsState, _refresh_notifications)
+        if actor.role == Role.EDITOR:  # open directories stop showing their profile
+            push_later(DIRECTORY_CHANNEL, DirectoryState, DirectoryState._refresh_from_push)
+        self.deleted = True
 
 
 async def _refresh_notifications(state: NotificationsState) -> None:

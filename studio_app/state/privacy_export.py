@@ -9,12 +9,9 @@ import time
 import reflex as rx
 
 from studio_app import routes
-from studio_app.security.policy import NotAllowed
 from studio_app.services import accounts, exports
-from studio_app.services.accounts import AccountError
-from studio_app.services.validation import InvalidInput
 from studio_app.state.live import kick_exports
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, SignedOut, user_action
 
 POLL_SECONDS = 0.5
 SLOW_POLL_AFTER_SECONDS = 120  # then every few seconds: a queue that waits long needs no half-second updates
@@ -45,51 +42,33 @@ class PrivacyExportState(SessionMixin, rx.State):
     failure: str = ""
     download_url: str = ""
     reauthenticated: bool = False
-    request_error: str = ""
-    password_error: str = ""
+    errors: dict[str, str] = {}  # "request" (asking for an archive), "password" (entering it again)
     busy: bool = False
     polling: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            self._forget()
-            return self._to_sign_in()
-        await self._refresh(actor)
+        self._show(*await self._call(_latest))
         if self.status in exports.ACTIVE:
             return PrivacyExportState.watch
+        return None
 
     @rx.event
+    @user_action(scope="request", busy="busy")
     async def request_archive(self):
-        self.request_error, self.busy = "", True
-        try:
-            actor = await self._actor()
-            if actor is None:
-                self._forget()
-                return self._to_sign_in()
-            try:
-                await in_transaction(exports.request_export, actor)
-            except (InvalidInput, NotAllowed) as error:
-                self.request_error = getattr(error, "message", str(error))
-            kick_exports()
-            await self._refresh(actor)
-        finally:
-            self.busy = False
+        def request_and_read(session, actor):
+            exports.request_export(session, actor)
+            return _latest(session, actor)
+
+        self._show(*await self._call(request_and_read))
+        kick_exports()
         return PrivacyExportState.watch
 
     @rx.event
+    @user_action(scope="password", fields=False)
     async def confirm_password(self, form: dict):
-        self.password_error = ""
-        actor = await self._actor()
-        if actor is None:
-            self._forget()
-            return self._to_sign_in()
-        try:
-            await in_transaction(accounts.reauthenticate, actor, str(form.get("password", "")))
-        except (InvalidInput, AccountError) as error:  # a wrong password, or too many attempts
-            self.password_error = error.message
-            return
+        await self._call(accounts.reauthenticate, str(form.get("password", "")))  # a wrong one, too many: shown
         self.reauthenticated = True
 
     @rx.event(background=True)
@@ -103,22 +82,20 @@ class PrivacyExportState(SessionMixin, rx.State):
             started = time.monotonic()
             while (waited := time.monotonic() - started) < POLL_MAX_SECONDS:
                 await asyncio.sleep(POLL_SECONDS if waited < SLOW_POLL_AFTER_SECONDS else SLOW_POLL_SECONDS)
-                actor = await self._actor()
-                views = await in_transaction(exports.exports_of, actor) if actor is not None else []
+                try:
+                    latest = await self._call(_latest)
+                except SignedOut:
+                    latest = (None, False)
                 async with self:
-                    self._show(views[0] if views else None)
+                    self._show(*latest)
                     if self.status not in exports.ACTIVE:
                         break
         finally:
             async with self:
                 self.polling = False
 
-    async def _refresh(self, actor) -> None:
-        views = await in_transaction(exports.exports_of, actor)
-        self._show(views[0] if views else None)
-        self.reauthenticated = await in_transaction(accounts.recently_reauthenticated, actor)
-
-    def _show(self, view) -> None:
+    def _show(self, view, reauthenticated: bool) -> None:
+        self.reauthenticated = reauthenticated
         if view is None:
             self.status, self.progress, self.download_url = "", 0, ""
             self.requested_at = self.expires_at = self.size = self.failure = ""
@@ -128,6 +105,8 @@ class PrivacyExportState(SessionMixin, rx.State):
         self.expires_at, self.size, self.failure = _when(view.expires_at), _size(view.size_bytes), view.error
         self.download_url = routes.export_download(view.id) if view.downloadable else ""
 
-    def _forget(self) -> None:
-        self._show(None)
-        self.reauthenticated, self.request_error, self.password_error = False, "", ""
+
+def _latest(session, actor):
+    """The newest archive (or None) and whether the password was entered again recently."""
+    views = exports.exports_of(session, actor)
+    return (views[0] if views else None), accounts.recently_reauthenticated(session, actor)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import reflex as rx
 
-from studio_app.security.policy import NotAllowed
-from studio_app.services import privacy_requests
+from studio_app.services import forms, privacy_requests
 from studio_app.services.privacy_requests import RequestView
-from studio_app.services.validation import InvalidInput
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 
 STATUS_LABELS = {"open": "Waiting for our answer", "done": "Done", "refused": "Refused"}
 
@@ -30,40 +30,34 @@ class PrivacyRequestsState(SessionMixin, rx.State):
     errors: dict[str, str] = {}
     confirmation: str = ""
     sending: bool = False
-    form_key: int = 0  # a new key after a request is sent empties the form
+    form_key: str = ""  # made when the form appears, a new one after a request is sent (which empties the form)
     loaded: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
-        self.errors, self.confirmation = {}, ""
-        actor = await self._actor()
-        if actor is None:
-            self.requests, self.loaded = [], False
-            return
-        await self._reload(actor)
+        # Also the form's React key: a new one would remount it and lose what was typed while this loaded.
+        self.confirmation, self.form_key = "", self.form_key or uuid.uuid4().hex
+        self._show(await self._call(privacy_requests.my_requests))
 
     @rx.event
+    @user_action(busy="sending")
     async def submit(self, form: dict):
-        actor = await self._actor()
-        if actor is None:
-            yield self._to_sign_in()
-            return
-        self.sending, self.errors, self.confirmation = True, {}, ""
-        yield
-        try:
-            view = await in_transaction(privacy_requests.submit_request, actor, str(form.get("kind", "")),
-                                        str(form.get("details", "")))
-        except InvalidInput as invalid:
-            self.errors = {invalid.field: invalid.message}
-        except NotAllowed as refused:
-            self.errors = {"form": str(refused)}
-        else:
-            self.confirmation = f"Request sent. We will answer by {day(view.due_at)} at the latest."
-            self.form_key += 1
-            await self._reload(actor)
-        finally:
-            self.sending = False
+        self.confirmation = ""
+        kind, details = str(form.get("kind", "")), str(form.get("details", ""))
+        form_key = str(form.get("form_key") or self.form_key)
 
-    async def _reload(self, actor) -> None:
-        self.requests = [request_row(view) for view in await in_transaction(privacy_requests.my_requests, actor)]
+        def submit_and_list(session, actor):
+            view = forms.once(session, actor, form_key,
+                              lambda: privacy_requests.submit_request(session, actor, kind, details))
+            return view, privacy_requests.my_requests(session, actor)
+
+        view, requests = await self._call(submit_and_list)
+        self._show(requests)
+        if view is not None:  # None: the same form sent again (a double click), already confirmed
+            self.confirmation = f"Request sent. We will answer by {day(view.due_at)} at the latest."
+            self.form_key = uuid.uuid4().hex
+
+    def _show(self, views) -> None:
+        self.requests = [request_row(view) for view in views]
         self.loaded = True

@@ -3,16 +3,18 @@ invitations, timeline) and the invitations inbox: thin handlers over the project
 
 from __future__ import annotations
 
+import uuid
+
 import reflex as rx
 
 from studio_app import routes
-from studio_app.security.policy import EDITOR_STAGE_MOVES, NotAllowed
-from studio_app.services import dashboards, invitations, projects
+from studio_app.errors import UserError
+from studio_app.security.policy import EDITOR_STAGE_MOVES
+from studio_app.services import dashboards, forms, invitations, projects
 from studio_app.services.people import initials
-from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 from studio_app.state.live import project_channel, push_later
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 from studio_app.state.thread import project_id_from_path
 
 STAGE_LABELS = {
@@ -43,8 +45,9 @@ def milestone_row(view) -> dict:
             "done": view.done, "overdue": view.overdue, "project_link": routes.project_page(view.project_id)}
 
 
-def _problem(error: Exception) -> str:
-    return getattr(error, "message", None) or str(error)
+def new_form_key() -> str:
+    """Made when a create form appears and sent with it: the same form sent twice creates once (services/forms)."""
+    return uuid.uuid4().hex
 
 
 class DashboardState(SessionMixin, rx.State):
@@ -61,19 +64,18 @@ class DashboardState(SessionMixin, rx.State):
     loaded: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            self.loaded = False
-            return self._to_sign_in()
-        self.role = actor.role.value
+        self.loaded = False
+        role, board = await self._call(_dashboard)
+        if board is None:  # an admin has no projects: their page is the admin console
+            return rx.redirect(routes.ADMIN_PRIVACY)
+        self.role = role
         if self.role == "editor":
-            board = await in_transaction(dashboards.editor_dashboard, actor)
             self.assigned = [project_row(row) for row in board.assigned_projects]
             self.changes_requested = [project_row(row) for row in board.changes_requested]
             self.invitations = [invitation_row(row) for row in board.invitations]
         else:
-            board = await in_transaction(dashboards.producer_dashboard, actor)
             self.stage_counts = [{"stage": STAGE_LABELS[stage], "count": count}
                                  for stage, count in board.projects_by_stage.items() if count]
             self.milestones = [milestone_row(row) for row in board.next_milestones]
@@ -82,6 +84,14 @@ class DashboardState(SessionMixin, rx.State):
         self.deadlines = [project_row(row) for row in board.next_deadlines]
         self.unread_messages = board.unread_messages
         self.loaded = True
+        return None
+
+
+def _dashboard(session, actor):
+    if actor.is_admin:
+        return actor.role.value, None
+    board = dashboards.editor_dashboard if actor.role.value == "editor" else dashboards.producer_dashboard
+    return actor.role.value, board(session, actor)
 
 
 def invitation_row(received) -> dict:
@@ -94,38 +104,38 @@ class ProjectListState(SessionMixin, rx.State):
     loaded: bool = False
     errors: dict[str, str] = {}
     creating: bool = False
+    form_key: str = ""
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        self.rows = [project_row(row) for row in await in_transaction(projects.list_my_projects, actor)]
-        self.loaded, self.errors = True, {}
+        self.rows = [project_row(row) for row in await self._call(projects.list_my_projects)]
+        self.loaded = True
 
     @rx.event
+    def new_form(self):
+        """The new-project page appears: its form gets a fresh key."""
+        self.form_key, self.errors = new_form_key(), {}
+
+    @rx.event
+    @user_action(busy="creating")
     async def create(self, form: dict):
-        actor = await self._actor()
-        if actor is None:
-            yield self._to_sign_in()
-            return
-        self.creating, self.errors = True, {}
-        yield
+        # The key the page showed when the form was sent (a double click sends it twice); the page's own one if a
+        # click beat the page's first update.
+        form_key = str(form.get("form_key") or self.form_key)
         platforms = [name for name in projects.PLATFORMS if form.get(f"platform_{name}") == "on"]
-        try:
-            view = await in_transaction(
-                lambda session: projects.create_project(
+
+        def create(session, actor):
+            return forms.once(
+                session, actor, form_key,
+                lambda: projects.create_project(
                     session, actor, title=str(form.get("title", "")), brief_markdown=str(form.get("brief", "")),
                     platforms=platforms, video_format=str(form.get("video_format", "")),
-                    deadline=str(form.get("deadline") or "") or None))
-        except InvalidInput as invalid:
-            self.errors = {invalid.field: invalid.message}
-        except NotAllowed as error:
-            self.errors = {"form": str(error)}
-        else:
-            yield rx.redirect(routes.project_page(view.id))
-        finally:
-            self.creating = False
+                    deadline=str(form.get("deadline") or "") or None),
+                replay=lambda project_id: projects.get_project(session, actor, project_id))
+
+        view = await self._call(create)
+        return rx.redirect(routes.project_page(view.id))
 
 
 class ProjectState(SessionMixin, rx.State):
@@ -147,22 +157,24 @@ class ProjectState(SessionMixin, rx.State):
     next_stages: list[dict] = []
     errors: dict[str, str] = {}
     notice: str = ""
+    form_key: str = ""  # of the milestone and invitation forms; a new one after each one sent
+    adding_milestone: bool = False
+    inviting: bool = False
 
     @rx.event
+    @user_action
     async def load(self):
         self.project_id = project_id_from_path(self.router.url.path)
-        self.errors, self.notice = {}, ""
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        await self._reload(actor)
+        self.notice, self.form_key = "", new_form_key()
+        await self._reload()
 
-    async def _reload(self, actor) -> None:
+    async def _reload(self) -> None:
         try:
-            view = await in_transaction(projects.get_project, actor, self.project_id)
-        except (NotAllowed, LookupError):
+            self._show(*await self._call(_project_page, self.project_id))
+        except UserError:  # not a member, or no such project: the page says so, without telling which
             self.found, self.title, self.brief, self.members, self.milestones, self.timeline = False, "", "", [], [], []
-            return
+
+    def _show(self, view, milestones, timeline) -> None:
         self.found, self.title, self.brief, self.stage = True, view.title, view.brief_markdown, view.stage
         self.stage_label = STAGE_LABELS.get(view.stage, view.stage)
         self.video_format = FORMAT_LABELS.get(view.video_format, view.video_format)
@@ -173,42 +185,40 @@ class ProjectState(SessionMixin, rx.State):
         self.next_stages = [{"value": target, "label": STAGE_LABELS[target]}
                             for source, target in sorted(projects.STAGE_MOVES) if source == view.stage
                             and (view.my_role == "producer" or (source, target) in EDITOR_STAGE_MOVES)]
-        self.milestones = [milestone_row(row)
-                           for row in await in_transaction(projects.list_milestones, actor, self.project_id)]
+        self.milestones = [milestone_row(row) for row in milestones]
         self.timeline = [
             {"who": entry.actor_name, "what": TIMELINE_TEXT.get(entry.kind, entry.kind.replace(".", " ")),
              "detail": STAGE_LABELS.get(str(entry.details.get("to", "")), ""), "when": entry.created_at.strftime(
                  "%d %b, %H:%M")}
-            for entry in await in_transaction(projects.project_timeline, actor, self.project_id, 30)
+            for entry in timeline
         ]
 
-    async def _act(self, section: str, work, *args, notice: str = "") -> None:
-        actor = await self._actor()
-        if actor is None:
-            self.found = False
-            return
-        self.errors, self.notice = {}, ""
-        try:
-            await in_transaction(work, actor, *args)
-        except InvalidInput as invalid:
-            self.errors = {invalid.field: invalid.message}
-        except (NotAllowed, LookupError) as error:
-            self.errors = {section: _problem(error)}
-        else:
-            self.notice = notice
-            push_later(project_channel(self.project_id), ProjectState, ProjectState._refresh_from_push,
-                       skip_token=self.router.session.client_token)
-        await self._reload(actor)
+    async def _act(self, work, *args, notice: str = "", form: dict | None = None) -> None:
+        """``work(db_session, actor, *args)`` then the page read again, in one transaction. With ``form``, a create
+        form: sent once per key, and the next form gets a new key."""
+        self.notice = ""
+        project_id = self.project_id
+        form_key = str((form or {}).get("form_key") or self.form_key)
 
+        def act_and_read(session, actor):
+            if form is None:
+                work(session, actor, *args)
+            else:
+                forms.once(session, actor, form_key, lambda: work(session, actor, *args))
+            return _project_page(session, actor, project_id)
+
+        self._show(*await self._call(act_and_read))
+        self.notice = notice
+        if form is not None:
+            self.form_key = new_form_key()
+        push_later(project_channel(self.project_id), ProjectState, ProjectState._refresh_from_push,
+                   skip_token=self.router.session.client_token)
+
+    @user_action
     async def _refresh_from_push(self):
         """Another member changed the project: re-read it with this tab's own session, if it still shows it."""
-        if project_id_from_path(self.router.url.path) != self.project_id:
-            return
-        actor = await self._actor()
-        if actor is None:
-            self.found = False
-            return
-        await self._reload(actor)
+        if project_id_from_path(self.router.url.path) == self.project_id:
+            await self._reload()
 
     editing_brief: bool = False
 
@@ -217,103 +227,94 @@ class ProjectState(SessionMixin, rx.State):
         self.editing_brief = editing is True and self.my_role == "producer"
 
     @rx.event
+    @user_action(scope="brief")
     async def save_brief(self, form: dict):
-        await self._act("brief", projects.update_brief, self.project_id, str(form.get("brief", "")))
-        if not self.errors:
-            self.editing_brief = False
+        await self._act(projects.update_brief, self.project_id, str(form.get("brief", "")))
+        self.editing_brief = False
 
     @rx.event
+    @user_action(scope="stage")
     async def change_stage(self, new_stage: str):
-        await self._act("stage", projects.change_stage, self.project_id, new_stage)
+        await self._act(projects.change_stage, self.project_id, new_stage)
 
     @rx.event
+    @user_action(scope="milestone", busy="adding_milestone")
     async def add_milestone(self, form: dict):
-        await self._act("milestone", projects.add_milestone, self.project_id, str(form.get("title", "")),
-                        str(form.get("due_on", "")), str(form.get("owner_id", "")) or None)
+        await self._act(projects.add_milestone, self.project_id, str(form.get("title", "")),
+                        str(form.get("due_on", "")), str(form.get("owner_id", "")) or None, form=form)
 
     @rx.event
+    @user_action(scope="milestone")
     async def complete_milestone(self, milestone_id: str):
-        await self._act("milestone", projects.complete_milestone, milestone_id)
+        await self._act(projects.complete_milestone, milestone_id)
 
     @rx.event
+    @user_action(scope="invite", busy="inviting")
     async def invite(self, form: dict):
-        email = str(form.get("email", ""))
-        await self._act("invite", lambda session, actor, project_id: invitations.invite_editor(
-            session, current_settings(), actor, project_id, email=email), self.project_id,
+        email, settings = str(form.get("email", "")), current_settings()
+        await self._act(lambda session, actor, project_id: invitations.invite_editor(
+            session, settings, actor, project_id, email=email), self.project_id, form=form,
             notice="Invitation sent. It stays valid for 14 days.")
 
     @rx.event
+    @user_action(scope="members")
     async def remove_editor(self, editor_id: str):
-        await self._act("members", invitations.remove_editor, self.project_id, editor_id)
+        await self._act(invitations.remove_editor, self.project_id, editor_id)
+
+
+def _project_page(session, actor, project_id: str):
+    return (projects.get_project(session, actor, project_id), projects.list_milestones(session, actor, project_id),
+            projects.project_timeline(session, actor, project_id, 30))
 
 
 class InvitationsState(SessionMixin, rx.State):
     rows: list[dict] = []
     loaded: bool = False
-    error: str = ""
+    errors: dict[str, str] = {}
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        self.rows = [invitation_row(row) for row in await in_transaction(invitations.list_my_invitations, actor)]
-        self.loaded, self.error = True, ""
+        self.rows = [invitation_row(row) for row in await self._call(invitations.list_my_invitations)]
+        self.loaded = True
 
     @rx.event
+    @user_action
     async def accept(self, invitation_id: str):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        try:
-            project_id = await in_transaction(invitations.accept_invitation, actor, invitation_id)
-        except (InvalidInput, NotAllowed, LookupError) as error:
-            self.error = _problem(error)
-            return
-        return rx.redirect(routes.project_page(project_id))
+        return rx.redirect(routes.project_page(await self._call(invitations.accept_invitation, invitation_id)))
 
     @rx.event
+    @user_action
     async def decline(self, invitation_id: str):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        try:
-            await in_transaction(invitations.decline_invitation, actor, invitation_id)
-        except (InvalidInput, NotAllowed, LookupError) as error:
-            self.error = _problem(error)
-            return
-        return InvitationsState.load
+        def decline_and_list(session, actor):
+            invitations.decline_invitation(session, actor, invitation_id)
+            return invitations.list_my_invitations(session, actor)
+
+        self.rows = [invitation_row(row) for row in await self._call(decline_and_list)]
 
 
 class InvitationLinkState(SessionMixin, rx.State):
     """The page a mailed invitation link opens; the token is in the path and is sent only to the service."""
 
-    error: str = ""
+    errors: dict[str, str] = {}
 
     def _token(self) -> str:
         return project_id_from_path(self.router.url.path)
 
     @rx.event
+    @user_action
     async def check(self):
-        self.error = ""
-        if await self._actor() is None:
-            return self._to_sign_in()
+        await self._call(lambda session, actor: None)  # signed out: to the sign-in page, then back here
 
     @rx.event
+    @user_action
     async def accept(self):
-        return await self._answer(invitations.accept_invitation)
+        return self._opened(await self._call(invitations.accept_invitation, self._token()))
 
     @rx.event
+    @user_action
     async def decline(self):
-        return await self._answer(invitations.decline_invitation)
+        return self._opened(await self._call(invitations.decline_invitation, self._token()))
 
-    async def _answer(self, service):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        try:
-            project_id = await in_transaction(service, actor, self._token())
-        except (InvalidInput, NotAllowed, LookupError) as error:
-            self.error = _problem(error)
-            return
+    def _opened(self, project_id: str | None):
         return rx.redirect(routes.project_page(project_id) if project_id else routes.INVITATIONS)

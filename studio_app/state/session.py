@@ -97,17 +97,19 @@ class SessionMixin(rx.State, mixin=True):
 
 
 def user_action(handler: Callable | None = None, *, scope: str | Callable[..., str] = "form",
-                busy: str | None = None, qualified: bool = False):
+                busy: str | tuple[str, str] | None = None, qualified: bool = False, fields: bool = True):
     """Wrap a handler (under ``@rx.event``) of a state: the one place that turns what a service raises into what
     the person sees.
 
     - ``SignedOut`` (from ``self._call``): the state forgets what it showed and the browser goes to sign-in;
     - ``UserError``: its message goes to ``self.errors[field]``, or ``self.errors[scope]`` when it names no field
       (``qualified``: always ``"{scope}:{field or 'form'}"``, for pages with several forms using the same field
-      names); a state without ``errors`` shows it in the frame's message;
+      names; ``fields=False``: always ``scope``, for a page with one message place); a state without ``errors``
+      shows it in the frame's message;
     - anything else: logged without its message or values (they can hold personal data) and a plain message.
     ``scope`` may be a function of the handler's arguments. ``busy`` names a bool var that is true while the
-    handler runs (its button shows it and is disabled); the update is sent before the service is called.
+    handler runs (its button shows it and is disabled), or is ``(str var, value)`` for a page with several forms;
+    the update is sent before the service is called.
     ``self.errors`` is emptied when the handler starts. Coroutines stay coroutines (pushes await them);
     async generators and ``busy`` handlers become async generators. The signature Reflex reads (argument names
     and annotations, for payloads and event triggers) is the handler's own, through ``functools.wraps``.
@@ -117,11 +119,13 @@ def user_action(handler: Callable | None = None, *, scope: str | Callable[..., s
         if not (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)):
             raise TypeError(f"@user_action needs an async handler: {fn.__qualname__}")
 
+        busy_var, busy_value, idle_value = (busy, True, False) if isinstance(busy, str) else (*(busy or ("", "")), "")
+
         def start(state) -> None:
             if "errors" in state.base_vars and state.errors:
                 state.errors = {}
             if busy:
-                setattr(state, busy, True)
+                setattr(state, busy_var, busy_value)
 
         async def fail(state, error: Exception, args, kwargs):
             if isinstance(error, SignedOut):
@@ -130,7 +134,7 @@ def user_action(handler: Callable | None = None, *, scope: str | Callable[..., s
             if isinstance(error, UserError):
                 if "errors" in state.base_vars:
                     key = str(scope(*args, **kwargs)) if callable(scope) else scope
-                    field = f"{key}:{error.field or 'form'}" if qualified else error.field or key
+                    field = f"{key}:{error.field or 'form'}" if qualified else (error.field if fields else None) or key
                     state.errors = {field: error.message}
                 else:
                     (await state.get_state(ProblemState)).message = error.message
@@ -161,7 +165,7 @@ def user_action(handler: Callable | None = None, *, scope: str | Callable[..., s
                         yield event
                 finally:
                     if busy:
-                        setattr(self, busy, False)
+                        setattr(self, busy_var, idle_value)
 
             return generator
 

@@ -8,10 +8,10 @@ import contextlib
 import reflex as rx
 
 from studio_app import routes
+from studio_app.errors import UserError
 from studio_app.services import notifications, policies
-from studio_app.services.validation import InvalidInput
 from studio_app.state.live import presence, user_channel
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, user_action
 
 
 class ShellState(SessionMixin, rx.State):
@@ -20,24 +20,18 @@ class ShellState(SessionMixin, rx.State):
     policy_notice: dict[str, str] = {}  # version, date, summary, href of a change to acknowledge
 
     @rx.event
+    @user_action
     async def load(self):
-        actor = await self._actor()
-        if actor is None:
-            self.role, self.unread_notifications, self.policy_notice = "", 0, {}
-            return self._to_sign_in()
+        actor, self.unread_notifications, notice = await self._call(_shell_data)
         self.role = actor.role.value
-        self.unread_notifications, notice = await in_transaction(_shell_data, actor)
         self._show_notice(notice)
         await presence().join(user_channel(actor.user_id), self.router.session.client_token, actor.user_id)
 
     @rx.event
+    @user_action
     async def acknowledge_policy(self):
-        actor = await self._actor()
-        if actor is None or not self.policy_notice:
-            return
-        with contextlib.suppress(InvalidInput):  # a version that needs no acknowledgement: nothing to record
-            await in_transaction(policies.acknowledge, actor, self.policy_notice.get("version", ""))
-        self._show_notice(await in_transaction(policies.pending_notice, actor))
+        if self.policy_notice:
+            self._show_notice(await self._call(_acknowledge, self.policy_notice.get("version", "")))
 
     def _show_notice(self, notice: policies.PolicyVersion | None) -> None:
         self.policy_notice = {} if notice is None else {
@@ -45,13 +39,16 @@ class ShellState(SessionMixin, rx.State):
             "href": routes.policy_version_page(notice.version),
         }
 
+    @user_action
     async def _refresh_from_push(self):
-        actor = await self._actor()
-        if actor is None:
-            self.unread_notifications = 0
-            return
-        self.unread_notifications = await in_transaction(notifications.unread_notification_count, actor)
+        self.unread_notifications = await self._call(notifications.unread_notification_count)
 
 
 def _shell_data(session, actor):
-    return notifications.unread_notification_count(session, actor), policies.pending_notice(session, actor)
+    return actor, notifications.unread_notification_count(session, actor), policies.pending_notice(session, actor)
+
+
+def _acknowledge(session, actor, version: str):
+    with contextlib.suppress(UserError):  # a version that needs no acknowledgement: nothing to record
+        policies.acknowledge(session, actor, version)
+    return policies.pending_notice(session, actor)

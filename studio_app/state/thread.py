@@ -11,11 +11,10 @@ import uuid
 
 import reflex as rx
 
-from studio_app.security.policy import NotAllowed
+from studio_app.errors import UserError
 from studio_app.services import threads
-from studio_app.services.validation import InvalidInput
 from studio_app.state.live import presence, project_channel, push_later, user_channel
-from studio_app.state.session import SessionMixin, in_transaction
+from studio_app.state.session import SessionMixin, SignedOut, user_action
 from studio_app.state.shell import ShellState
 
 WINDOW = 50
@@ -65,14 +64,13 @@ class ThreadState(SessionMixin, rx.State):
     loading_older: bool = False
 
     @rx.event
+    @user_action
     async def open(self):
         self.project_id = project_id_from_path(self.router.url.path)
         self.draft_key = self.draft_key or uuid.uuid4().hex
         self.send_error, self.replying_to, self.editing_id = "", {}, ""
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
-        if await self._reload_latest(actor):
+        actor = await self._reload_latest()
+        if actor is not None:
             await presence().join(project_channel(self.project_id), self.router.session.client_token, actor.user_id)
 
     @rx.event
@@ -89,6 +87,7 @@ class ThreadState(SessionMixin, rx.State):
         self.draft = value
 
     @rx.event
+    @user_action
     async def send(self, form: dict):
         # The form carries what the box shows now; the debounced draft may lag a keystroke behind.
         body = str(form.get("body", self.draft))[:8000]
@@ -98,30 +97,22 @@ class ThreadState(SessionMixin, rx.State):
         self.draft = body
         self.sending, self.send_error = True, ""
         yield
-        actor = await self._actor()
-        if actor is None:
-            self.sending = False
-            yield self._to_sign_in()
-            return
+        # On an unexpected failure (logged, a plain message shown by @user_action) the draft stays in the box and
+        # the same key is reused: retrying cannot post twice.
         try:
             if self.editing_id:
-                await in_transaction(threads.edit_message, actor, self.editing_id, body)
+                await self._call(threads.edit_message, self.editing_id, body)
             else:
-                await in_transaction(threads.post_message, actor, self.project_id, body,
-                                     idempotency_key=self.draft_key, reply_to_id=self.replying_to.get("id"),
-                                     mention_ids=tuple(self.mentions))
-        except InvalidInput as invalid:
-            self.send_error = invalid.message
-        except (NotAllowed, LookupError) as error:
-            self.send_error = str(error)
-        except Exception:
-            # The draft stays in the box and the same key is reused: retrying cannot post twice.
-            self.send_error = "Your message was not sent. Check your connection and send it again."
+                await self._call(threads.post_message, self.project_id, body,
+                                 idempotency_key=self.draft_key, reply_to_id=self.replying_to.get("id"),
+                                 mention_ids=tuple(self.mentions))
+        except UserError as error:
+            self.send_error = error.message
         else:
             self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
             self.compose_key += 1
             self.mentions, self._last_sent = [], body
-            await self._reload_latest(actor)
+            await self._reload_latest()
             push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
                        skip_token=self.router.session.client_token)
             for member in self.members:  # the other members, just re-read by _reload_latest
@@ -155,45 +146,44 @@ class ThreadState(SessionMixin, rx.State):
         self.editing_id, self.replying_to, self.send_error = "", {}, ""
 
     @rx.event
+    @user_action
     async def delete(self, message_id: str):
-        actor = await self._actor()
-        if actor is None:
-            return self._to_sign_in()
         try:
-            await in_transaction(threads.delete_message, actor, message_id)
-        except (NotAllowed, LookupError) as error:
-            self.send_error = str(error)
+            await self._call(threads.delete_message, message_id)
+        except UserError as error:
+            self.send_error = error.message
             return
-        await self._reload_latest(actor)
+        await self._reload_latest()
         push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
                    skip_token=self.router.session.client_token)
 
     @rx.event
+    @user_action
     async def load_older(self):
-        actor = await self._actor()
-        if actor is None or not self.has_more:
+        if not self.has_more:
             return
         self.loading_older = True
         yield
-        page = await in_transaction(threads.thread_page, actor, self.project_id, before=self.older_cursor,
-                                    limit=WINDOW)
+        page = await self._call(threads.thread_page, self.project_id, before=self.older_cursor, limit=WINDOW)
         names = {member["id"]: member["name"] for member in self.members}
         self.messages = ([message_row(view, names) for view in page.messages] + self.messages)[:MAX_WINDOW]
         self.has_more, self.older_cursor, self.loading_older = page.has_more, page.before or "", False
 
-    async def _reload_latest(self, actor) -> bool:
+    async def _reload_latest(self):
+        """The latest window for this tab's person; returns them, or None when the thread is not theirs to read."""
         try:
-            opened = await in_transaction(threads.read_latest, actor, self.project_id, limit=WINDOW)
-        except (NotAllowed, LookupError):
+            actor, opened = await self._call(
+                lambda session, actor: (actor, threads.read_latest(session, actor, self.project_id, limit=WINDOW)))
+        except UserError:
             self.messages, self.has_more = [], False
-            return False
+            return None
         names = opened.member_names
         self.members = [{"id": user_id, "name": name} for user_id, name in names.items() if user_id != actor.user_id]
         self.messages = [message_row(view, names) for view in opened.page.messages]
         self.has_more, self.older_cursor = opened.page.has_more, opened.page.before or ""
         if opened.unread_notifications is not None:
             (await self.get_state(ShellState)).unread_notifications = opened.unread_notifications
-        return True
+        return actor
 
     async def _refresh_from_push(self):
         """Called for another tab when this project's thread changed; it re-checks its own session."""
@@ -201,7 +191,10 @@ class ThreadState(SessionMixin, rx.State):
             # The tab moved on to another page: reading the thread now would mark it read unseen.
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
             return
-        actor = await self._actor()
-        if actor is None or not await self._reload_latest(actor):
+        try:
+            actor = await self._reload_latest()
+        except SignedOut:
+            actor = None
+        if actor is None:
             self.messages = []
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
