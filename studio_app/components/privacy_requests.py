@@ -60,7 +60,7 @@ def request_form() -> rx.Component:
                       disabled=PrivacyRequestsState.sending),
             spacing="2", width="100%", align="start",
         ),
-        on_submit=PrivacyRequestsState.submit, reset_on_submit=False, key=PrivacyRequestsState.form_key,
+        on_submit=PrivacyRequestsState.submit, reset_on_submit=False, key=PrivacyRequestsState.sent,
         width="100%",
     )
 

@@ -11,7 +11,7 @@ from studio_app.database import session_scope
 from studio_app.integrations.storage import current_storage
 from studio_app.jobs.mailings import run_mailing_round
 from studio_app.models.base import utcnow
-from studio_app.services import erasure, exports, notifications, projects, retention
+from studio_app.services import erasure, exports, forms, notifications, projects, retention
 from studio_app.settings import Settings
 
 # Notifications wait this long before they are mailed: the person may read them in the app meanwhile,
@@ -26,6 +26,7 @@ def run_digest_round(settings: Settings, online_user_ids: Collection[str]) -> in
     with session_scope() as session:
         retention.purge_technical_data(session, settings)
         erasure.purge_old_proofs(session)
+        forms.forget_old_submissions(session)
     with session_scope() as session:
         exports.expire_exports(session)
     current_storage().sweep_partial()

@@ -115,8 +115,8 @@ def sign_in_form() -> rx.Component:
     return server_form(
         routes.SIGN_IN_POST,
         rx.vstack(
-            text_field("Email", "email", input_type="email", autocomplete="username", max_length=254, required=True,
-                       default_value=SignInState.email, on_blur=SignInState.remember_email),
+            # No default value from the state: it would arrive after the page, into a field being typed in.
+            text_field("Email", "email", input_type="email", autocomplete="username", max_length=254, required=True),
             text_field("Password", "password", input_type="password", autocomplete="current-password",
                        max_length=1024, required=True),
             rx.el.input(type="hidden", name="next", value=SignInState.after),

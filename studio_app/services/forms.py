@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from studio_app.errors import UserError
 from studio_app.models.accounts import FormSubmission
+from studio_app.models.base import utcnow
 from studio_app.security.policy import Actor, require_signed_in
 
 FORM_KEY = re.compile(r"[0-9a-f]{32}")
+# A replay comes within seconds (a double click, a reconnect): after this long a key has done its job.
+KEPT_FOR = timedelta(days=1)
 View = TypeVar("View")
 
 
@@ -39,3 +44,8 @@ def once(session: Session, actor: Actor | None, form_key: object, create: Callab
     except IntegrityError:
         raise UserError("This form was already sent.") from None
     return created
+
+
+def forget_old_submissions(session: Session) -> int:
+    """The periodic round deletes the keys of forms sent more than a day ago; returns how many."""
+    return session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - KEPT_FOR)).rowcount

@@ -7,7 +7,6 @@ import reflex as rx
 from studio_app import routes
 from studio_app.services import accounts, sessions
 from studio_app.settings import current_settings
-from studio_app.state.auth import SignInState
 from studio_app.state.session import SessionMixin, user_action
 
 
@@ -29,8 +28,6 @@ class AccountState(SessionMixin, rx.State):
     async def load(self):
         view = await self._call(accounts.account_view)
         self.email, self.display_name, self.role, self.loaded = view.email, view.display_name, view.role, True
-        # The address typed on the sign-in page has done its job: it does not stay in this tab's state.
-        (await self.get_state(SignInState)).email = ""
 
     @rx.event
     @user_action(scope="profile", busy=("busy", "profile"))

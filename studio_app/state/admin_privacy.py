@@ -36,7 +36,7 @@ class AdminPrivacyState(SessionMixin, rx.State):
     errors: dict[str, str] = {}
     notice: str = ""
     today: str = ""  # the effective-date field's default
-    policy_form_key: int = 0
+    policy_form_key: int = 0  # a new one empties the form after a version is published
     news_form_key: int = 0
 
     @rx.event
@@ -50,8 +50,9 @@ class AdminPrivacyState(SessionMixin, rx.State):
             self.allowed, self.requests, self.news, self.draft_body, self.preview = False, [], [], "", ""
             return
         self.allowed = True
+        # The editor shows the text just loaded through its default value, which never replaces what was typed;
+        # remounting it (a new key) here would, if the admin started typing before this arrived.
         self.preview = self.draft_body
-        self.policy_form_key += 1  # remount the editor so it shows the text just loaded
 
     @rx.event
     def set_preview(self, text: str):

@@ -87,9 +87,12 @@ SIGN_IN_PROBLEMS = {
 
 
 class SignInState(SessionMixin, rx.State):
-    """The sign-in form posts to the HTTP route; this state only explains why the page was shown again."""
+    """The sign-in form posts to the HTTP route; this state only explains why the page was shown again.
 
-    email: str = ""
+    It holds no field value: one the state sent back to the page could land in the email field while the person
+    is typing in it (the page appears before its state arrives), and the address would sit in the state store.
+    """
+
     error: str = ""
     notice: str = ""
     needs_verification: bool = False
@@ -107,11 +110,6 @@ class SignInState(SessionMixin, rx.State):
             self.error = f"Too many attempts. Please try again in {minutes} minute{'s' if minutes > 1 else ''}."
         else:
             self.error = SIGN_IN_PROBLEMS.get(reason, "")
-
-    @rx.event
-    def remember_email(self, value: str):
-        # Kept so that the address is still filled in when the route sends the browser back here.
-        self.email = value[:254] if isinstance(value, str) else ""
 
     @rx.event
     @user_action

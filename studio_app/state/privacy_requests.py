@@ -30,14 +30,14 @@ class PrivacyRequestsState(SessionMixin, rx.State):
     errors: dict[str, str] = {}
     confirmation: str = ""
     sending: bool = False
-    form_key: str = ""  # made when the form appears, a new one after a request is sent (which empties the form)
+    form_key: str = ""  # made when the form appears, a new one after each request sent: a double click sends once
+    sent: int = 0  # the form's React key: a new one after a request is sent empties the form
     loaded: bool = False
 
     @rx.event
     @user_action
     async def load(self):
-        # Also the form's React key: a new one would remount it and lose what was typed while this loaded.
-        self.confirmation, self.form_key = "", self.form_key or uuid.uuid4().hex
+        self.confirmation, self.form_key = "", uuid.uuid4().hex
         self._show(await self._call(privacy_requests.my_requests))
 
     @rx.event
@@ -56,7 +56,7 @@ class PrivacyRequestsState(SessionMixin, rx.State):
         self._show(requests)
         if view is not None:  # None: the same form sent again (a double click), already confirmed
             self.confirmation = f"Request sent. We will answer by {day(view.due_at)} at the latest."
-            self.form_key = uuid.uuid4().hex
+            self.form_key, self.sent = uuid.uuid4().hex, self.sent + 1
 
     def _show(self, views) -> None:
         self.requests = [request_row(view) for view in views]

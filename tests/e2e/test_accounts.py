@@ -115,8 +115,8 @@ def test_too_many_wrong_passwords_say_when_to_try_again(page, app, app_settings)
     email = new_email()
     sign_up_and_verify(page, app, app_settings, email)
     open_form(page, app.url + "/signin")
-    page.get_by_label("Email", exact=True).fill(email)
     for attempt in range(11):
+        page.get_by_label("Email", exact=True).fill(email)  # the page shown again does not refill it
         page.get_by_label("Password", exact=True).fill(f"wrong password {attempt}")
         page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("alert")).to_be_visible()

@@ -73,12 +73,8 @@ def run(handler: str, payload: dict, cookie: str = ""):
                             "token": "probe-tab"}
         root.router = root.router.__class__.from_router_data(root.router_data)
         probe = await root.get_state(UserActionProbeState)
-        events = []
         result = UserActionProbeState.event_handlers[handler].fn(probe, **payload)
-        if hasattr(result, "__aiter__"):
-            events = [event async for event in result]
-        else:
-            events = [await result]
+        events = [event async for event in result] if hasattr(result, "__aiter__") else [await result]
         return probe, await root.get_state(ProblemState), [event for event in events if event is not None]
 
     # Reflex's registry of states is a context variable: the loop's thread runs in a copy of this context.
@@ -100,7 +96,7 @@ def test_signed_in_runs_the_service_as_the_person(env):
 
 
 def test_a_user_error_goes_next_to_its_field_or_the_form(env):
-    probe, problem, _ = run("refuse", {"form": {"field": "yes"}})
+    probe, _, _ = run("refuse", {"form": {"field": "yes"}})
     assert probe.errors == {"subject": "Give the news a subject."}
     assert probe.seen_working == [True] and probe.working is False  # busy while it ran, not after
     probe, problem, _ = run("refuse", {"form": {}})
@@ -114,7 +110,7 @@ def test_a_generator_handler_keeps_what_it_sent_and_shows_the_error(env):
 
 def test_an_unexpected_error_is_logged_without_its_values_and_shown_plainly(env, caplog):
     with caplog.at_level(logging.ERROR, logger="studio_app.state.session"):
-        probe, problem, events = run("breaks", {})
+        _, problem, events = run("breaks", {})
     assert problem.message == PLAIN_PROBLEM and events == []
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "UserActionProbeState.breaks" in logged and "RuntimeError" in logged
