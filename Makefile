@@ -20,15 +20,20 @@ export REFLEX_USE_SYSTEM_BUN := 1
 run: $(VENV)/.runtime $(TOOLS)/.installed
 	$(PY) -m studio_app serve
 
+# Unit and integration tests run on parallel workers (WORKERS=1 runs them in one process); the browser tier
+# shares one built app per run, so it runs in one process after them.
+WORKERS ?= auto
+
 test: $(VENV)/.dev $(TOOLS)/.installed chromium
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(WORKERS) tests/unit tests/integration
+	$(PY) -m pytest tests/e2e
 
 test-unit: $(VENV)/.dev
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest -n $(WORKERS) tests/unit
 
 test-integration: $(VENV)/.dev
-	$(PY) -m pytest tests/integration
+	$(PY) -m pytest -n $(WORKERS) tests/integration
 
 test-e2e: $(VENV)/.dev $(TOOLS)/.installed chromium
 	$(PY) -m pytest tests/e2e
