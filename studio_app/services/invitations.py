@@ -185,7 +185,6 @@ def _invite_by_email(session: Session, settings: Settings, actor: Actor, project
     return _view(invitation, email)
 
 
-
 def _mail_failed() -> None:
     # The invitation is saved: revoking it and inviting again sends a new link.
     raise InvalidInput("email", MAIL_FAILED)
