@@ -169,7 +169,6 @@ DEFAULT_PUBLIC_URL = "http://localhost:3000"
 class Settings(BaseSettings):
     """Built by :func:`load_settings`. Fields are checked in this order; the first wrong one is reported."""
 
-    # Values come only from load_settings' mapping (see _Environment), never from an .env file.
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True)
 
     data_dir: Annotated[Path, _checked(_data_dir)]
@@ -207,6 +206,12 @@ class Settings(BaseSettings):
         values.setdefault("database_url", f"sqlite:///{_absolute(values['data_dir']) / 'studio.db'}")
         values.setdefault("allowed_origins", values["public_url"])
         return values
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **_other_sources):
+        """Values come only from the mapping load_settings reads (see _Environment): never straight from this
+        process's environment when a caller passed another mapping, never from an .env or secrets file."""
+        return (init_settings,)
 
     @property
     def media_dir(self) -> Path:
