@@ -15,20 +15,25 @@ ONLY ?=
 export PATH := $(TOOLS_BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 
-.PHONY: run test test-unit test-integration test-e2e lint bench clean
+.PHONY: run test test-unit test-integration test-e2e lint bench lock clean
 
 run: $(VENV)/.runtime $(TOOLS)/.installed
 	$(PY) -m studio_app serve
 
+# Unit and integration tests run on parallel workers (WORKERS=1 runs them in one process); the browser tier
+# shares one built app per run, so it runs in one process after them.
+WORKERS ?= auto
+
 test: $(VENV)/.dev $(TOOLS)/.installed chromium
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(WORKERS) tests/unit tests/integration
+	$(PY) -m pytest tests/e2e
 
 test-unit: $(VENV)/.dev
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest -n $(WORKERS) tests/unit
 
 test-integration: $(VENV)/.dev
-	$(PY) -m pytest tests/integration
+	$(PY) -m pytest -n $(WORKERS) tests/integration
 
 test-e2e: $(VENV)/.dev $(TOOLS)/.installed chromium
 	$(PY) -m pytest tests/e2e
@@ -44,13 +49,23 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# Installed from the locks only, every file checked against its hash.
 $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
+
+# Resolve requirements*.in into the locks, from PyPI whatever this machine's pip is configured with; pins
+# already in a lock are kept unless an input asks otherwise (UPGRADE="--upgrade" or "--upgrade-package x").
+UPGRADE ?=
+LOCK := $(VENV)/bin/uv pip compile --no-config --universal --python-version 3.11 --generate-hashes \
+	--index-url https://pypi.org/simple --custom-compile-command "make lock" --quiet $(UPGRADE)
+lock: $(VENV)/.dev
+	$(LOCK) requirements.in -o requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 # Reflex 0.10 needs Node >= 22 and bun; bun (and Node when the system's is older) come from the npm registry.
 $(TOOLS)/.installed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -15,6 +16,8 @@ from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
 from studio_app.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+
+logger = logging.getLogger(__name__)
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -59,6 +62,14 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        raise_after_commit_error(session)
+
+
+def raise_after_commit_error(session: Session) -> None:
+    """Raise the first error of an after-commit action (a mail that could not be sent), once the commit is over."""
+    errors = session.info.pop("after_commit_errors", [])
+    if errors:
+        raise errors[0]
 
 
 def after_commit(session: Session, action: Callable[[], object]) -> None:
@@ -79,8 +90,16 @@ def _outcome_actions(session: Session) -> dict[str, list[Callable[[], object]]]:
         def settle(outcome: str) -> None:
             actions = pending[outcome]
             pending["commit"], pending["rollback"] = [], []
+            # Every action runs (a mail that fails must not leave a blob behind). Raising inside SQLAlchemy's event
+            # would leave the session half-committed: errors wait for raise_after_commit_error (session_scope).
             for action in actions:
-                action()
+                try:
+                    action()
+                except Exception as error:
+                    if outcome == "commit":
+                        session.info.setdefault("after_commit_errors", []).append(error)
+                    else:  # the transaction's own error is on its way up: this one is only logged
+                        logger.exception("an after-rollback action failed")
 
         # SQLAlchemy fires both events for savepoints too (an audit event releases one): only the whole
         # transaction's outcome counts.

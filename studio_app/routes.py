@@ -1,5 +1,7 @@
 """Every page route, in one place."""
 
+from urllib.parse import urlencode
+
 HOME = "/"
 SIGN_UP = "/signup"
 SIGN_IN = "/signin"
@@ -43,3 +45,12 @@ def export_download(export_id: str) -> str:
 
 def policy_version_page(version: int) -> str:
     return f"{PRIVACY_POLICY}/versions/{version}"
+
+
+def invitation_page(token: str) -> str:
+    return INVITATION_LINK.replace("[token]", token)
+
+
+def absolute(public_url: str, path: str, *, section: str = "", **query: str) -> str:
+    """A link for a mail: the public origin, a route of this module, its query and the section of the page."""
+    return f"{public_url}{path}" + (f"?{urlencode(query)}" if query else "") + (f"#{section}" if section else "")

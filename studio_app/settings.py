@@ -1,4 +1,4 @@
-"""One typed settings object, read from ``STUDIO_*`` environment variables.
+"""One typed settings object, read from ``STUDIO_*`` environment variables (pydantic-settings).
 
 Every value has an embedded default so that ``make run`` works on a bare machine
 (SQLite and media under ``data/``). A wrong value raises :class:`SettingsError`
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import functools
 import os
 import re
@@ -17,18 +16,23 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "STUDIO_"
 
 _DATABASE_SCHEMES = {"sqlite", "postgresql", "postgresql+psycopg"}
-_LOG_LEVELS = {"debug", "info", "warning", "error"}
 
 KEY_BYTES = 32
 KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # Keys given in the environment come from one secret store: a pepper or index key left
 # behind in one machine's data folder would be lost with that machine.
-_KEY_VARIABLES = ("STUDIO_MASTER_KEYS", "STUDIO_INDEX_KEY", "STUDIO_PASSWORD_PEPPER")
+_KEY_FIELDS = ("master_keys", "index_key", "password_pepper")
 
 
 class SettingsError(ValueError):
@@ -39,87 +43,28 @@ class SettingsError(ValueError):
         self.variable = variable
 
 
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    database_url: str
-    redis_url: str | None
-    public_url: str
-    allowed_origins: tuple[str, ...]
-    host: str
-    port: int
-    log_level: str
-    smtp_url: str | None = dataclasses.field(default=None, repr=False)
-    session_idle_minutes: int = 120
-    session_max_days: int = 30
-    technical_data_days: int = 90
-    mail_from: str = "Azekia Studio <no-reply@localhost>"
-    # None means "use the key files under data_dir/keys" (see studio_app.security.keyring).
-    master_keys: tuple[tuple[str, bytes], ...] | None = dataclasses.field(default=None, repr=False)
-    index_key: bytes | None = dataclasses.field(default=None, repr=False)
-    password_pepper: bytes | None = dataclasses.field(default=None, repr=False)
-
-    @property
-    def media_dir(self) -> Path:
-        return self.data_dir / "media"
-
-    @property
-    def outbox_dir(self) -> Path:
-        return self.data_dir / "outbox"
-
-    @property
-    def keys_dir(self) -> Path:
-        return self.data_dir / "keys"
-
-    @property
-    def is_https(self) -> bool:
-        return self.public_url.startswith("https://")
+def _variable(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate settings; raises SettingsError on the first bad value."""
-    env = os.environ if environ is None else environ
+def _checked(check):
+    """A before-validator from ``check(variable, raw)``: every value is read as text and checked by our code,
+    so each message is ours (no pydantic wording, never a password from a URL)."""
 
-    def read(name: str, default: str | None = None) -> str | None:
-        value = env.get(f"STUDIO_{name}", "").strip()
-        return value or default
+    def validate(raw: Any, info: ValidationInfo) -> Any:
+        return check(_variable(info.field_name), raw) if isinstance(raw, str) else raw
 
-    data_dir = _data_dir(read("DATA_DIR", str(PROJECT_ROOT / "data")))
-    public_url = _public_url(read("PUBLIC_URL", "http://localhost:3000"))
-    _check_key_variables_all_or_none({name: read(name.removeprefix("STUDIO_")) for name in _KEY_VARIABLES})
-    return Settings(
-        data_dir=data_dir,
-        database_url=_database_url(read("DATABASE_URL", f"sqlite:///{data_dir / 'studio.db'}")),
-        redis_url=_redis_url(read("REDIS_URL")),
-        public_url=public_url,
-        allowed_origins=_allowed_origins(read("ALLOWED_ORIGINS", public_url)),
-        host=read("HOST", "127.0.0.1"),
-        port=_port(read("PORT", "3000")),
-        log_level=_choice("STUDIO_LOG_LEVEL", read("LOG_LEVEL", "info").lower(), _LOG_LEVELS),
-        smtp_url=_smtp_url(read("SMTP_URL")),
-        mail_from=read("MAIL_FROM", "Azekia Studio <no-reply@localhost>"),
-        session_idle_minutes=_positive_int("STUDIO_SESSION_IDLE_MINUTES", read("SESSION_IDLE_MINUTES", "120")),
-        session_max_days=_positive_int("STUDIO_SESSION_MAX_DAYS", read("SESSION_MAX_DAYS", "30")),
-        technical_data_days=_positive_int("STUDIO_TECHNICAL_DATA_DAYS", read("TECHNICAL_DATA_DAYS", "90")),
-        master_keys=_master_keys(read("MASTER_KEYS")),
-        index_key=_single_key("STUDIO_INDEX_KEY", read("INDEX_KEY")),
-        password_pepper=_single_key("STUDIO_PASSWORD_PEPPER", read("PASSWORD_PEPPER")),
-    )
+    return BeforeValidator(validate)
 
 
-def load_settings_or_exit(environ: Mapping[str, str] | None = None) -> Settings:
-    """For entry points: a bad value ends the process with one clear line."""
-    try:
-        return load_settings(environ)
-    except SettingsError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+def _absolute(raw: str) -> Path:
+    """A folder given relative to the project, where ``make run`` runs."""
+    path = Path(raw.strip()).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def _data_dir(raw: str) -> Path:
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = PROJECT_ROOT / path
+def _data_dir(variable: str, raw: str) -> Path:
+    path = _absolute(raw)
     try:
         path.mkdir(parents=True, exist_ok=True)
         # A uniquely named probe: several workers start at once and check the same folder.
@@ -127,19 +72,8 @@ def _data_dir(raw: str) -> Path:
             pass
     except OSError as error:
         reason = error.strerror or str(error)
-        raise SettingsError("STUDIO_DATA_DIR", f"folder {path} is not writable ({reason})") from None
+        raise SettingsError(variable, f"folder {path} is not writable ({reason})") from None
     return path
-
-
-def _public_url(raw: str) -> str:
-    return _origin("STUDIO_PUBLIC_URL", raw)
-
-
-def _allowed_origins(raw: str) -> tuple[str, ...]:
-    origins = tuple(_origin("STUDIO_ALLOWED_ORIGINS", part) for part in raw.split(",") if part.strip())
-    if not origins:
-        raise SettingsError("STUDIO_ALLOWED_ORIGINS", "needs at least one origin")
-    return origins
 
 
 def _origin(variable: str, raw: str) -> str:
@@ -158,53 +92,179 @@ def _origin(variable: str, raw: str) -> str:
     return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
 
 
-def _database_url(raw: str) -> str:
+def _origins(variable: str, raw: str) -> tuple[str, ...]:
+    origins = tuple(_origin(variable, part) for part in raw.split(",") if part.strip())
+    if not origins:
+        raise SettingsError(variable, "needs at least one origin")
+    return origins
+
+
+def _database_url(variable: str, raw: str) -> str:
+    raw = raw.strip()
     scheme = raw.split("://", 1)[0] if "://" in raw else ""
     if scheme not in _DATABASE_SCHEMES:
-        raise SettingsError(
-            "STUDIO_DATABASE_URL",
-            f"'{_redact(raw)}' is not a sqlite:/// or postgresql:// URL",
-        )
+        raise SettingsError(variable, f"'{_redact(raw)}' is not a sqlite:/// or postgresql:// URL")
     if scheme.startswith("postgresql") and not urlsplit(raw).hostname:
-        raise SettingsError("STUDIO_DATABASE_URL", "a postgresql:// URL needs a host")
+        raise SettingsError(variable, "a postgresql:// URL needs a host")
     return raw
 
 
-def _redis_url(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise SettingsError("STUDIO_REDIS_URL", f"'{_redact(raw)}' is not a redis:// URL")
-    return raw
+def _url_of(schemes: tuple[str, ...], expected: str):
+    def check(variable: str, raw: str) -> str:
+        raw = raw.strip()
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes or not parts.hostname:
+            raise SettingsError(variable, f"'{_redact(raw)}' is not {expected}")
+        return raw
 
-
-def _smtp_url(raw: str | None) -> str | None:
-    """``smtp://user:pass@host:port`` (STARTTLS when offered) or ``smtps://...`` (TLS from the start)."""
-    if raw is None:
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise SettingsError("STUDIO_SMTP_URL", f"'{_redact(raw)}' is not an smtp:// or smtps:// URL")
-    return raw
+    return check
 
 
 def _positive_int(variable: str, raw: str) -> int:
+    raw = raw.strip()
     if not raw.isdigit() or int(raw) == 0:
         raise SettingsError(variable, f"'{raw}' is not a positive whole number")
     return int(raw)
 
 
-def _port(raw: str) -> int:
+def _port(variable: str, raw: str) -> int:
+    raw = raw.strip()
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise SettingsError("STUDIO_PORT", f"'{raw}' is not a TCP port (1-65535)")
+        raise SettingsError(variable, f"'{raw}' is not a TCP port (1-65535)")
     return int(raw)
 
 
-def _choice(variable: str, value: str, allowed: set[str]) -> str:
+def _log_level(variable: str, raw: str) -> str:
+    value, allowed = raw.strip().lower(), ("debug", "error", "info", "warning")
     if value not in allowed:
-        raise SettingsError(variable, f"'{value}' is not one of {', '.join(sorted(allowed))}")
+        raise SettingsError(variable, f"'{value}' is not one of {', '.join(allowed)}")
     return value
+
+
+def _master_keys(variable: str, raw: str) -> tuple[tuple[str, bytes], ...]:
+    try:
+        return parse_key_entries(raw)
+    except ValueError as error:
+        raise SettingsError(variable, f"{error}; expected keyid:base64key[,keyid:base64key...]") from None
+
+
+def _single_key(variable: str, raw: str) -> bytes:
+    try:
+        return decode_key(raw)
+    except ValueError as error:
+        raise SettingsError(variable, f"{error} (generate one with: openssl rand -base64 32)") from None
+
+
+def _text(_variable: str, raw: str) -> str:
+    return raw.strip()
+
+
+Origin = Annotated[str, _checked(_origin)]
+PositiveInt = Annotated[int, _checked(_positive_int)]
+Text = Annotated[str, _checked(_text)]
+DEFAULT_DATA_DIR = "data"
+DEFAULT_PUBLIC_URL = "http://localhost:3000"
+
+
+class Settings(BaseSettings):
+    """Built by :func:`load_settings`. Fields are checked in this order; the first wrong one is reported."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True)
+
+    data_dir: Annotated[Path, _checked(_data_dir)]
+    public_url: Origin
+    database_url: Annotated[str, _checked(_database_url)]
+    redis_url: Annotated[str | None, _checked(_url_of(("redis", "rediss"), "a redis:// URL"))] = None
+    allowed_origins: Annotated[tuple[str, ...], NoDecode, _checked(_origins)]
+    host: Text = "127.0.0.1"
+    port: Annotated[int, _checked(_port)] = 3000
+    log_level: Annotated[str, _checked(_log_level)] = "info"
+    # ``smtp://user:pass@host:port`` (STARTTLS when offered) or ``smtps://...`` (TLS from the start).
+    smtp_url: Annotated[str | None, _checked(_url_of(("smtp", "smtps"), "an smtp:// or smtps:// URL"))] = Field(
+        default=None, repr=False)
+    mail_from: Text = "Azekia Studio <no-reply@localhost>"
+    session_idle_minutes: PositiveInt = 120
+    session_max_days: PositiveInt = 30
+    technical_data_days: PositiveInt = 90
+    # None means "use the key files under data_dir/keys" (see studio_app.security.keyring).
+    master_keys: Annotated[tuple[tuple[str, bytes], ...] | None, NoDecode, _checked(_master_keys)] = Field(
+        default=None, repr=False)
+    index_key: Annotated[bytes | None, _checked(_single_key)] = Field(default=None, repr=False)
+    password_pepper: Annotated[bytes | None, _checked(_single_key)] = Field(default=None, repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """Defaults that follow other values: the database lives in the data folder, the socket accepts the
+        public origin. The three keys come together or not at all."""
+        given = {name: values[name] for name in _KEY_FIELDS if name in values}
+        if given and len(given) < len(_KEY_FIELDS):
+            missing = next(name for name in _KEY_FIELDS if name not in given)
+            together = ", ".join(_variable(name) for name in _KEY_FIELDS)
+            raise SettingsError(_variable(missing), f"is missing: {together} are given together or not at all")
+        values = {"data_dir": DEFAULT_DATA_DIR, "public_url": DEFAULT_PUBLIC_URL} | values
+        values.setdefault("database_url", f"sqlite:///{_absolute(values['data_dir']) / 'studio.db'}")
+        values.setdefault("allowed_origins", values["public_url"])
+        return values
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **_other_sources):
+        """Values come only from the mapping load_settings reads (see _Environment): never straight from this
+        process's environment when a caller passed another mapping, never from an .env or secrets file."""
+        return (init_settings,)
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def is_https(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+class _Environment(EnvSettingsSource):
+    """The ``STUDIO_*`` variables of one mapping: ``os.environ``, or the one a caller passes (tests, tools)."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings; raises SettingsError naming the first wrong variable."""
+    try:
+        return Settings(**_Environment(os.environ if environ is None else environ)())
+    except ValidationError as error:
+        raise _first_problem(error) from None
+
+
+def _first_problem(error: ValidationError) -> SettingsError:
+    problem = error.errors(include_url=False)[0]
+    cause = problem.get("ctx", {}).get("error")
+    if isinstance(cause, SettingsError):
+        return cause
+    field = str(problem["loc"][0]) if problem["loc"] else "settings"
+    return SettingsError(_variable(field), problem["msg"])
+
+
+def load_settings_or_exit(environ: Mapping[str, str] | None = None) -> Settings:
+    """For entry points: a bad value ends the process with one clear line."""
+    try:
+        return load_settings(environ)
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def parse_key_entries(text: str) -> tuple[tuple[str, bytes], ...]:
@@ -249,31 +309,6 @@ def _parse_key_entry(position: int, entry: str) -> tuple[str, bytes]:
         return key_id, decode_key(encoded)
     except ValueError as error:
         raise ValueError(f"key {key_id!r} {error}") from None
-
-
-def _check_key_variables_all_or_none(values: dict[str, str | None]) -> None:
-    missing = [name for name, value in values.items() if value is None]
-    if missing and len(missing) < len(values):
-        together = ", ".join(values)
-        raise SettingsError(missing[0], f"is missing: {together} are given together or not at all")
-
-
-def _master_keys(raw: str | None) -> tuple[tuple[str, bytes], ...] | None:
-    if raw is None:
-        return None
-    try:
-        return parse_key_entries(raw)
-    except ValueError as error:
-        raise SettingsError("STUDIO_MASTER_KEYS", f"{error}; expected keyid:base64key[,keyid:base64key...]") from None
-
-
-def _single_key(variable: str, raw: str | None) -> bytes | None:
-    if raw is None:
-        return None
-    try:
-        return decode_key(raw)
-    except ValueError as error:
-        raise SettingsError(variable, f"{error} (generate one with: openssl rand -base64 32)") from None
 
 
 def _redact(url: str) -> str:

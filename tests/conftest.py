@@ -1,12 +1,31 @@
 import pytest
+from argon2 import PasswordHasher, Type
 
+from studio_app.security import passwords
 from tests.support.services import reachable_redis_url, scratch_postgres_database
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
 
 
 @pytest.fixture
 def postgres_url():
     with scratch_postgres_database() as url:
         yield url
+
+
+@pytest.fixture
+def migrated_postgres_url():
+    """A scratch database already at the migrations' head."""
+    with scratch_postgres_database(migrated=True) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    """argon2 at 64 MiB and 3 passes costs a tenth of a second per hash: tests that are not about hashing use
+    the smallest parameters. Mark a test ``real_password_hashing`` to keep the real ones."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(passwords, "DEFAULT_HASHER", CHEAP_HASHER)
 
 
 @pytest.fixture

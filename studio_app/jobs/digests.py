@@ -37,4 +37,4 @@ def run_digest_round(settings: Settings, online_user_ids: Collection[str]) -> in
         offline = [user_id for user_id in waiting if user_id not in online_user_ids]
         digests = notifications.send_email_digests(session, settings, offline_user_ids=offline, now=created_before)
     run_mailing_round(settings)
-    return digests
+    return digests.sent

@@ -29,18 +29,21 @@ DEFAULT_HASHER = PasswordHasher(
 )
 
 
-def hash_password(password: str, *, pepper: bytes, hasher: PasswordHasher = DEFAULT_HASHER) -> str:
-    return hasher.hash(_peppered(password, pepper))
+def hash_password(password: str, *, pepper: bytes, hasher: PasswordHasher | None = None) -> str:
+    return (hasher or DEFAULT_HASHER).hash(_peppered(password, pepper))
 
 
 def verify_password(
-    stored_hash: str, password: str, *, pepper: bytes, hasher: PasswordHasher = DEFAULT_HASHER
+    stored_hash: str, password: str, *, pepper: bytes, hasher: PasswordHasher | None = None
 ) -> tuple[bool, str | None]:
     """(whether the password matches, a new hash to store if the stored one uses old parameters).
 
     A stored hash that is not an argon2 hash at all raises argon2's InvalidHashError: that is
     corrupt data to investigate, not a wrong password.
     """
+    # DEFAULT_HASHER is read at call time, not bound as a default value: tests that are not about hashing
+    # swap in a cheap one (tests/conftest.py).
+    hasher = hasher or DEFAULT_HASHER
     peppered = _peppered(password, pepper)
     try:
         hasher.verify(stored_hash, peppered)

@@ -12,7 +12,6 @@ import functools
 from sqlmodel import Session, select
 
 from studio_app.errors import UserError
-from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.accounts import Consent, ConsentKind, Role, TokenPurpose, User, UserSession
 from studio_app.models.base import new_id, utcnow
 from studio_app.security.blind_index import email_index
@@ -21,7 +20,7 @@ from studio_app.security.keyring import current_keys
 from studio_app.security.passwords import hash_password, verify_password
 from studio_app.security.policy import Action, Actor, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.services import audit, policies, sessions
+from studio_app.services import audit, mail_templates, mailing, policies, sessions
 from studio_app.services.keys import create_data_key, data_key_of
 from studio_app.services.sessions import ClientInfo
 from studio_app.services.tokens import consume_token, issue_token
@@ -93,7 +92,7 @@ def sign_up(session: Session, settings: Settings, form: SignUpForm, client: Clie
     if existing is not None:
         _limit("verification_mail", index)
         audit.record_event(session, "signup.existing_account", subject_id=existing.id)
-        _mail(settings, email, "You already have an Azekia Studio account", _already_registered_text(settings))
+        _mail(session, settings, email, mail_templates.already_registered(settings))
         return
     user = _create_user(session, email=email, index=index, display_name=display_name, role=Role(role),
                         password=form.password)
@@ -185,11 +184,7 @@ def request_password_reset(session: Session, settings: Settings, email: str, cli
     if user is None:
         return
     secret, _ = issue_token(session, user, TokenPurpose.RESET_PASSWORD)
-    link = f"{settings.public_url}/reset?token={secret}"
-    _mail(settings, email, "Reset your Azekia Studio password",
-          f"Someone asked to reset the password of your Azekia Studio account.\n\n"
-          f"If it was you, choose a new password here (the link works once, for one hour):\n{link}\n\n"
-          f"If it was not you, ignore this email: your password stays as it is.\n")
+    _mail(session, settings, email, mail_templates.reset_password(settings, secret))
     audit.record_event(session, "password.reset_requested", subject_id=user.id)
 
 
@@ -228,9 +223,7 @@ def request_email_change(session: Session, settings: Settings, actor: Actor | No
     secret, token = issue_token(session, user, TokenPurpose.CHANGE_EMAIL, new_email_index=new_index)
     set_encrypted(token, "new_email_encrypted", new_email, data_key=data_key_of(session, user.id))
     session.add(token)
-    _mail(settings, new_email, "Confirm your new email address",
-          f"Confirm that this is the new email address of your Azekia Studio account:\n"
-          f"{settings.public_url}/verify-email-change?token={secret}\n\nThe link works once, for 24 hours.\n")
+    _mail(session, settings, new_email, mail_templates.confirm_new_email(settings, secret))
 
 
 def confirm_email_change(session: Session, settings: Settings, secret: str) -> None:
@@ -247,9 +240,7 @@ def confirm_email_change(session: Session, settings: Settings, secret: str) -> N
     user.email_verified_at = utcnow()
     session.add(user)
     audit.record_event(session, "email.changed", actor_id=user.id, subject_id=user.id)
-    _mail(settings, old_email, "Your Azekia Studio email address was changed",
-          "The email address of your Azekia Studio account was just changed.\n"
-          "If you did not do this, reset your password and contact us from the privacy center.\n")
+    _mail(session, settings, old_email, mail_templates.email_changed(settings))
 
 
 def account_view(session: Session, actor: Actor | None) -> AccountView:
@@ -331,28 +322,16 @@ def _user_by_index(session: Session, index: str) -> User | None:
 
 def _send_verification(session: Session, settings: Settings, user: User, email: str) -> None:
     secret, _ = issue_token(session, user, TokenPurpose.VERIFY_EMAIL)
-    _mail(settings, email, "Confirm your email address for Azekia Studio",
-          f"Welcome to Azekia Studio!\n\nConfirm your email address to finish creating your account "
-          f"(the link works once, for 24 hours):\n{settings.public_url}/verify?token={secret}\n\n"
-          f"If you did not sign up, ignore this email and no account will be activated.\n")
+    _mail(session, settings, email, mail_templates.verify_email(settings, secret))
 
 
-def _already_registered_text(settings: Settings) -> str:
-    return (
-        "Someone (probably you) tried to create an Azekia Studio account with this email address, "
-        "but it already has one.\n\n"
-        f"Sign in: {settings.public_url}/signin\n"
-        f"Forgot your password? {settings.public_url}/forgot\n\n"
-        "If it was not you, you can ignore this email.\n"
-    )
+def _mail(session: Session, settings: Settings, to: str, mail: mail_templates.Mail) -> None:
+    """Sent once the transaction commits; a failure is reported then (the person asks for a new link)."""
+    mailing.mail_after_commit(session, settings, to, mail, if_failed=_mail_failed)
 
 
-def _mail(settings: Settings, to: str, subject: str, text: str) -> None:
-    try:
-        send_mail(settings, to, subject, text)
-    except MailError:
-        # The transaction rolls back: no account or token exists that nobody can confirm.
-        raise AccountError(MAIL_FAILED) from None
+def _mail_failed() -> None:
+    raise AccountError(MAIL_FAILED)
 
 
 def _limit(name: str, key: str) -> None:

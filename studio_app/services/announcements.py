@@ -14,7 +14,7 @@ from studio_app.models.accounts import ConsentKind, User
 from studio_app.models.base import new_id, utcnow
 from studio_app.models.privacy import Announcement, AnnouncementDelivery
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import audit, mailing, privacy
+from studio_app.services import audit, mail_templates, mailing, privacy
 from studio_app.services.mailing import BatchResult
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
@@ -68,7 +68,7 @@ def mail_announcement_batch(session: Session, settings: Settings, *, skip: Colle
     row = session.exec(select(Announcement).where(Announcement.sent_at.is_(None))
                        .order_by(Announcement.created_at, Announcement.id).limit(1)).first()
     if row is None:
-        return BatchResult(sent=0, failed=(), had_candidates=False)
+        return BatchResult.nobody()
     delivered = select(AnnouncementDelivery.user_id).where(AnnouncementDelivery.announcement_id == row.id,
                                                            AnnouncementDelivery.user_id == User.id)
     candidates = session.exec(
@@ -81,23 +81,19 @@ def mail_announcement_batch(session: Session, settings: Settings, *, skip: Colle
         if not skip:
             row.sent_at = utcnow()
             session.add(row)
-            return BatchResult(sent=0, failed=(), had_candidates=True)  # the next batch moves to the next one
-        return BatchResult(sent=0, failed=(), had_candidates=False)
+            return BatchResult.nobody(had_candidates=True)  # the next batch moves to the next one
+        return BatchResult.nobody()
     claimed = mailing.claim(session, AnnouncementDelivery, candidates, announcement_id=row.id, sent_at=utcnow())
-    sent, failed = mailing.send_each(session, settings, claimed,
-                                     lambda person: (row.subject, _text(settings, person.name, row.body_markdown)))
-    if failed:  # tried again next round
-        session.execute(sa.delete(AnnouncementDelivery).where(AnnouncementDelivery.announcement_id == row.id,
-                                                              AnnouncementDelivery.user_id.in_(failed)))
-    return BatchResult(sent=sent, failed=tuple(failed), had_candidates=True)
+    announcement_id, subject, body = row.id, row.subject, row.body_markdown
 
+    def not_delivered(session: Session, user_ids: list[str]) -> None:  # tried again next round
+        session.execute(sa.delete(AnnouncementDelivery).where(AnnouncementDelivery.announcement_id == announcement_id,
+                                                              AnnouncementDelivery.user_id.in_(user_ids)))
 
-def _text(settings: Settings, name: str, body: str) -> str:
-    return "\n".join([
-        f"Hello {name},", "", body, "", "--",
-        "You receive product news because you agreed to it. To stop, withdraw that consent in your privacy "
-        f"center (it takes effect at once): {settings.public_url}/privacy-center", "",
-    ])
+    sending = mailing.send_each(
+        session, settings, claimed, release=not_delivered,
+        compose=lambda person: mail_templates.announcement(settings, person.name, subject, body))
+    return BatchResult(sending, had_candidates=True)
 
 
 def _check_subject(subject: object) -> str:

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from studio_app.database import after_commit
-from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.accounts import Consent, OneTimeToken, User, UserDataKey, UserSession
 from studio_app.models.base import utcnow
 from studio_app.models.files import StoredFile
@@ -39,16 +38,14 @@ from studio_app.models.projects import (
 )
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import accounts, audit, files, privacy_requests
+from studio_app.services import accounts, audit, files, mail_templates, mailing, privacy_requests
 from studio_app.services.keys import data_key_of, unwrap_project_key
 from studio_app.services.people import display_names
+from studio_app.services.retention import PROOF_YEARS
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
 
 CONFIRMATION_WORD = "DELETE"
-# The anonymized record of a privacy request is kept this long after it was closed, as proof that it was
-# honoured (limitation period for claims); the retention round then deletes it.
-PROOF_YEARS = 3
 LISTED_PROJECTS_MAX = 50
 logger = logging.getLogger(__name__)
 
@@ -271,7 +268,7 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
     audit.record_event(session, "account.deleted", actor_id=user_id, subject_id=user_id,
                        details={"request_id": request_id, **counts})
     session.flush()
-    after_commit(session, lambda: _send_goodbye(settings, email))
+    mailing.mail_after_commit(session, settings, email, mail_templates.account_deleted(settings, PROOF_YEARS))
     if session.get_bind().dialect.name == "sqlite":
         after_commit(session, lambda: _truncate_sqlite_log(session.get_bind()))
     return report
@@ -332,18 +329,6 @@ def _delete_exports(session: Session, user_id: str) -> None:
     session.execute(sa.delete(DataExport).where(DataExport.user_id == user_id))
     for key in keys:
         files.delete_blob_after_commit(session, key)
-
-
-def _send_goodbye(settings: Settings, email: str) -> None:
-    try:
-        send_mail(settings, email, "Your Azekia Studio account is deleted",
-                  "Your Azekia Studio account was deleted, as you asked.\n\n"
-                  "Your personal data is erased. Messages and files you shared in projects that other people still "
-                  "work in stay there for them, shown as written by \"Deleted user\". An anonymized record that you "
-                  f"asked for this deletion is kept {PROOF_YEARS} years as proof.\n\n"
-                  "This is the last email we send to this address. If you did not ask for this, reply to it.\n")
-    except MailError:
-        logger.warning("the confirmation of an account deletion could not be mailed")
 
 
 def _truncate_sqlite_log(engine: sa.Engine) -> None:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.accounts import Role, User
 from studio_app.models.base import is_row_id, new_id, utcnow
 from studio_app.models.projects import (
@@ -27,7 +26,7 @@ from studio_app.security.blind_index import email_index
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.keyring import current_keys
 from studio_app.security.policy import Action, Actor, NotAllowed, require_in_project, require_signed_in
-from studio_app.services import notifications
+from studio_app.services import mail_templates, mailing, notifications
 from studio_app.services.keys import project_key_of, unwrap_project_key
 from studio_app.services.people import display_names, name_of
 from studio_app.services.projects import access_project, member_role, record
@@ -181,15 +180,14 @@ def _invite_by_email(session: Session, settings: Settings, actor: Actor, project
     record(session, project_id, actor, "invitation.sent", invitation_id=invitation.id, invitee_id=None)
     session.flush()
     inviter = display_names(session, [actor.user_id])[actor.user_id]
-    try:
-        send_mail(settings, email, "You are invited to a video project on Azekia Studio",
-                  f"{inviter} invites you to edit a video project on Azekia Studio.\n\n"
-                  f"See the invitation and accept or decline it here (the link works once, for 14 days):\n"
-                  f"{settings.public_url}/invitations/{secret}\n\n"
-                  f"If you do not know {inviter}, ignore this email.\n")
-    except MailError:
-        raise InvalidInput("email", MAIL_FAILED) from None
+    mailing.mail_after_commit(session, settings, email, mail_templates.invitation(settings, inviter, secret),
+                              if_failed=_mail_failed)
     return _view(invitation, email)
+
+
+def _mail_failed() -> None:
+    # The invitation is saved: revoking it and inviting again sends a new link.
+    raise InvalidInput("email", MAIL_FAILED)
 
 
 def _check_not_invited(session: Session, project_id: str, user_id: str | None, index: str, *, field: str) -> None:

@@ -15,12 +15,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from studio_app import routes
-from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.base import is_row_id, new_id, utcnow
 from studio_app.models.projects import Notification, NotificationPreference, Project
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import mailing
+from studio_app.services import mail_templates, mailing
 from studio_app.services.keys import project_keys_of
 from studio_app.services.people import display_names, name_of
 from studio_app.services.sql import upsert
@@ -170,18 +169,24 @@ def mark_thread_notifications_read(session: Session, actor: Actor | None, projec
 
 
 def send_email_digests(session: Session, settings: Settings, *, offline_user_ids: Iterable[str],
-                       now: datetime | None = None) -> int:
-    """Mail each offline user one summary of their unread, not yet emailed notifications; returns mails sent.
+                       now: datetime | None = None) -> mailing.Sending:
+    """Mail each offline user one summary of their unread, not yet emailed notifications, once the transaction
+    commits (``.sent`` counts them then).
 
     Only kinds whose channel is "email" (by preference or default) are mailed. A mail that fails leaves
     its notifications un-emailed, so the next run tries again; the others are still sent.
     """
     now = now or utcnow()
     users = sorted({user_id for user_id in offline_user_ids if is_row_id(user_id)})
-    sent = 0
+    outgoing = []
     for start in range(0, len(users), DIGEST_USERS_PER_QUERY):
-        sent += _send_digest_batch(session, settings, users[start:start + DIGEST_USERS_PER_QUERY], now)
-    return sent
+        outgoing += _digest_batch(session, settings, users[start:start + DIGEST_USERS_PER_QUERY], now)
+
+    def not_emailed(session: Session, user_ids: list[str]) -> None:
+        session.execute(sa.update(Notification).values(emailed_at=None)
+                        .where(Notification.user_id.in_(user_ids), Notification.emailed_at == now))
+
+    return mailing.send_all(session, settings, outgoing, release=not_emailed)
 
 
 def users_awaiting_digest(session: Session, *, created_before: datetime, limit: int = 1000) -> list[str]:
@@ -215,8 +220,8 @@ def _project_titles(session: Session, project_ids: set[str]) -> dict[str, str]:
 
 def _link(row: Notification) -> str:
     if row.project_id:
-        return f"/projects/{row.project_id}"
-    return _PAGES.get(row.kind, "/notifications")
+        return routes.project_page(row.project_id)
+    return _PAGES.get(row.kind, routes.NOTIFICATIONS)
 
 
 def _mailed_kinds_condition():
@@ -240,7 +245,9 @@ def _digest_candidates_for_everyone(now: datetime):
     )
 
 
-def _send_digest_batch(session: Session, settings: Settings, user_ids: list[str], now: datetime) -> int:
+def _digest_batch(session: Session, settings: Settings, user_ids: list[str], now: datetime
+                  ) -> list[mailing.Outgoing]:
+    """The digest of each of these users who has something to read, their notifications marked as emailed."""
     candidates = _digest_candidates(user_ids, now).add_columns(
         sa.func.row_number().over(partition_by=Notification.user_id,
                                   order_by=(Notification.created_at.desc(), Notification.id.desc())).label("rank"),
@@ -253,35 +260,20 @@ def _send_digest_batch(session: Session, settings: Settings, user_ids: list[str]
         .limit(DIGEST_ITEMS_MAX * len(user_ids))
     ).all()
     if not rows:
-        return 0
+        return []
     by_user: dict[str, list[Notification]] = {}
     totals: dict[str, int] = {}
     for row, total in rows:
         by_user.setdefault(row.user_id, []).append(row)
         totals[row.user_id] = total
     texts = _render(session, (row for row, _ in rows))
-    sent = 0
+    outgoing = []
     for person in mailing.recipients(session, by_user):  # an erased account has nobody to write to
-        subject, text = _digest_mail(settings, person.name, by_user[person.user_id], texts, totals[person.user_id])
-        try:
-            send_mail(settings, person.email, subject, text)
-        except MailError:
-            continue
+        items = [(texts[item.id], _link(item)) for item in by_user[person.user_id]]
+        mail = mail_templates.digest(settings, person.name, items, totals[person.user_id])
+        outgoing.append(mailing.Outgoing(person.user_id, person.email, mail))
         _mark_emailed(session, person.user_id, now)
-        sent += 1
-    return sent
-
-
-def _digest_mail(settings: Settings, name: str, items: list[Notification], texts: dict[str, str],
-                 total: int) -> tuple[str, str]:
-    subject = "1 new notification on Azekia Studio" if total == 1 else f"{total} new notifications on Azekia Studio"
-    lines = [f"Hello {name},", "", "Here is what happened in your projects while you were away:", ""]
-    for item in items:
-        lines += [f"- {texts[item.id]}", f"  {settings.public_url}{_link(item)}"]
-    if total > len(items):
-        lines += ["", f"And {total - len(items)} more: {settings.public_url}/notifications"]
-    lines += ["", f"Choose which notifications reach you by email: {settings.public_url}/account#notifications", ""]
-    return subject, "\n".join(lines)
+    return outgoing
 
 
 def _mark_emailed(session: Session, user_id: str, now: datetime) -> None:

@@ -1,9 +1,10 @@
 """Versioned privacy policy: the text people read, its versions, publishing a new one, and telling people.
 
-Version 1 is the Markdown file shipped with the app (``studio_app/policies/privacy-v1.md``); admins publish
-the next versions, which are rows of ``policy_document`` and never edited. The current version is the
-newest one whose effective date has come. A *significant* version is announced: a banner in the app
-until the person acknowledges it, and one email each.
+Version 1 is the Markdown file shipped with the app (``studio_app/policies/privacy-v1.md``), whose retention
+periods are placeholders filled from the settings (``retention.with_periods``); admins publish the next
+versions, which are rows of ``policy_document`` and never edited. The current version is the newest one whose
+effective date has come. A *significant* version is announced: a banner in the app until the person
+acknowledges it, and one email each.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from studio_app.models.accounts import User
 from studio_app.models.base import new_id, utcnow
 from studio_app.models.privacy import PolicyDocument, PolicyKind, PolicyNotice
 from studio_app.security.policy import Action, Actor, NotAllowed, require
-from studio_app.services import audit, mailing
+from studio_app.services import audit, mail_templates, mailing, retention
 from studio_app.services.mailing import BatchResult
 from studio_app.services.sql import serialize_writers, upsert
 from studio_app.services.validation import InvalidInput
-from studio_app.settings import Settings
+from studio_app.settings import Settings, current_settings
 
 BUILT_IN_FILE = Path(__file__).resolve().parent.parent / "policies" / "privacy-v1.md"
 BUILT_IN_VERSION = 1
@@ -53,11 +54,15 @@ class PolicyVersion:
         return self.effective_at <= now
 
 
-@functools.cache
 def built_in_policy() -> PolicyVersion:
-    return PolicyVersion(version=BUILT_IN_VERSION, body_markdown=BUILT_IN_FILE.read_text(encoding="utf-8"),
-                         change_summary=BUILT_IN_SUMMARY, significant=False, published_at=BUILT_IN_PUBLISHED_AT,
-                         effective_at=BUILT_IN_PUBLISHED_AT)
+    body = retention.with_periods(_built_in_text(), current_settings())
+    return PolicyVersion(version=BUILT_IN_VERSION, body_markdown=body, change_summary=BUILT_IN_SUMMARY,
+                         significant=False, published_at=BUILT_IN_PUBLISHED_AT, effective_at=BUILT_IN_PUBLISHED_AT)
+
+
+@functools.cache
+def _built_in_text() -> str:
+    return BUILT_IN_FILE.read_text(encoding="utf-8")
 
 
 def policy_versions(session: Session) -> list[PolicyVersion]:
@@ -180,7 +185,7 @@ def mail_notice_batch(session: Session, settings: Settings, *, skip: Collection[
         .order_by(PolicyDocument.version.desc()).limit(1)
     ).first()
     if document is None:
-        return BatchResult(sent=0, failed=(), had_candidates=False)
+        return BatchResult.nobody()
     later = session.exec(select(PolicyDocument.version).where(PolicyDocument.kind == PolicyKind.PRIVACY,
                                                               PolicyDocument.version >= document.version)).all()
     told = select(PolicyNotice.user_id).where(PolicyNotice.document_id == document.id,
@@ -192,32 +197,20 @@ def mail_notice_batch(session: Session, settings: Settings, *, skip: Collection[
         .order_by(User.id).limit(batch_size)
     ).all()
     if not candidates:
-        return BatchResult(sent=0, failed=(), had_candidates=False)
+        return BatchResult.nobody()
     view = _view(document)
-    now = utcnow()
-    claimed = mailing.claim(session, PolicyNotice, candidates, document_id=document.id, emailed_at=now)
-    sent, failed = mailing.send_each(session, settings, claimed,
-                                     lambda person: _notice_mail(settings, person.name, view))
-    if failed:  # tried again next round
+    claimed = mailing.claim(session, PolicyNotice, candidates, document_id=document.id, emailed_at=utcnow())
+
+    def not_told(session: Session, user_ids: list[str]) -> None:  # tried again next round
         session.execute(sa.delete(PolicyNotice).where(PolicyNotice.document_id == document.id,
-                                                      PolicyNotice.user_id.in_(failed),
+                                                      PolicyNotice.user_id.in_(user_ids),
                                                       PolicyNotice.acknowledged_at.is_(None)))
-    return BatchResult(sent=sent, failed=tuple(failed), had_candidates=True)
 
-
-def _notice_mail(settings: Settings, name: str, view: PolicyVersion) -> tuple[str, str]:
-    subject = "We updated our privacy policy"
-    lines = [
-        f"Hello {name},", "",
-        f"We published a new version of the Azekia Studio privacy policy on {day(view.published_at)}. "
-        f"It applies from {day(view.effective_at)}.", "",
-        "What changed:", view.change_summary, "",
-        f"Read it: {settings.public_url}/privacy/versions/{view.version}",
-        f"Earlier versions stay readable at {settings.public_url}/privacy", "",
-        "You can tell us you have read it from the banner in the app. If you disagree with the change, you can "
-        f"write to us or delete your account from your privacy center: {settings.public_url}/privacy-center", "",
-    ]
-    return subject, "\n".join(lines)
+    sending = mailing.send_each(
+        session, settings, claimed, release=not_told,
+        compose=lambda person: mail_templates.policy_notice(settings, person.name, view.version, view.published_at,
+                                                            view.effective_at, view.change_summary))
+    return BatchResult(sending, had_candidates=True)
 
 
 def day(moment: datetime) -> str:

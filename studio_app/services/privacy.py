@@ -15,8 +15,9 @@ from studio_app.models.privacy import PrivacyRequest, RequestKind
 from studio_app.models.projects import Message, ProjectMember
 from studio_app.security.personal_data import Category, personal_fields
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import audit, privacy_requests
+from studio_app.services import audit, privacy_requests, retention
 from studio_app.services.validation import InvalidInput
+from studio_app.settings import current_settings
 
 CONSENT_PURPOSES = {
     ConsentKind.MARKETING_EMAIL: "Occasional product news by email. Account and project emails do not depend on it.",
@@ -39,7 +40,8 @@ class CategoryInfo:
     recipients: str
 
 
-# What the privacy policy promises for each category, in one place (the page and the export read it).
+# What the privacy policy promises for each category, in one place. Retention periods are placeholders filled
+# from the settings and the code that applies them (retention.with_periods).
 CATEGORY_INFO = {
     Category.IDENTITY: CategoryInfo("Identity", "Contract (providing the service you signed up for)",
                                     "Until you delete your account", "The people you work with in a project"),
@@ -48,7 +50,7 @@ CATEGORY_INFO = {
     Category.CREDENTIALS: CategoryInfo("Sign-in secrets", "Contract and legitimate interest (security)",
                                        "Until you delete your account", "Nobody"),
     Category.TECHNICAL: CategoryInfo("Technical data", "Legitimate interest (keeping your account safe)",
-                                     "Erased after the retention period (90 days by default)", "Nobody"),
+                                     "Erased after {technical_data_days} days", "Nobody"),
     Category.THIRD_PARTY_IDS: CategoryInfo("Connected accounts", "Consent", "Until you disconnect them",
                                            "The service you connected (TikTok, Discord)"),
     Category.CONTENT: CategoryInfo("Projects and messages", "Contract",
@@ -58,7 +60,8 @@ CATEGORY_INFO = {
                                  "delete them or your account", "The members of the project the file is in"),
     Category.PREFERENCES: CategoryInfo("Preferences", "Contract", "Until you delete your account", "Nobody"),
     Category.REQUESTS: CategoryInfo("Privacy requests", "Legal obligation (answering and proving we answered)",
-                                    "Three years after the answer, without your name once your account is deleted",
+                                    "{proof_years} years after the answer, without your name once your account is "
+                                    "deleted",
                                     "Our privacy team"),
 }
 
@@ -101,9 +104,11 @@ def what_we_hold(session: Session, actor: Actor | None) -> list[HeldCategory]:
         purposes.setdefault(field.category, [])
         if field.purpose not in purposes[field.category]:
             purposes[field.category].append(field.purpose)
+    settings = current_settings()
     return [
         HeldCategory(category=str(category), label=info.label, purposes=tuple(purposes.get(category, ())),
-                     legal_basis=info.legal_basis, retention=info.retention, recipients=info.recipients,
+                     legal_basis=info.legal_basis, retention=retention.with_periods(info.retention, settings),
+                     recipients=info.recipients,
                      summary=summaries[category])
         for category, info in CATEGORY_INFO.items() if category in summaries
     ]

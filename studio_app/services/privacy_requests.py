@@ -9,13 +9,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.base import is_row_id, new_id, utcnow
 from studio_app.models.privacy import PrivacyRequest, RequestKind, RequestStatus
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, NotAllowed, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.services import audit, mailing
+from studio_app.services import audit, mail_templates, mailing
 from studio_app.services.keys import DataKeyMissing, data_key_of
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
@@ -146,17 +145,10 @@ def _mail_answer(session: Session, settings: Settings, user_id: str, view: Reque
     found = mailing.recipients(session, [user_id])
     if not found:
         return
-    outcome = "We did what you asked." if view.status == RequestStatus.DONE else "We could not do what you asked."
-    text = "\n".join([
-        f"Hello {found[0].name},", "",
-        f"We answered your privacy request \"{view.label}\" of {view.created_at:%d %B %Y}. {outcome}", "",
-        "Our answer:", view.answer, "",
-        f"All your requests and our answers are in your privacy center: {settings.public_url}/privacy-center", "",
-    ])
-    try:
-        send_mail(settings, found[0].email, "We answered your privacy request", text)
-    except MailError:
-        logger.warning("the answer to a privacy request could not be mailed; it is in the privacy center")
+    # A mail that fails is logged: the answer is in the privacy center anyway.
+    mail = mail_templates.privacy_answer(settings, found[0].name, view.label, view.created_at,
+                                         view.status == RequestStatus.DONE, view.answer)
+    mailing.mail_after_commit(session, settings, found[0].email, mail)
 
 
 def _check_details(text: object, *, field: str = "details") -> str:

@@ -1,8 +1,10 @@
-"""Technical data is kept only as long as the privacy policy says (``STUDIO_TECHNICAL_DATA_DAYS``)."""
+"""How long data is kept: technical data only as long as the privacy policy says (``STUDIO_TECHNICAL_DATA_DAYS``),
+and the periods people are told, from the same values the code applies."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -11,6 +13,22 @@ from sqlmodel import Session
 from studio_app.models.accounts import OneTimeToken, UserSession
 from studio_app.models.base import utcnow
 from studio_app.settings import Settings
+
+# The anonymized record of a privacy request is kept this long after it was closed, as proof that it was
+# honoured (limitation period for claims); the retention round (erasure.purge_old_proofs) then deletes it.
+PROOF_YEARS = 3
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def periods(settings: Settings) -> dict[str, int]:
+    """The retention periods the privacy center and the policy state, by placeholder name."""
+    return {"technical_data_days": settings.technical_data_days, "proof_years": PROOF_YEARS}
+
+
+def with_periods(text: str, settings: Settings) -> str:
+    """``text`` with each ``{technical_data_days}``-style placeholder replaced by its value; other braces stay."""
+    values = periods(settings)
+    return _PLACEHOLDER.sub(lambda found: str(values.get(found.group(1), found.group(0))), text)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from studio_app import database, settings
 from studio_app.integrations import storage
 from studio_app.security import keyring, rate_limits
+from tests.support import template_db
 
 TEST_HARNESS_VARIABLES = {"STUDIO_TEST_POSTGRES_URL", "STUDIO_TEST_REDIS_URL", "STUDIO_REQUIRE_SERVICES"}
 
@@ -35,7 +36,7 @@ def app_environment(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_ur
     for name, value in variables.items():
         monkeypatch.setenv(f"STUDIO_{name}", value)
     clear_process_caches()
-    database.upgrade_to_head(database_url)
+    template_db.migrate(database_url)
     try:
         yield settings.current_settings()
     finally:

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from studio_app.database import create_db_engine
+from tests.support import template_db
 
 
 def services_required() -> bool:
@@ -28,16 +29,20 @@ def unavailable(reason: str):
 
 
 @contextmanager
-def scratch_postgres_database() -> Iterator[str]:
-    """A new, empty database on the test server, dropped afterwards; yields its URL."""
+def scratch_postgres_database(*, migrated: bool = False) -> Iterator[str]:
+    """A new database on the test server, dropped afterwards; yields its URL. Empty, or ``migrated`` (a copy of
+    a template at head, much faster than running the migrations)."""
     server_url = os.environ.get("STUDIO_TEST_POSTGRES_URL")
     if not server_url:
         unavailable("STUDIO_TEST_POSTGRES_URL is not set")
     admin = create_db_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
     name = f"studio_test_{uuid.uuid4().hex[:12]}"
     try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        if migrated:
+            template_db.create_postgres_from_template(admin, name, server_url)
+        else:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as error:
         admin.dispose()
         unavailable(f"PostgreSQL at STUDIO_TEST_POSTGRES_URL is unreachable: {error.orig}")

@@ -87,3 +87,13 @@ def test_mail_goes_to_the_outbox_unless_smtp_is_configured(tmp_path):
     with pytest.raises(SettingsError) as raised:
         settings_with(tmp_path, SMTP_URL="http://u:secret@mail.example")
     assert raised.value.variable == "STUDIO_SMTP_URL" and "secret" not in str(raised.value)
+
+
+def test_a_given_mapping_is_the_only_source(tmp_path, monkeypatch):
+    """Workers and tools pass the variables they mean: the process's own environment does not leak in."""
+    monkeypatch.setenv("STUDIO_PORT", "4444")
+    monkeypatch.setenv("STUDIO_LOG_LEVEL", "loud")
+    assert settings_with(tmp_path).port == 3000
+    monkeypatch.setenv("STUDIO_DATA_DIR", str(tmp_path))
+    with pytest.raises(SettingsError, match="STUDIO_LOG_LEVEL"):
+        load_settings()  # without a mapping, the process's environment is read

@@ -7,7 +7,7 @@ from tests.support.app_env import app_environment
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'studio.db'}"
-    return request.getfixturevalue("postgres_url")
+    return request.getfixturevalue("migrated_postgres_url")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlmodel import select
 from studio_app.database import session_scope
 from studio_app.integrations.mail import read_outbox
 from studio_app.integrations.storage import current_storage
+from studio_app.jobs import exports as export_worker
 from studio_app.jobs.digests import QUIET_PERIOD, run_digest_round
 from studio_app.jobs.exports import run_export_round
 from studio_app.models.base import utcnow
@@ -19,6 +20,7 @@ from studio_app.models.projects import Notification
 from studio_app.security.policy import NotAllowed
 from studio_app.services import accounts, exports, files, notifications, threads
 from studio_app.services.accounts import AccountError
+from studio_app.services.exports import exporters
 from studio_app.services.validation import InvalidInput
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.exports import category, exported, open_archive
@@ -133,7 +135,7 @@ def test_a_crash_half_way_marks_it_failed_and_leaves_no_blob(people, monkeypatch
     stored_file(editor, project_id)
     blobs_before = set(current_storage().keys())
     calls = {"count": 0}
-    real_decrypt = exports.decrypt_field
+    real_decrypt = exporters.decrypt_field
 
     def failing_decrypt(*args, **kwargs):
         calls["count"] += 1
@@ -141,7 +143,7 @@ def test_a_crash_half_way_marks_it_failed_and_leaves_no_blob(people, monkeypatch
             raise RuntimeError("disk on fire")
         return real_decrypt(*args, **kwargs)
 
-    monkeypatch.setattr(exports, "decrypt_field", failing_decrypt)
+    monkeypatch.setattr(exporters, "decrypt_field", failing_decrypt)
     row = exported(editor)
     assert row.status == "failed" and row.error == exports.FAILED_REASON and row.storage_key is None
     assert set(current_storage().keys()) == blobs_before
@@ -223,7 +225,7 @@ def test_progress_and_heartbeat_are_written_while_it_builds(people, monkeypatch)
         call(threads.post_message, editor, project_id, f"note {number}", idempotency_key=f"n-{number}")
     stored_file(editor, project_id, size=3_000_000)
     seen = []
-    real_write = exports._Progress._write
+    real_write = export_worker.ExportProgress._write
 
     def observed(progress):
         real_write(progress)
@@ -231,8 +233,8 @@ def test_progress_and_heartbeat_are_written_while_it_builds(people, monkeypatch)
             row = session.get(DataExport, progress.export_id)
             seen.append((row.status, row.progress, row.heartbeat_at))
 
-    monkeypatch.setattr(exports, "PROGRESS_EVERY_SECONDS", 0)
-    monkeypatch.setattr(exports._Progress, "_write", observed)
+    monkeypatch.setattr(export_worker, "PROGRESS_EVERY_SECONDS", 0)
+    monkeypatch.setattr(export_worker.ExportProgress, "_write", observed)
     assert exported(editor).status == "ready"
     percents = [percent for _, percent, _ in seen]
     assert all(status == "running" for status, _, _ in seen) and percents == sorted(percents)

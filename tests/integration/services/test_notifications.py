@@ -10,7 +10,7 @@ from studio_app.models.accounts import UserDataKey
 from studio_app.models.base import new_id
 from studio_app.models.projects import Notification
 from studio_app.security.policy import NotAllowed
-from studio_app.services import notifications, threads
+from studio_app.services import mailing, notifications, threads
 from studio_app.services.validation import InvalidInput
 from tests.support.threads import create_project, member, producer_and_editor
 
@@ -42,7 +42,8 @@ def rows_of(actor):
 
 def digests(settings, *offline):
     with session_scope() as session:
-        return notifications.send_email_digests(session, settings, offline_user_ids=[a.user_id for a in offline])
+        sending = notifications.send_email_digests(session, settings, offline_user_ids=[a.user_id for a in offline])
+    return sending.sent  # known once committed: mail goes out after the commit
 
 
 def digest_mails(settings):
@@ -208,17 +209,17 @@ def test_a_failed_mail_is_retried_next_run_and_does_not_stop_the_others(people, 
     producer, editor, project_id = people
     for actor in (producer, editor):
         notify(user_ids=[actor.user_id], kind="milestone_due", project_id=project_id)
-    real_send = notifications.send_mail
+    real_send = mailing.send_mail
 
     def refuse_zoe(settings, to, subject, text):
         if to == "zoe@example.com":
             raise MailError("mailbox unavailable")
         real_send(settings, to, subject, text)
 
-    monkeypatch.setattr(notifications, "send_mail", refuse_zoe)
+    monkeypatch.setattr(mailing, "send_mail", refuse_zoe)
     assert digests(sqlite_settings, producer, editor) == 1
     assert [mail.to for mail in digest_mails(sqlite_settings)] == ["eli@example.com"]
     assert [row.emailed_at for row in rows_of(producer)] == [None]
-    monkeypatch.setattr(notifications, "send_mail", real_send)
+    monkeypatch.setattr(mailing, "send_mail", real_send)
     assert digests(sqlite_settings, producer, editor) == 1
     assert [mail.to for mail in digest_mails(sqlite_settings)][-1] == "zoe@example.com"

@@ -1,4 +1,3 @@
-import dataclasses
 
 import pytest
 
@@ -98,7 +97,7 @@ def test_wrapped_data_key_moved_to_another_user_fails(keyring):
 
 def test_wrapped_data_key_fails_under_another_key_ring(settings, tmp_path_factory):
     _, wrapped = new_data_key(load_keyring(settings), owner_id=7)
-    other_settings = dataclasses.replace(settings, data_dir=tmp_path_factory.mktemp("other"))
+    other_settings = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("other")})
     other_keyring = load_keyring(other_settings)
     # Same key id, different secret: the tag check, not the id lookup, must catch it.
     other_keyring.add_key(sealed_key_id(wrapped))
@@ -136,7 +135,7 @@ def test_rewrap_leaves_a_data_key_already_under_the_active_key(keyring):
 
 def test_value_under_a_master_key_no_longer_held_fails_clearly(keyring, settings):
     _, wrapped = new_data_key(keyring, owner_id=7)
-    other_ring_settings = dataclasses.replace(settings, master_keys=(("elsewhere", b"\x00" * 32),))
+    other_ring_settings = settings.model_copy(update={"master_keys": (("elsewhere", b"\x00" * 32),)})
 
     with pytest.raises(DecryptionError, match="not available"):
         unwrap_data_key(load_keyring(other_ring_settings), wrapped, owner_id=7)

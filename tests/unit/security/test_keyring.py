@@ -116,16 +116,14 @@ def test_settings_repr_shows_no_key_material(tmp_path):
         assert repr(secret) not in repr(settings)
 
 
+PROBLEMS = ("not keyid:base64key", "not valid base64", "16 bytes", "key id", "more than once", "at least one")
+
+
 @pytest.mark.parametrize(
     ("master_keys", "problem"),
-    [
-        ("k1", "not keyid:base64key"),
-        ("k1:%%%", "not valid base64"),
-        (f"k1:{base64.b64encode(os.urandom(16)).decode()}", "16 bytes"),
-        (f"bad id!:{encoded_key()}", "key id"),
-        (f"k1:{encoded_key()},k1:{encoded_key()}", "more than once"),
-        (" , ", "at least one"),
-    ],
+    list(zip(["k1", "k1:%%%", f"k1:{base64.b64encode(os.urandom(16)).decode()}", f"bad id!:{encoded_key()}",
+              f"k1:{encoded_key()},k1:{encoded_key()}", " , "], PROBLEMS, strict=True)),
+    ids=PROBLEMS,  # the random keys never name a test: parallel workers must collect the same ids
 )
 def test_bad_master_keys_raise_settings_error_naming_the_variable(tmp_path, master_keys, problem):
     with pytest.raises(SettingsError, match=problem) as raised:

@@ -13,6 +13,8 @@ from studio_app.security.passwords import (
     verify_password,
 )
 
+pytestmark = pytest.mark.real_password_hashing  # these tests are about the real parameters
+
 PEPPER = os.urandom(32)
 PASSWORD = "correct horse battery staple"
 

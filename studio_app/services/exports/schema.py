@@ -1,0 +1,146 @@
+"""The archive's format, documented: the schema of each file, the files in their order, the tables left out and
+why, and the README written from them. Tests check that the archive holds no field not documented here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from studio_app import routes
+
+SCHEMA_VERSION = 1
+SCHEMA_PREFIX = "azekia-studio/export"
+
+# Tables with nothing of a person to hand over, and why.
+NOT_EXPORTED: dict[str, str] = {
+    "user_data_key": "the wrapped key that seals your data: useless outside our servers",
+    "project_data_key": "the wrapped key that seals a project's content: useless outside our servers",
+    "audit_event": "our security log (pseudonymous ids only), kept to protect accounts; ask us for it in writing",
+    "policy_document": "the published privacy policy, the same for everyone",
+    "announcement": "product news written by Azekia Studio, the same for everyone who receives it",
+    "form_submission": "random keys that stop a double click from creating things twice; what they created is exported",
+}
+
+# The files of the archive, in the order they are written, with what each holds.
+FILES: dict[str, str] = {
+    "identity": "Who you are on Azekia Studio: your account.",
+    "profile": "Your public editor profile (empty unless you are an editor).",
+    "contact": "Your email address, pending email changes, and invitations sent to your address.",
+    "technical": "Your signed-in browsers (sessions) and the one-time links we emailed you.",
+    "content": "Your projects, their milestones, your activity and notifications, and every message you wrote.",
+    "files": "An index of the files you uploaded; the files themselves are in the files/ folder.",
+    "preferences": "Your notification choices, consents with their history, and the privacy policy you accepted.",
+    "requests": "Your privacy requests (including this export) and data exports.",
+}
+
+
+_WHEN = "date and time (ISO 8601, UTC)"
+_WHEN_OR_NULL = _WHEN + ", or null"
+_PROJECT = "id of the project (see the project items of content.json)"
+
+# Every item type of every file, with every field: the README is written from this, and tests check
+# that the archive holds no field that is not documented here.
+FIELDS: dict[str, dict[str, dict[str, str]]] = {
+    "identity": {"account": {"id": "your account id", "display_name": "the name shown to the people you work with",
+                             "role": "producer, editor or admin", "created_at": "when you signed up: " + _WHEN}},
+    "profile": {"editor_profile": {
+        "headline": "your headline in the editors' directory", "portfolio_links": "links to your work",
+        "skills": "skills you listed", "languages": "languages you work in", "software": "software you use",
+        "day_rate_cents": "your day rate in cents, or null", "currency": "currency of the day rate",
+        "availability": "available, limited or unavailable", "listed": "whether producers can find you",
+        "updated_at": "last change: " + _WHEN}},
+    "contact": {
+        "email": {"email": "your email address", "verified_at": "when you confirmed it: " + _WHEN_OR_NULL},
+        "email_change": {"new_email": "the new address you asked for", "created_at": "when: " + _WHEN,
+                         "expires_at": "when the confirmation link expires: " + _WHEN,
+                         "used_at": "when you confirmed it: " + _WHEN_OR_NULL},
+        "invitation_received": {"id": "invitation id", "project_id": _PROJECT,
+                                "email": "the address the invitation was sent to (yours), or null",
+                                "status": "pending, accepted, declined or revoked", "created_at": "sent: " + _WHEN,
+                                "responded_at": "your answer: " + _WHEN_OR_NULL}},
+    "technical": {
+        "session": {"id": "session id", "created_at": "sign-in: " + _WHEN, "last_used_at": "last use: " + _WHEN,
+                    "idle_expires_at": "ends if unused until: " + _WHEN, "absolute_expires_at": "ends at the latest: "
+                    + _WHEN, "revoked_at": "signed out: " + _WHEN_OR_NULL,
+                    "reauthenticated_at": "last password confirmation: " + _WHEN_OR_NULL,
+                    "ip_address": "the address the browser signed in from (erased after the retention period)",
+                    "user_agent": "the browser's description of itself (erased after the retention period)"},
+        "one_time_link": {"purpose": "verify_email, reset_password or change_email", "created_at": "sent: " + _WHEN,
+                          "expires_at": "expiry: " + _WHEN, "used_at": "opened: " + _WHEN_OR_NULL}},
+    "content": {
+        "project": {"id": "project id", "your_role": "producer or editor", "joined_at": "you joined: " + _WHEN,
+                    "removed_at": "you were removed: " + _WHEN_OR_NULL, "title": "the project's title",
+                    "brief_markdown": "the brief, Markdown (only in projects you produce; null otherwise)",
+                    "stage": "the project's stage", "platforms": "where the video is published",
+                    "video_format": "format of the video", "deadline": "deadline (ISO date), or null",
+                    "created_at": "created: " + _WHEN},
+        "invitation_sent": {"id": "invitation id", "project_id": _PROJECT,
+                            "status": "pending, accepted, declined or revoked (who you invited is left out: it is "
+                                      "their data)", "created_at": "sent: " + _WHEN,
+                            "responded_at": "answered: " + _WHEN_OR_NULL},
+        "milestone": {"id": "milestone id", "project_id": _PROJECT, "title": "what is due",
+                      "due_on": "due date (ISO date)", "assigned_to_you": "true if you own this milestone",
+                      "done_at": "completed: " + _WHEN_OR_NULL, "created_at": "created: " + _WHEN},
+        "activity": {"project_id": _PROJECT, "kind": "what you did (a project timeline event)",
+                     "created_at": _WHEN},
+        "thread_read": {"project_id": _PROJECT, "last_read_at": "when you last read the thread: " + _WHEN},
+        "notification": {"kind": "what happened", "project_id": _PROJECT + ", or null", "created_at": _WHEN,
+                         "read_at": _WHEN_OR_NULL, "emailed_at": "sent in an email summary: " + _WHEN_OR_NULL},
+        "message": {"id": "message id", "project_id": _PROJECT, "reply_to_id": "id of the message it answers, or null",
+                    "body": "what you wrote (Markdown); null once deleted", "created_at": "posted: " + _WHEN,
+                    "edited_at": "last edit: " + _WHEN_OR_NULL, "deleted_at": "deleted: " + _WHEN_OR_NULL}},
+    "files": {"file": {"id": "file id", "name": "the name you gave the file", "content_type": "its media type",
+                       "size_bytes": "size in bytes", "sha256": "SHA-256 of its content (to check the copy)",
+                       "project_id": _PROJECT + ", or null for a personal file", "created_at": "uploaded: " + _WHEN,
+                       "path": "where the file is in this archive"}},
+    "preferences": {
+        "privacy_policy_accepted": {"version": "the privacy policy version you accepted at sign-up",
+                                    "accepted_at": _WHEN},
+        "notification_preference": {"kind": "kind of notification",
+                                    "channel": "in_app, email (in the app and by email) or none",
+                                    "chosen_by_you": "false where the default applies"},
+        "consent": {"kind": "what you consented to", "given_at": _WHEN, "withdrawn_at": _WHEN_OR_NULL},
+        "policy_notice": {"policy": "which policy", "version": "its version", "emailed_at": _WHEN_OR_NULL,
+                          "acknowledged_at": _WHEN_OR_NULL},
+        "announcement_received": {"announcement_id": "id of the product news email", "sent_at": _WHEN}},
+    "requests": {
+        "privacy_request": {"id": "request id", "kind": "what the request was about",
+                            "self_served": "true for what you did yourself (export, deletion)",
+                            "status": "open, done or refused", "details": "what you wrote, or null",
+                            "answer": "our answer, or null", "created_at": _WHEN,
+                            "due_at": "our deadline to answer: " + _WHEN, "closed_at": _WHEN_OR_NULL},
+        "data_export": {"id": "export id", "status": "queued, running, ready, failed or expired",
+                        "created_at": "asked: " + _WHEN, "finished_at": _WHEN_OR_NULL,
+                        "expires_at": "download possible until: " + _WHEN_OR_NULL,
+                        "downloaded_at": "last download: " + _WHEN_OR_NULL}},
+}
+
+
+def readme(generated_at: datetime, public_url: str = "") -> str:
+    lines = [
+        "# Your data from Azekia Studio", "",
+        f"Made on {generated_at.strftime('%d %B %Y at %H:%M UTC')} at your request, from everything we hold "
+        "about you. It holds nothing about other people: their names, emails and messages are left out; "
+        "projects you work on appear with their title (and the brief, for projects you produce).", "",
+        "## Format", "",
+        "Each `.json` file is UTF-8 JSON of this shape:", "",
+        "```json",
+        f'{{"schema": "{SCHEMA_PREFIX}/<file name>", "version": {SCHEMA_VERSION}, '
+        '"generated_at": "<ISO 8601>", "items": [{"type": "<item type>", "...": "..."}]}',
+        "```", "",
+        f"`version` changes only when a field changes meaning or disappears; new fields may be added within version "
+        f"{SCHEMA_VERSION}. Dates and times are ISO 8601 in UTC. Ids are opaque: they link items across files "
+        "(for example a message's `project_id` to a project in content.json).", "",
+        "The `files/` folder holds the files you uploaded, byte for byte, at the `path` given in files.json "
+        "(check them with their `sha256`).", "",
+        "## Files", "",
+    ]
+    for name, description in FILES.items():
+        lines += [f"### {name}.json", "", description, ""]
+        for item_type, fields in FIELDS[name].items():
+            lines += [f"Items of type `{item_type}`:", ""]
+            lines += [f"- `{field}`: {meaning}" for field, meaning in fields.items()]
+            lines.append("")
+    lines += ["## Not included", ""]
+    lines += [f"- `{table}`: {reason}" for table, reason in NOT_EXPORTED.items()]
+    lines += ["", f"Questions? Write to us from your privacy center: {public_url}{routes.PRIVACY_CENTER}", ""]
+    return "\n".join(lines)
