@@ -9,6 +9,8 @@ TOOLS_BIN := $(CURDIR)/$(TOOLS)/node_modules/.bin
 NODE_MIN_MAJOR := 22
 NODE_PACKAGE := node@22
 BUN_PACKAGE := bun@1.4.5
+AXE_CORE_PACKAGE := axe-core@4.14.1
+AXE_CORE := $(TOOLS)/node_modules/axe-core/axe.min.js
 CHROMIUM := /usr/bin/chromium
 ONLY ?=
 
@@ -20,7 +22,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 run: $(VENV)/.runtime $(TOOLS)/.installed
 	$(PY) -m studio_app serve
 
-test: $(VENV)/.dev $(TOOLS)/.installed chromium
+test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
 
@@ -30,7 +32,7 @@ test-unit: $(VENV)/.dev
 test-integration: $(VENV)/.dev
 	$(PY) -m pytest tests/integration
 
-test-e2e: $(VENV)/.dev $(TOOLS)/.installed chromium
+test-e2e: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium
 	$(PY) -m pytest tests/e2e
 
 lint: $(VENV)/.dev
@@ -61,6 +63,10 @@ $(TOOLS)/.installed:
 		packages="$(NODE_PACKAGE) $$packages"; fi; \
 	cd $(TOOLS) && npm install --no-audit --no-fund --silent $$packages
 	touch $@
+
+# The browser tests run axe-core in every page they reach (tests/e2e/page_checks.py).
+$(AXE_CORE): | $(TOOLS)/.installed
+	cd $(TOOLS) && npm install --no-audit --no-fund --silent $(AXE_CORE_PACKAGE)
 
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
