@@ -58,8 +58,9 @@
     quietTimer = setTimeout(settled, QUIET_MS);
   }
 
+  // A page waiting for its state shows a spinner, which does not change the DOM: wait for what it waits for.
   function settled() {
-    if (document.readyState === "complete") runCheck();
+    if (document.readyState === "complete" && !document.querySelector(".rt-Spinner")) runCheck();
     else quietTimer = setTimeout(settled, QUIET_MS);
   }
 
@@ -87,7 +88,8 @@
   }
   addEventListener("popstate", onHistoryChange);
 
-  // The test process calls this before a context closes, so the last page a test reached is checked too.
+  // The test process calls this before a tab goes elsewhere and before its context closes, so a route the test
+  // leaves before it settled is checked too.
   window.__studioCheckNow = () => (waiting ? runCheck() : running);
 
   routeReached();

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Error
+from playwright.sync_api import Browser, BrowserContext, Error, Page
 
 from studio_app import routes
 from studio_app.settings import PROJECT_ROOT
@@ -58,7 +58,23 @@ class PageChecks:
         context.expose_binding(BINDING, self._on_message)
         context.add_init_script(path=AXE)
         context.add_init_script(path=WATCHER)
+        context.on("page", self._check_before_leaving)
         self.open_contexts.append(context)
+
+    def _check_before_leaving(self, page: Page) -> None:
+        """A test that opens the next page at once leaves a route before it settled: check it first."""
+        for name in ("goto", "reload"):
+            navigate = getattr(page, name)
+
+            def checked(*args, _navigate=navigate, **kwargs):
+                self.check_now(page)
+                return _navigate(*args, **kwargs)
+
+            setattr(page, name, checked)
+
+    def check_now(self, page: Page) -> None:
+        with contextlib.suppress(Error):  # a tab closing or navigating has nothing settled to check
+            page.evaluate("() => window.__studioCheckNow && window.__studioCheckNow()")
 
     def _on_message(self, _source, message: dict):
         route = route_of(message["url"])
@@ -78,10 +94,15 @@ class PageChecks:
     def finish(self, context: BrowserContext) -> None:
         """Check the page each tab is on before the context goes (its route may not have settled yet)."""
         for page in context.pages:
-            with contextlib.suppress(Error):  # a tab closing or navigating has nothing settled to check
-                page.evaluate("() => window.__studioCheckNow && window.__studioCheckNow()")
+            self.check_now(page)
         if context in self.open_contexts:
             self.open_contexts.remove(context)
+
+    def take(self, prefix: str) -> list[str]:
+        """Remove and return the problems reported so far that start with ``prefix`` (a test that expects them)."""
+        taken = [problem for problem in self.problems if problem.startswith(prefix)]
+        self.problems = [problem for problem in self.problems if not problem.startswith(prefix)]
+        return taken
 
     def take_problems(self) -> list[str]:
         for context in list(self.open_contexts):
