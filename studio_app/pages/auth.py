@@ -44,25 +44,18 @@ def role_choice() -> rx.Component:
 
 def consent_boxes() -> rx.Component:
     return rx.vstack(
-        rx.el.label(
-            rx.flex(
-                rx.checkbox(name="accepts_privacy_policy", required=True),
-                rx.text("I have read and accept the ", rx.link("privacy policy", href=routes.PRIVACY_POLICY,
-                                                                 is_external=True), "."),
-                spacing="2",
-            ),
+        # rx.checkbox labels its box with what follows it (a label around it would leave the box unnamed).
+        rx.checkbox(
+            rx.text("I have read and accept the ", rx.link("privacy policy", href=routes.PRIVACY_POLICY,
+                                                             is_external=True), ".", as_="span", size="3"),
+            name="accepts_privacy_policy", required=True,
         ),
         rx.cond(
             SignUpState.errors["accepts_privacy_policy"],
             rx.text(SignUpState.errors["accepts_privacy_policy"], size="2", color_scheme="red"),
         ),
-        rx.el.label(
-            rx.flex(
-                rx.checkbox(name="marketing_consent"),
-                rx.text("Send me occasional product news by email (optional, stop any time)."),
-                spacing="2",
-            ),
-        ),
+        rx.checkbox(rx.text("Send me occasional product news by email (optional, stop any time).", as_="span",
+                            size="3"), name="marketing_consent"),
         spacing="2",
         width="100%",
     )
