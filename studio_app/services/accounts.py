@@ -1,7 +1,9 @@
 """Accounts: sign-up, email verification, sign-in, password reset and change, email change.
 
 Messages never tell whether an email has an account: unknown and known addresses get the same
-answer, and the mail (sent only to the address's owner) is what differs.
+answer, and the mail (sent only to the address's owner) is what differs. Timing does not tell either:
+both paths do the slow work (a password hash at sign-up), and mails leave on a background thread after
+the commit (:func:`_mail`), so the answer never waits for one.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import functools
 
 from sqlmodel import Session, select
 
-from studio_app.integrations.mail import MailError, send_mail
-from studio_app.models.accounts import Consent, ConsentKind, Role, TokenPurpose, User, UserSession
+from studio_app import routes
+from studio_app.database import after_commit
+from studio_app.integrations.mail import send_mail_later
+from studio_app.models.accounts import Consent, ConsentKind, OneTimeToken, Role, TokenPurpose, User, UserSession
 from studio_app.models.base import new_id, utcnow
 from studio_app.security.blind_index import email_index
 from studio_app.security.fields import get_decrypted, set_encrypted
@@ -35,7 +39,8 @@ from studio_app.settings import Settings
 
 WRONG_CREDENTIALS = "This email and password do not match an account. Check both and try again."
 LINK_INVALID = "This link is invalid, expired or already used. Ask for a new one."
-MAIL_FAILED = "We could not send the email just now. Please try again in a few minutes."
+SIGN_IN_LINK_SENT = ("Too many attempts to sign in to this account. If it is yours, check your inbox: we sent its "
+                     "address a link to sign in without the password.")
 REAUTHENTICATION_MINUTES = 10
 REAUTHENTICATION_NEEDED = "For your security, enter your password again to continue."
 
@@ -54,6 +59,13 @@ class RateLimited(AccountError):
         minutes = max(1, -(-retry_after_seconds // 60))
         super().__init__(f"Too many attempts. Please try again in {minutes} minute{'s' if minutes > 1 else ''}.")
         self.retry_after_seconds = retry_after_seconds
+
+
+class SignInLinkOffered(AccountError):
+    """The account is past its ceiling of failed sign-ins: passwords wait, its owner has a mailed link."""
+
+    def __init__(self):
+        super().__init__(SIGN_IN_LINK_SENT)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +92,7 @@ def sign_up(session: Session, settings: Settings, form: SignUpForm, client: Clie
     """Create an unverified account and mail its verification link.
 
     An address that already has an account gets a "you already have an account" mail instead,
-    and the caller sees the same outcome either way.
+    and the caller sees the same outcome, after the same work, either way.
     """
     _limit("signup_address", client.ip_address or "unknown")
     email, display_name = check_email(form.email), check_display_name(form.display_name)
@@ -90,11 +102,13 @@ def sign_up(session: Session, settings: Settings, form: SignUpForm, client: Clie
         raise InvalidInput("accepts_privacy_policy", "Please read and accept the privacy policy to continue.")
     keys = current_keys()
     index = email_index(keys.index_key, email)
+    _limit("verification_mail", index)  # counted on both paths, or the limit itself would tell them apart
     existing = _user_by_index(session, index)
     if existing is not None:
-        _limit("verification_mail", index)
+        hash_password(form.password, pepper=keys.password_pepper)  # the slow part of a new account, thrown away
         audit.record_event(session, "signup.existing_account", subject_id=existing.id)
-        _mail(settings, email, "You already have an Azekia Studio account", _already_registered_text(settings))
+        _mail(session, settings, email, "You already have an Azekia Studio account",
+              _already_registered_text(settings))
         return
     user = _create_user(session, email=email, index=index, display_name=display_name, role=Role(role),
                         password=form.password)
@@ -143,55 +157,92 @@ def sign_in(session: Session, settings: Settings, email: str, password: str, cli
     The browser's previous session (if any) ends: signing in always rotates the token, so a value
     planted in the browser beforehand (session fixation) is never the one that gets signed in.
     """
-    user = _authenticate(session, email, password, client)
+    user = _authenticate(session, settings, email, password, client)
     sessions.end_session(session, previous_secret)
     audit.record_event(session, "signin.success", actor_id=user.id, subject_id=user.id)
     return sessions.create_session(session, settings, user, client)
 
 
-def _authenticate(session: Session, email: str, password: str, client: ClientInfo) -> User:
+def sign_in_with_link(session: Session, settings: Settings, secret: str, client: ClientInfo,
+                      previous_secret: str | None = None) -> str:
+    """Open a session from a mailed one-time sign-in link (see :func:`_offer_sign_in_link`); returns the cookie secret.
+
+    The link proves control of the mailbox, so it also verifies the address, as a password reset does.
+    """
+    token = consume_token(session, secret if isinstance(secret, str) else "", TokenPurpose.SIGN_IN)
+    if token is None:
+        audit.record_event(session, "signin.link_refused")
+        _keep_security_events(session)
+        raise AccountError(LINK_INVALID, field="link")
+    user = session.get(User, token.user_id)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    session.add(user)
+    sessions.end_session(session, previous_secret)
+    audit.record_event(session, "signin.link_used", actor_id=user.id, subject_id=user.id)
+    return sessions.create_session(session, settings, user, client)
+
+
+def _authenticate(session: Session, settings: Settings, email: str, password: str, client: ClientInfo) -> User:
+    """Failures count per address, per account and address, and per account (see RATE_LIMITS): an address past its
+    limits waits; an account past its ceiling takes no password for a while and its owner gets a sign-in link."""
     if not isinstance(email, str) or not isinstance(password, str) or not email.strip() or not password:
         raise AccountError("Enter your email and password.")
     keys = current_keys()
-    index = email_index(keys.index_key, email[:254])
-    address = client.ip_address or "unknown"
+    attempt = _SignInAttempt(index=email_index(keys.index_key, email[:254]), address=client.ip_address or "unknown")
     limiter = current_rate_limiter()
-    for name, key in (("signin_address", address), ("signin_account", index)):
+    for name, key in attempt.address_limits():
         decision = limiter.check(name, key)
         if not decision.allowed:
-            audit.record_event(session, "signin.throttled", details={"limit": name})
-            _keep_security_events(session)
+            _refuse(session, name, attempt.index)
             raise RateLimited(decision.retry_after_seconds)
-    user = _user_by_index(session, index)
+    if not limiter.check("signin_account", attempt.index).allowed:
+        _refuse(session, "signin_account", attempt.index, offer_link_with=settings)
+        raise SignInLinkOffered()
+    user = _user_by_index(session, attempt.index)
     stored_hash = user.password_hash if user is not None else _decoy_hash()
     matches, upgraded_hash = verify_password(stored_hash, password[:1024], pepper=keys.password_pepper)
     if user is None or not matches:
-        _count_failure(session, limiter, address, index, user)
+        _count_failure(session, settings, limiter, attempt, user)
         raise AccountError(WRONG_CREDENTIALS)
     if user.email_verified_at is None:
         raise AccountError("Please confirm your email address first: open the link we sent you.", field="unverified")
     if upgraded_hash:
         user.password_hash = upgraded_hash
         session.add(user)
-    limiter.reset("signin_account", index)
+    limiter.reset("signin_account_address", attempt.account_at_address)
     return user
 
 
+@dataclasses.dataclass(frozen=True)
+class _SignInAttempt:
+    index: str  # the email's blind index
+    address: str
+
+    @property
+    def account_at_address(self) -> str:
+        return f"{self.index} {self.address}"
+
+    def address_limits(self) -> tuple[tuple[str, str], ...]:
+        return ("signin_address", self.address), ("signin_account_address", self.account_at_address)
+
+
 def request_password_reset(session: Session, settings: Settings, email: str, client: ClientInfo) -> None:
+    """Mail a reset link to the address's account, if any; the answer and its timing are the same either way."""
     email = check_email(email)
     index = email_index(current_keys().index_key, email)
     _limit("reset_mail_address", client.ip_address or "unknown")
     _limit("reset_mail_account", index)
     user = _user_by_index(session, index)
+    # Unknown addresses are logged too (subject empty): many of them from one place is an enumeration attempt.
+    audit.record_event(session, "password.reset_requested", subject_id=user.id if user else None)
     if user is None:
         return
     secret, _ = issue_token(session, user, TokenPurpose.RESET_PASSWORD)
-    link = f"{settings.public_url}/reset?token={secret}"
-    _mail(settings, email, "Reset your Azekia Studio password",
+    link = f"{settings.public_url}{routes.RESET_PASSWORD}?token={secret}"
+    _mail(session, settings, email, "Reset your Azekia Studio password",
           f"Someone asked to reset the password of your Azekia Studio account.\n\n"
           f"If it was you, choose a new password here (the link works once, for one hour):\n{link}\n\n"
           f"If it was not you, ignore this email: your password stays as it is.\n")
-    audit.record_event(session, "password.reset_requested", subject_id=user.id)
 
 
 def reset_password(session: Session, secret: str, new_password: str) -> None:
@@ -229,7 +280,7 @@ def request_email_change(session: Session, settings: Settings, actor: Actor | No
     secret, token = issue_token(session, user, TokenPurpose.CHANGE_EMAIL, new_email_index=new_index)
     set_encrypted(token, "new_email_encrypted", new_email, data_key=data_key_of(session, user.id))
     session.add(token)
-    _mail(settings, new_email, "Confirm your new email address",
+    _mail(session, settings, new_email, "Confirm your new email address",
           f"Confirm that this is the new email address of your Azekia Studio account:\n"
           f"{settings.public_url}/verify-email-change?token={secret}\n\nThe link works once, for 24 hours.\n")
 
@@ -248,7 +299,7 @@ def confirm_email_change(session: Session, settings: Settings, secret: str) -> N
     user.email_verified_at = utcnow()
     session.add(user)
     audit.record_event(session, "email.changed", actor_id=user.id, subject_id=user.id)
-    _mail(settings, old_email, "Your Azekia Studio email address was changed",
+    _mail(session, settings, old_email, "Your Azekia Studio email address was changed",
           "The email address of your Azekia Studio account was just changed.\n"
           "If you did not do this, reset your password and contact us from the privacy center.\n")
 
@@ -332,7 +383,7 @@ def _user_by_index(session: Session, index: str) -> User | None:
 
 def _send_verification(session: Session, settings: Settings, user: User, email: str) -> None:
     secret, _ = issue_token(session, user, TokenPurpose.VERIFY_EMAIL)
-    _mail(settings, email, "Confirm your email address for Azekia Studio",
+    _mail(session, settings, email, "Confirm your email address for Azekia Studio",
           f"Welcome to Azekia Studio!\n\nConfirm your email address to finish creating your account "
           f"(the link works once, for 24 hours):\n{settings.public_url}/verify?token={secret}\n\n"
           f"If you did not sign up, ignore this email and no account will be activated.\n")
@@ -348,12 +399,22 @@ def _already_registered_text(settings: Settings) -> str:
     )
 
 
-def _mail(settings: Settings, to: str, subject: str, text: str) -> None:
-    try:
-        send_mail(settings, to, subject, text)
-    except MailError:
-        # The transaction rolls back: no account or token exists that nobody can confirm.
-        raise AccountError(MAIL_FAILED) from None
+def _sign_in_link_text(settings: Settings, secret: str) -> str:
+    return (
+        "Someone tried many wrong passwords on your Azekia Studio account, so signing in with a password is paused "
+        "for a few minutes.\n\n"
+        "If you want to sign in now, use this link instead (it works once, for 15 minutes):\n"
+        f"{settings.public_url}{routes.SIGN_IN_LINK}?token={secret}\n\n"
+        "If the attempts were not yours, your password held: nobody signed in. Choosing a longer password "
+        "makes such guessing hopeless.\n"
+    )
+
+
+def _mail(session: Session, settings: Settings, to: str, subject: str, text: str) -> None:
+    """Send once the transaction commits (never for a rolled-back one), on a background thread: the answer does not
+    wait for it, so its timing does not tell whether a mail went out. A mail that fails is logged; the person can
+    ask again (a new link, a new reset)."""
+    after_commit(session, lambda: send_mail_later(settings, to, subject, text))
 
 
 def _limit(name: str, key: str) -> None:
@@ -362,14 +423,46 @@ def _limit(name: str, key: str) -> None:
         raise RateLimited(decision.retry_after_seconds)
 
 
-def _count_failure(session: Session, limiter, address: str, index: str, user: User | None) -> None:
-    limiter.hit("signin_address", address)
-    limiter.hit("signin_account", index)
+def _count_failure(session: Session, settings: Settings, limiter, attempt: _SignInAttempt, user: User | None) -> None:
+    for name, key in (*attempt.address_limits(), ("signin_account", attempt.index)):
+        limiter.hit(name, key)
     audit.record_event(session, "signin.failure", subject_id=user.id if user else None,
                        details={"reason": "wrong_password" if user else "unknown_account"})
-    if user is not None and not limiter.check("signin_account", index).allowed:
-        audit.record_event(session, "account.lockout", subject_id=user.id)
+    if not limiter.check("signin_account", attempt.index).allowed:
+        if user is not None:
+            audit.record_event(session, "signin.ceiling_reached", subject_id=user.id)
+        _offer_sign_in_link(session, settings, user)
     _keep_security_events(session)
+
+
+def _refuse(session: Session, limit: str, index: str, *, offer_link_with: Settings | None = None) -> None:
+    """Log a refused attempt (they feed detection rules); past the account's ceiling, offer its owner a link."""
+    user = _user_by_index(session, index)
+    audit.record_event(session, "signin.throttled", subject_id=user.id if user else None, details={"limit": limit})
+    if offer_link_with is not None:
+        _offer_sign_in_link(session, offer_link_with, user)
+    _keep_security_events(session)
+
+
+def _offer_sign_in_link(session: Session, settings: Settings, user: User | None) -> None:
+    """Mail the owner a one-time sign-in link, unless a live one is already on its way (an attacker's next attempts
+    must not replace the link the owner is about to open) or a few were sent this hour."""
+    if user is None or _has_live_token(session, user.id, TokenPurpose.SIGN_IN):
+        return
+    if not current_rate_limiter().hit("signin_link_mail", user.email_index).allowed:
+        return
+    secret, _ = issue_token(session, user, TokenPurpose.SIGN_IN)
+    email = get_decrypted(user, "email_encrypted", data_key=data_key_of(session, user.id))
+    audit.record_event(session, "signin.link_sent", subject_id=user.id)
+    _mail(session, settings, email, "Sign in to Azekia Studio with a one-time link",
+          _sign_in_link_text(settings, secret))
+
+
+def _has_live_token(session: Session, user_id: str, purpose: TokenPurpose) -> bool:
+    return session.exec(
+        select(OneTimeToken.id).where(OneTimeToken.user_id == user_id, OneTimeToken.purpose == purpose,
+                                      OneTimeToken.used_at.is_(None), OneTimeToken.expires_at > utcnow()).limit(1)
+    ).first() is not None
 
 
 def _keep_security_events(session: Session) -> None:
