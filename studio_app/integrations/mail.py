@@ -3,21 +3,15 @@
 The outbox (``<data_dir>/outbox``, one ``.eml`` file a message) is the embedded default: the admin
 console and the tests read it with :func:`read_outbox`. Files are private (0600 in a 0700 folder)
 because mails carry sign-in and reset links.
-
-:func:`send_mail_later` sends on a background thread, for answers that must not wait for a mail: how
-long a request takes would otherwise tell whether a mail went out (whether an address has an account).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import logging
 import os
 import secrets
 import smtplib
 import ssl
-import threading
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -31,12 +25,6 @@ from studio_app.settings import Settings
 SMTP_TIMEOUT_SECONDS = 10
 STARTTLS_PORT = 587
 IMPLICIT_TLS_PORT = 465
-
-logger = logging.getLogger(__name__)
-# One thread: mails leave in the order they were handed over, and a slow server never takes more.
-_background = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-mail")
-_pending: set[concurrent.futures.Future] = set()
-_pending_lock = threading.Lock()
 
 
 class MailError(Exception):
@@ -67,34 +55,6 @@ def send_mail(settings: Settings, to: str, subject: str, text: str) -> None:
         _send_smtp(_smtp_server(settings.smtp_url), message)
     else:
         _write_to_outbox(settings.outbox_dir, message)
-
-
-def send_mail_later(settings: Settings, to: str, subject: str, text: str) -> None:
-    """Send on the background thread; a failure is logged (never with the address) instead of raised."""
-    future = _background.submit(_send_or_log, settings, to, subject, text)
-    with _pending_lock:
-        _pending.add(future)
-    future.add_done_callback(_forget)
-
-
-def wait_for_mail_sent(timeout: float = 30) -> None:
-    """Return once every mail handed to :func:`send_mail_later` so far was sent or given up (tests use it)."""
-    with _pending_lock:
-        pending = list(_pending)
-    concurrent.futures.wait(pending, timeout)
-
-
-def _send_or_log(settings: Settings, to: str, subject: str, text: str) -> None:
-    try:
-        send_mail(settings, to, subject, text)
-    except (MailError, ValueError) as error:
-        # The error's text can quote the server's reply, which may name the recipient: log its type only.
-        logger.warning("a mail could not be sent (%s, subject %r)", type(error).__name__, subject)
-
-
-def _forget(future: concurrent.futures.Future) -> None:
-    with _pending_lock:
-        _pending.discard(future)
 
 
 def build_message(settings: Settings, to: str, subject: str, text: str) -> EmailMessage:

@@ -2,8 +2,9 @@
 
 Messages never tell whether an email has an account: unknown and known addresses get the same
 answer, and the mail (sent only to the address's owner) is what differs. Timing does not tell either:
-both paths do the slow work (a password hash at sign-up), and mails leave on a background thread after
-the commit (:func:`_mail`), so the answer never waits for one.
+both paths do the same work before answering (a password hash at sign-up, a look-up and an audit event
+at reset), and what differs (creating the account, writing a token, every mail) runs after the commit
+on the background thread of services/background.py, so the answer never waits for it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import functools
 from sqlmodel import Session, select
 
 from studio_app import routes
-from studio_app.database import after_commit
-from studio_app.integrations.mail import send_mail_later
+from studio_app.integrations.mail import send_mail
 from studio_app.models.accounts import Consent, ConsentKind, OneTimeToken, Role, TokenPurpose, User, UserSession
 from studio_app.models.base import new_id, utcnow
 from studio_app.security.blind_index import email_index
@@ -24,7 +24,7 @@ from studio_app.security.keyring import current_keys
 from studio_app.security.passwords import hash_password, verify_password
 from studio_app.security.policy import Action, Actor, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.services import audit, policies, sessions
+from studio_app.services import audit, background, policies, sessions
 from studio_app.services.keys import create_data_key, data_key_of
 from studio_app.services.sessions import ClientInfo
 from studio_app.services.tokens import consume_token, issue_token
@@ -103,19 +103,42 @@ def sign_up(session: Session, settings: Settings, form: SignUpForm, client: Clie
     keys = current_keys()
     index = email_index(keys.index_key, email)
     _limit("verification_mail", index)  # counted on both paths, or the limit itself would tell them apart
-    existing = _user_by_index(session, index)
-    if existing is not None:
-        hash_password(form.password, pepper=keys.password_pepper)  # the slow part of a new account, thrown away
-        audit.record_event(session, "signup.existing_account", subject_id=existing.id)
-        _mail(session, settings, email, "You already have an Azekia Studio account",
-              _already_registered_text(settings))
+    # The slow part, on both paths (thrown away for a taken address); nothing is written before the answer.
+    account = _NewAccount(email=email, index=index, display_name=display_name, role=Role(role),
+                          password_hash=hash_password(form.password, pepper=keys.password_pepper),
+                          marketing_consent=form.marketing_consent is True)
+    taken = _user_by_index(session, index) is not None
+    background.after_response(session, lambda later: (_tell_already_registered if taken else _open_account)(
+        later, settings, account), "sign-up")
+
+
+@dataclasses.dataclass(frozen=True)
+class _NewAccount:
+    email: str
+    index: str
+    display_name: str
+    role: Role
+    password_hash: str = dataclasses.field(repr=False)
+    marketing_consent: bool
+
+
+def _open_account(session: Session, settings: Settings, account: _NewAccount) -> None:
+    if _user_by_index(session, account.index) is not None:  # signed up twice at once: the second is the taken path
+        _tell_already_registered(session, settings, account)
         return
-    user = _create_user(session, email=email, index=index, display_name=display_name, role=Role(role),
-                        password=form.password)
-    if form.marketing_consent is True:
+    user = _create_user(session, email=account.email, index=account.index, display_name=account.display_name,
+                        role=account.role, password_hash=account.password_hash)
+    if account.marketing_consent:
         session.add(Consent(user_id=user.id, kind=ConsentKind.MARKETING_EMAIL))
-    audit.record_event(session, "account.created", actor_id=user.id, subject_id=user.id, details={"role": role})
-    _send_verification(session, settings, user, email)
+    audit.record_event(session, "account.created", actor_id=user.id, subject_id=user.id,
+                       details={"role": str(account.role)})
+    _send_verification(session, settings, user, account.email)
+
+
+def _tell_already_registered(session: Session, settings: Settings, account: _NewAccount) -> None:
+    audit.record_event(session, "signup.existing_account", subject_id=_user_by_index(session, account.index).id)
+    _mail(session, settings, account.email, "You already have an Azekia Studio account",
+          _already_registered_text(settings))
 
 
 def create_admin(session: Session, email: str, password: str, display_name: str) -> str:
@@ -125,7 +148,7 @@ def create_admin(session: Session, email: str, password: str, display_name: str)
     if _user_by_index(session, index) is not None:
         raise InvalidInput("email", "An account with this email already exists.")
     user = _create_user(session, email=email, index=index, display_name=display_name, role=Role.ADMIN,
-                        password=password)
+                        password_hash=hash_password(password, pepper=current_keys().password_pepper))
     user.email_verified_at = utcnow()
     audit.record_event(session, "account.admin_created", subject_id=user.id)
     return user.id
@@ -137,7 +160,10 @@ def resend_verification(session: Session, settings: Settings, email: str, client
     _limit("verification_mail", index)
     user = _user_by_index(session, index)
     if user is not None and user.email_verified_at is None:
-        _send_verification(session, settings, user, email)
+        user_id = user.id
+        background.after_response(
+            session, lambda later: _send_verification(later, settings, later.get(User, user_id), email),
+            "verification link")
 
 
 def verify_email(session: Session, secret: str) -> None:
@@ -235,9 +261,14 @@ def request_password_reset(session: Session, settings: Settings, email: str, cli
     user = _user_by_index(session, index)
     # Unknown addresses are logged too (subject empty): many of them from one place is an enumeration attempt.
     audit.record_event(session, "password.reset_requested", subject_id=user.id if user else None)
-    if user is None:
-        return
-    secret, _ = issue_token(session, user, TokenPurpose.RESET_PASSWORD)
+    if user is not None:
+        user_id = user.id
+        background.after_response(session, lambda later: _mail_reset_link(later, settings, user_id, email),
+                                  "password reset link")
+
+
+def _mail_reset_link(session: Session, settings: Settings, user_id: str, email: str) -> None:
+    secret, _ = issue_token(session, session.get(User, user_id), TokenPurpose.RESET_PASSWORD)
     link = f"{settings.public_url}{routes.RESET_PASSWORD}?token={secret}"
     _mail(session, settings, email, "Reset your Azekia Studio password",
           f"Someone asked to reset the password of your Azekia Studio account.\n\n"
@@ -363,12 +394,12 @@ def require_recent_reauthentication(session: Session, actor: Actor) -> None:
         raise AccountError(REAUTHENTICATION_NEEDED, field="password")
 
 
-def _create_user(session: Session, *, email: str, index: str, display_name: str, role: Role, password: str) -> User:
-    keys = current_keys()
+def _create_user(session: Session, *, email: str, index: str, display_name: str, role: Role,
+                 password_hash: str) -> User:
     # The version the person accepts is the one in effect, the one /privacy shows them at sign-up.
     accepted = str(policies.current_policy(session).version)
     user = User(id=new_id(), email_index=index, role=role, privacy_policy_version=accepted,
-                password_hash=hash_password(password, pepper=keys.password_pepper))
+                password_hash=password_hash)
     data_key = create_data_key(session, user.id)
     set_encrypted(user, "email_encrypted", email, data_key=data_key)
     set_encrypted(user, "display_name_encrypted", display_name, data_key=data_key)
@@ -411,10 +442,9 @@ def _sign_in_link_text(settings: Settings, secret: str) -> str:
 
 
 def _mail(session: Session, settings: Settings, to: str, subject: str, text: str) -> None:
-    """Send once the transaction commits (never for a rolled-back one), on a background thread: the answer does not
-    wait for it, so its timing does not tell whether a mail went out. A mail that fails is logged; the person can
-    ask again (a new link, a new reset)."""
-    after_commit(session, lambda: send_mail_later(settings, to, subject, text))
+    """Send once the transaction commits (never for a rolled-back one, never inside it), after the answer: its
+    timing does not tell whether a mail went out. A mail that fails is logged; the person can ask again."""
+    background.after_response(session, lambda _: send_mail(settings, to, subject, text), f"mail {subject!r}")
 
 
 def _limit(name: str, key: str) -> None:
@@ -445,8 +475,16 @@ def _refuse(session: Session, limit: str, index: str, *, offer_link_with: Settin
 
 
 def _offer_sign_in_link(session: Session, settings: Settings, user: User | None) -> None:
+    if user is not None:
+        user_id = user.id
+        background.after_response(session, lambda later: _mail_sign_in_link(later, settings, user_id),
+                                  "sign-in link")
+
+
+def _mail_sign_in_link(session: Session, settings: Settings, user_id: str) -> None:
     """Mail the owner a one-time sign-in link, unless a live one is already on its way (an attacker's next attempts
     must not replace the link the owner is about to open) or a few were sent this hour."""
+    user = session.get(User, user_id)
     if user is None or _has_live_token(session, user.id, TokenPurpose.SIGN_IN):
         return
     if not current_rate_limiter().hit("signin_link_mail", user.email_index).allowed:

@@ -6,9 +6,10 @@ import re
 import time
 
 from studio_app.database import session_scope
-from studio_app.integrations.mail import read_outbox, wait_for_mail_sent
+from studio_app.integrations.mail import read_outbox
 from studio_app.services import accounts
 from studio_app.services.accounts import SignUpForm
+from studio_app.services.background import wait_until_idle
 from studio_app.services.sessions import ClientInfo, resolve_session
 from studio_app.settings import Settings
 
@@ -26,7 +27,7 @@ def last_mail_to(settings: Settings, address: str, *, containing: str = "", coun
     Account mails leave on a background thread after the service returned: this process's are waited for, an
     app's under test are polled for.
     """
-    wait_for_mail_sent()
+    wait_until_idle()
     deadline = time.monotonic() + timeout
     while True:
         mails = mails_to(settings, address)
@@ -48,7 +49,7 @@ def sign_up(settings: Settings, email: str, *, name: str = "Zoé Martin", role: 
                       marketing_consent=marketing)
     with session_scope() as session:
         accounts.sign_up(session, settings, form, client)
-    wait_for_mail_sent()  # as the person waits for the mail before anything else
+    wait_until_idle()  # as the person waits for the mail before anything else
 
 
 def verified_account(settings: Settings, email: str, **kwargs) -> None:
