@@ -89,7 +89,7 @@ class AccountView:
 
 
 def sign_up(session: Session, settings: Settings, form: SignUpForm, client: ClientInfo) -> None:
-    """Create an unverified account and mail its verification link.
+    """Create an unverified account and mail its verification link, after the answer.
 
     An address that already has an account gets a "you already have an account" mail instead,
     and the caller sees the same outcome, after the same work, either way.
@@ -136,7 +136,8 @@ def _open_account(session: Session, settings: Settings, account: _NewAccount) ->
 
 
 def _tell_already_registered(session: Session, settings: Settings, account: _NewAccount) -> None:
-    audit.record_event(session, "signup.existing_account", subject_id=_user_by_index(session, account.index).id)
+    existing = _user_by_index(session, account.index)
+    audit.record_event(session, "signup.existing_account", subject_id=existing.id if existing else None)
     _mail(session, settings, account.email, "You already have an Azekia Studio account",
           _already_registered_text(settings))
 
@@ -161,9 +162,12 @@ def resend_verification(session: Session, settings: Settings, email: str, client
     user = _user_by_index(session, index)
     if user is not None and user.email_verified_at is None:
         user_id = user.id
-        background.after_response(
-            session, lambda later: _send_verification(later, settings, later.get(User, user_id), email),
-            "verification link")
+
+        def send_link(later: Session) -> None:
+            if (user := later.get(User, user_id)) is not None:  # unless erased in between
+                _send_verification(later, settings, user, email)
+
+        background.after_response(session, send_link, "verification link")
 
 
 def verify_email(session: Session, secret: str) -> None:
@@ -268,7 +272,10 @@ def request_password_reset(session: Session, settings: Settings, email: str, cli
 
 
 def _mail_reset_link(session: Session, settings: Settings, user_id: str, email: str) -> None:
-    secret, _ = issue_token(session, session.get(User, user_id), TokenPurpose.RESET_PASSWORD)
+    user = session.get(User, user_id)
+    if user is None:  # erased in between
+        return
+    secret, _ = issue_token(session, user, TokenPurpose.RESET_PASSWORD)
     link = f"{settings.public_url}{routes.RESET_PASSWORD}?token={secret}"
     _mail(session, settings, email, "Reset your Azekia Studio password",
           f"Someone asked to reset the password of your Azekia Studio account.\n\n"
