@@ -314,7 +314,18 @@ def request_email_change(session: Session, settings: Settings, actor: Actor | No
     _limit("verification_mail", new_index)
     audit.record_event(session, "email.change_requested", actor_id=user.id, subject_id=user.id)
     if _user_by_index(session, new_index) is not None:
-        return  # same answer as success: the other account's owner is not revealed
+        return  # same answer, and timing, as success: the other account's owner is not revealed
+    user_id = user.id
+    background.after_response(
+        session, lambda later: _mail_email_change_link(later, settings, user_id, new_email, new_index),
+        "email change link")
+
+
+def _mail_email_change_link(session: Session, settings: Settings, user_id: str, new_email: str,
+                            new_index: str) -> None:
+    user = session.get(User, user_id)
+    if user is None:  # erased in between
+        return
     secret, token = issue_token(session, user, TokenPurpose.CHANGE_EMAIL, new_email_index=new_index)
     set_encrypted(token, "new_email_encrypted", new_email, data_key=data_key_of(session, user.id))
     session.add(token)
