@@ -149,6 +149,25 @@ def sign_in() -> rx.Component:
     return public_page(form_card("Sign in", "Welcome back to Azekia Studio.", sign_in_form(), resend_form()))
 
 
+def sign_in_link_form() -> rx.Component:
+    # The token is read from the page's URL, in the browser; only the button's POST uses it up (see api/auth.py).
+    token = rx.State.router.url.query_parameters.get("token", "").to(str)
+    return server_form(
+        routes.SIGN_IN_LINK_POST,
+        rx.el.input(type="hidden", name="token", value=token),
+        rx.button("Sign in", type="submit", size="3", width="100%", disabled=token == ""),
+        id="sign-in-link-form",
+        width="100%",
+    )
+
+
+@rx.page(route=routes.SIGN_IN_LINK, title="Sign in with a link · Azekia Studio")
+def sign_in_link() -> rx.Component:
+    return public_page(form_card("Sign in with your link",
+                                 "This link signs you in once, without your password, for 15 minutes after we sent it.",
+                                 sign_in_link_form()))
+
+
 def link_outcome(success_title: str, success_text: str) -> rx.Component:
     return rx.match(
         EmailLinkState.outcome,

@@ -10,9 +10,10 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import aiohttp
 import httpx
 import socketio
 
@@ -50,9 +51,14 @@ def session_cookie(app_url: str, email: str, password: str, *, origin: str | Non
 class LiveClient:
     """One browser tab: a socket with the session cookie; ``call`` sends an event and waits for its final update."""
 
-    def __init__(self, app_url: str, cookie: str | None = None, *, origin: str | None = None):
+    def __init__(self, app_url: str, cookie: str | None = None, *, origin: str | None = None,
+                 local_address: str | None = None):
+        """``local_address``: connect from this address of the machine (any 127.x.y.z), so that the app sees a
+        client of its own network address; ``app_url`` must then name the server by its IPv4 address."""
         self.app_url, self.cookie, self.origin = app_url, cookie, origin or app_url
-        self.client = socketio.AsyncClient(reconnection=False)
+        bound = (lambda: aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(local_address, 0)))
+                 ) if local_address else None
+        self.client = socketio.AsyncClient(reconnection=False, http_session=bound)
         self.updates: asyncio.Queue[dict] = asyncio.Queue()
         self.transcript: list[str] = []  # every update received, as JSON text
         self.client.on("event", self._received, namespace=NAMESPACE)
@@ -67,8 +73,13 @@ class LiveClient:
                                   transports=["websocket"], headers=headers, namespaces=[NAMESPACE])
         return self
 
-    async def call(self, handler: str, payload: dict, path: str) -> tuple[float, int]:
-        """(seconds until the final update, bytes of all updates received for this event)."""
+    async def call(self, handler: str, payload: dict, path: str,
+                   until: Callable[[dict], bool] | None = None) -> tuple[float, int]:
+        """(seconds until the final update, bytes of all updates received for this event).
+
+        Reflex 0.10 no longer marks an event's last update (``final``): for a handler that yields (a busy flag first,
+        the answer later), pass ``until``, which tells the update that ends it.
+        """
         while not self.updates.empty():
             self.updates.get_nowait()
         started, received = time.perf_counter(), 0
@@ -77,7 +88,7 @@ class LiveClient:
         while True:
             update = await asyncio.wait_for(self.updates.get(), 30)
             received += len(json.dumps(update, default=str))
-            if update.get("final", True):
+            if until(update) if until is not None else update.get("final", True):
                 return time.perf_counter() - started, received
 
     async def wait_for(self, text: str, timeout: float = 10) -> float:
