@@ -1,6 +1,8 @@
-"""Who is signed in, resolved again from the HttpOnly cookie on every protected call.
+"""Who is signed in, resolved again on every protected call.
 
-The cookie reaches the socket's headers when it connects; nothing secret is stored in state.
+The HttpOnly cookie reaches the socket's headers when it connects; ``state/tabs.py`` checks it on the socket's
+first event and binds the tab to that session's id. Handlers (and pushes from other tabs, which carry no
+cookie) resolve the bound session, so a revoked or expired one stops at once; nothing secret is stored in state.
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ import reflex as rx
 
 from studio_app import routes
 from studio_app.database import session_scope
-from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor
-from studio_app.services.sessions import ClientInfo, resolve_session
-from studio_app.settings import current_settings
-from studio_app.state.tabs import remember_tab
+from studio_app.services.sessions import ClientInfo
+from studio_app.state.tabs import bound_actor, remember_tab
 
 Result = TypeVar("Result")
 
@@ -34,17 +34,14 @@ async def in_transaction(work: Callable[..., Result], *args: Any, **kwargs: Any)
 
 
 class SessionMixin(rx.State, mixin=True):
-    def _session_secret(self) -> str | None:
-        return read_session_secret(current_settings(), self.router.headers.cookie)
-
     def _client(self) -> ClientInfo:
         return ClientInfo(ip_address=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent)
 
     async def _actor(self) -> Actor | None:
-        actor = await in_transaction(resolve_session, current_settings(), self._session_secret())
+        actor = await bound_actor(self)
         if actor is not None:
-            # Which tabs hold this person's data: an erased account's tabs are reset (state/tabs.py).
-            await remember_tab(self.router.session.client_token, actor.user_id)
+            # Which tabs hold this session's data: they are reset when it ends (state/tabs.py).
+            await remember_tab(self.router.session.client_token, actor)
         return actor
 
     def _to_sign_in(self):

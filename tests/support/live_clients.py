@@ -50,8 +50,11 @@ def session_cookie(app_url: str, email: str, password: str, *, origin: str | Non
 class LiveClient:
     """One browser tab: a socket with the session cookie; ``call`` sends an event and waits for its final update."""
 
-    def __init__(self, app_url: str, cookie: str | None = None, *, origin: str | None = None):
+    def __init__(self, app_url: str, cookie: str | None = None, *, origin: str | None = None,
+                 token: str | None = None, headers: dict[str, str] | None = None):
+        """``token``: the tab's client token (a new one by default); ``headers``: extra handshake headers."""
         self.app_url, self.cookie, self.origin = app_url, cookie, origin or app_url
+        self.token, self.extra_headers = token or str(uuid.uuid4()), headers or {}
         self.client = socketio.AsyncClient(reconnection=False)
         self.updates: asyncio.Queue[dict] = asyncio.Queue()
         self.transcript: list[str] = []  # every update received, as JSON text
@@ -63,8 +66,9 @@ class LiveClient:
 
     async def connect(self) -> LiveClient:
         headers = {"Origin": self.origin} | ({"Cookie": f"studio_session={self.cookie}"} if self.cookie else {})
-        await self.client.connect(f"{self.app_url}?token={uuid.uuid4()}", socketio_path="_event",
-                                  transports=["websocket"], headers=headers, namespaces=[NAMESPACE])
+        await self.client.connect(f"{self.app_url}?token={self.token}", socketio_path="_event",
+                                  transports=["websocket"], headers=headers | self.extra_headers,
+                                  namespaces=[NAMESPACE])
         return self
 
     async def call(self, handler: str, payload: dict, path: str) -> tuple[float, int]:
@@ -72,7 +76,10 @@ class LiveClient:
         while not self.updates.empty():
             self.updates.get_nowait()
         started, received = time.perf_counter(), 0
-        event = {"name": handler, "payload": payload, "router_data": {"pathname": path, "asPath": path}}
+        pathname, _, query = path.partition("?")
+        router_data = {"pathname": pathname, "asPath": path,
+                       "query": dict(part.split("=", 1) for part in query.split("&") if "=" in part)}
+        event = {"name": handler, "payload": payload, "router_data": router_data}
         await self.client.emit("event", event, namespace=NAMESPACE)
         while True:
             update = await asyncio.wait_for(self.updates.get(), 30)
