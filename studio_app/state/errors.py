@@ -33,10 +33,14 @@ def _event_repr(event: Event) -> str:
 
 
 def _failed_handler(error: BaseException) -> str:
-    """The innermost function of ours the exception went through (``ThreadState.send``)."""
-    ours = [frame for frame, _ in traceback.walk_tb(error.__traceback__)
-            if frame.f_globals.get("__name__", "").startswith("studio_app.")]
-    return ours[-1].f_code.co_qualname if ours else "a Reflex step"
+    """The innermost function of ours the exception went through (``ThreadState.send``), else the handler
+    Reflex was calling when it failed (arguments that do not fit, for example)."""
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    ours = [frame for frame in frames if frame.f_globals.get("__name__", "").startswith("studio_app.")]
+    if ours:
+        return ours[-1].f_code.co_qualname
+    handlers = [frame.f_locals["handler"] for frame in frames if hasattr(frame.f_locals.get("handler"), "fn")]
+    return f"Reflex, calling {handlers[-1].fn.__qualname__}" if handlers else "Reflex"
 
 
 def backend_exception_handler(exception: Exception):
