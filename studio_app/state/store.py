@@ -7,12 +7,14 @@ headers carry the request's ``cookie``. These subclasses of Reflex 0.10.1's mana
   does not open is treated as absent, a fresh state;
 - the cookie and other credential headers are left out of what is stored (they stay in memory for the
   socket that sent them; the tab's session is bound by ``state/session_guard.py``, not by the cookie);
-- on disk: a private folder (0700) and files (0600), written atomically, and a purge that looks only at
-  the files that expired, in write order, instead of listing and stat-ing the whole folder every round.
+- on disk: a private folder (0700) and files (0600), written atomically, and purges that look only at what
+  expired, in write (or use) order, instead of listing and stat-ing the whole folder and walking every tab
+  of the last hour on each round: their cost does not grow with the number of past tabs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import dataclasses
@@ -120,12 +122,21 @@ def restore_credentials(root: BaseState, router_data: dict[str, Any]) -> None:
             raw_headers=_FrozenDictStrStr(**{name: value for name, value in headers.items() if value}))
 
 
+class _UseOrder(collections.OrderedDict):
+    """Reflex's last-use record of tabs in memory, kept in order of use: the oldest come first."""
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+
+
 @dataclasses.dataclass
 class SealedDiskStateManager(StateManagerDisk):
     # Files this process knows of, oldest write first: the purge stops at the first one still fresh.
     _written: collections.OrderedDict[Path, float] = dataclasses.field(
         default_factory=collections.OrderedDict, init=False)
     _written_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, init=False)
+    _token_last_touched: _UseOrder = dataclasses.field(default_factory=_UseOrder, init=False)
 
     def __post_init__(self):
         folder = self.states_directory
@@ -155,6 +166,38 @@ class SealedDiskStateManager(StateManagerDisk):
                     return
                 del self._written[path]
             path.unlink(missing_ok=True)
+
+    def _purge_expired_tokens(self, now: float) -> None:
+        """Reflex's in-memory purge, walking only the tabs unused for longer than the expiry (oldest first)."""
+        pending, expired = {token.cache_key for token in self._write_queue}, []
+        for cache_key, (last_touched, token) in self._token_last_touched.items():
+            if now - last_touched <= self.token_expiration:
+                break
+            if cache_key not in pending and not self._is_locked(token):
+                expired.append(token)
+        for token in expired:
+            self._purge_token(token)
+
+    async def _process_write_queue(self):
+        """Reflex's write loop (0.10.1), with the two purges above in place of the full walks."""
+        while True:
+            try:
+                now = time.time()
+                due = sorted((item for item in self._write_queue.values()
+                              if now - item.timestamp >= self._write_debounce_seconds), key=lambda item: item.timestamp)
+                for item in due:
+                    await self.set_state_for_substate(item.token, self._write_queue.pop(item.token).state)
+                self._purge_expired_tokens(now)
+                await run_in_thread(self._purge_expired_states)
+                await self._process_write_queue_delay()
+            except asyncio.CancelledError:
+                await self._flush_write_queue()
+                raise
+            except Exception as error:
+                logger.error(f"Error processing write queue: {error!r}")
+                if error.args == ("cannot schedule new futures after shutdown",):
+                    return
+                await self._process_write_queue_delay()
 
     async def load_state(self, token: StateToken) -> Any:
         try:

@@ -73,3 +73,19 @@ def test_a_blob_sealed_after_another_process_rotated_the_keys_still_opens(data_d
     assert store.unseal(key, sealed_before) == b"before"
     assert store.unseal(key, sealed_elsewhere) == b"after"  # this process's ring did not have that key yet
     assert store.unseal("another_tab", sealed_elsewhere) is None  # a blob that does not open is a fresh state
+
+
+def test_tabs_in_memory_are_purged_by_walking_only_the_expired_ones(data_dir):
+    import reflex as rx
+
+    manager = SealedDiskStateManager(token_expiration=60)
+    now = time.time()
+    tokens = [rx.BaseStateToken(ident=f"tab-{number}", cls=rx.State) for number in range(5)]
+    for token in tokens:
+        manager._token_last_touched[token.cache_key] = (now - 120, token)
+    manager._token_last_touched[tokens[0].cache_key] = (now, tokens[0])  # used again: it moves to the end
+    assert list(manager._token_last_touched)[-1] == tokens[0].cache_key
+    # Behind the first tab still in use, an entry the walk would choke on: it must never get there.
+    manager._token_last_touched["poison"] = "not a (time, token) pair"
+    manager._purge_expired_tokens(now)
+    assert list(manager._token_last_touched) == [tokens[0].cache_key, "poison"]
