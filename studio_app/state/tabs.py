@@ -20,9 +20,13 @@ import time
 from collections.abc import Iterable
 
 import reflex as rx
+from reflex.istate.proxy import StateProxy
 from reflex.middleware.middleware import Middleware
+from reflex.state import StateUpdate
+from reflex_base.event import Event
 from reflex_base.registry import RegistrationContext
 
+from studio_app import routes
 from studio_app.database import session_scope
 from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor
@@ -129,9 +133,16 @@ async def _bind(root: rx.State, tab: TabSession, socket: str) -> None:
         await remember_tab(root.router.session.client_token, actor)
 
 
+async def _bound_session_id(state: rx.State) -> str:
+    if isinstance(state, StateProxy) and not state._is_mutable():
+        async with state:  # a background task reads the binding under the tab's lock, as it is now
+            return (await state.get_state(TabSession))._session_id
+    return (await state.get_state(TabSession))._session_id
+
+
 async def bound_actor(state: rx.State) -> Actor | None:
     """The live session this tab is bound to, or None (ended, or never proved by a cookie)."""
-    session_id = (await state.get_state(TabSession))._session_id
+    session_id = await _bound_session_id(state)
     if not session_id:
         return None
     settings = current_settings()
@@ -143,17 +154,24 @@ async def bound_actor(state: rx.State) -> Actor | None:
     return await asyncio.to_thread(resolve)
 
 
-async def _reset_tabs(client_tokens: Iterable[str], still_bound) -> int:
-    """Connected or not, each tab whose binding ``still_bound(tab)`` is rewritten without personal data."""
+async def _reset_tabs(client_tokens: Iterable[str], still_bound, leave_to=None) -> int:
+    """Connected or not, each tab whose binding ``still_bound(tab)`` is rewritten without personal data; an open
+    one is then sent to the page ``leave_to(the page it showed)``."""
     app, reset = _app or RegistrationContext.get().app, 0
+    token_manager = app.event_namespace._token_manager
     for client_token in client_tokens:
         try:
             async with app.modify_state(rx.BaseStateToken(ident=client_token, cls=TabSession)) as root:
                 tab = await root.get_state(TabSession)
-                if still_bound(tab):  # the tab may belong to someone else by now
-                    await reset_personal_states(root)
-                    tab._unbind()
-                    reset += 1
+                if not still_bound(tab):  # the tab may belong to someone else by now
+                    continue
+                await reset_personal_states(root)
+                tab._unbind()
+                page = root.router.url.path or routes.HOME
+            reset += 1
+            if leave_to and await token_manager.is_token_connected(client_token):
+                leave = Event.from_event_type(rx.redirect(leave_to(page)))
+                await app.event_namespace.emit_update(StateUpdate(events=leave), client_token)
         except Exception:  # one broken tab must not keep the others' data
             logger.exception("could not reset the state of a tab")
         _recorded.pop(client_token, None)
@@ -170,7 +188,8 @@ async def forget_tabs(user_id: str, *, skip_token: str | None = None) -> int:
     """Every tab of an erased account."""
     channel = signed_in_channel(user_id)
     tabs = [token for token in await tabs_of(user_id) if token != skip_token]
-    reset = await _reset_tabs(tabs, lambda tab: tab._user_id in ("", user_id))
+    reset = await _reset_tabs(tabs, lambda tab: tab._user_id in ("", user_id),
+                              leave_to=lambda page: f"{routes.HOME}?account=deleted")
     for client_token in tabs:
         await presence().leave(channel, client_token)
     return reset
@@ -182,7 +201,8 @@ async def forget_sessions(session_ids: Iterable[str]) -> int:
     for session_id in session_ids:
         channel = session_channel(session_id)
         tabs = list(await presence().tabs(channel))
-        reset += await _reset_tabs(tabs, lambda tab, session_id=session_id: tab._session_id == session_id)
+        reset += await _reset_tabs(tabs, lambda tab, session_id=session_id: tab._session_id == session_id,
+                                   leave_to=lambda page: f"{routes.SIGN_IN}?error=signed-out&next={page}")
         for client_token in tabs:
             await presence().leave(channel, client_token)
     return reset
