@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import traceback
 
 from reflex_base.event import Event
 
-from studio_app.security.log_redaction import describe_exception, install
-from studio_app.state.session import ProblemState
+from studio_app.security.log_redaction import install
+from studio_app.state.session import ProblemState, log_failure
 
 logger = logging.getLogger(__name__)
 _HANDLER_NAME = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
@@ -45,9 +44,7 @@ def _failed_handler(error: BaseException) -> str:
 
 def backend_exception_handler(exception: Exception):
     """Given to ``rx.App``: Reflex checks the argument's name and type."""
-    reference = secrets.token_hex(4)
-    logger.error("event failed in %s: %s [ref %s]", _failed_handler(exception), describe_exception(exception),
-                 reference)
+    reference = log_failure(_failed_handler(exception), exception)
     # A toast would need eval, which the Content-Security-Policy refuses: the frame shows ProblemState instead.
     return ProblemState.show_reference(reference)
 

@@ -12,7 +12,7 @@ import asyncio
 import functools
 import inspect
 import logging
-import traceback
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ import reflex as rx
 from studio_app import routes
 from studio_app.database import session_scope
 from studio_app.errors import UserError
+from studio_app.security.log_redaction import describe_exception
 from studio_app.security.policy import Actor
 from studio_app.services.sessions import ClientInfo, resolve_session_id
 from studio_app.settings import current_settings
@@ -62,7 +63,18 @@ class ProblemState(rx.State):
     @rx.event
     def show_reference(self, reference: str):
         """Sent back by the backend's exception handler (``state/errors.py``) with the reference it logged."""
+        self._show(reference)
+
+    def _show(self, reference: str) -> None:
         self.message = f"{PLAIN_PROBLEM} (reference {str(reference)[:8]})"
+
+
+def log_failure(where: str, error: BaseException) -> str:
+    """Log an unexpected failure as one line without personal data (the handler, the exception's type and where it
+    was raised, never its message); returns the short reference the person is shown."""
+    reference = secrets.token_hex(4)
+    logger.error("event failed in %s: %s [ref %s]", where, describe_exception(error), reference)
+    return reference
 
 
 class SessionMixin(rx.State, mixin=True):
@@ -142,9 +154,7 @@ def user_action(handler: Callable | None = None, *, scope: str | Callable[..., s
                 else:
                     (await state.get_state(ProblemState)).message = error.message
                 return None
-            logger.error("handler %s failed: %s\n%s", fn.__qualname__, type(error).__name__,
-                         "".join(traceback.format_tb(error.__traceback__)).rstrip())
-            (await state.get_state(ProblemState)).message = PLAIN_PROBLEM
+            (await state.get_state(ProblemState))._show(log_failure(fn.__qualname__, error))
             return None
 
         if inspect.isasyncgenfunction(fn) or busy:
