@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,8 +13,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from studio_app.settings import PROJECT_ROOT, Settings
 
-# Where `reflex run --env prod` (run from the project folder) writes the pages it serves.
-FRONTEND_BUILD = PROJECT_ROOT / ".web" / "build" / "client"
+
+def frontend_build() -> Path:
+    """Where `reflex run --env prod` writes the pages it serves: `.web` in the project folder, or the folder
+    Reflex's own REFLEX_WEB_WORKDIR names (a second app built apart, as the Redis e2e tests do)."""
+    return PROJECT_ROOT / os.environ.get("REFLEX_WEB_WORKDIR", ".web") / "build" / "client"
+
+
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
 
@@ -73,9 +79,9 @@ def security_headers(settings: Settings, script_hashes: Iterable[str] = ()) -> l
 class SecurityHeadersMiddleware:
     """Pure ASGI: adds the headers to every HTTP response, replacing any the app set."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, frontend_build: Path = FRONTEND_BUILD):
+    def __init__(self, app: ASGIApp, settings: Settings, built_pages: Path | None = None):
         self.app = app
-        self.headers = security_headers(settings, inline_script_hashes(frontend_build))
+        self.headers = security_headers(settings, inline_script_hashes(built_pages or frontend_build()))
         self.names = {name for name, _ in self.headers}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -65,7 +65,8 @@ def test_failing_events_leave_nothing_personal_in_the_log(tmp_path):
 
     assert "event failed in ThreadState.send: AttributeError" in log  # a useful line: handler, type
     assert "event failed in AccountState.rename" in log
-    assert "event failed in Reflex, calling ThreadState.send: TypeError" in log  # an argument that does not fit
+    assert "event failed in ThreadState.send: TypeError" in log  # an argument that does not fit (@user_action)
+    assert "event failed in Reflex, calling ThreadState.send: AttributeError" in log  # a payload that is no dict
     assert "no_such_handler" in log  # the unknown handler is named
     leaked = [value for value in (cookie, client_token, email, email.split("@")[0], name, text, tag, "127.0.0.1",
                                   USER_AGENT) if value in log]
