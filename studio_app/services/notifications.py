@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from studio_app import routes
 from studio_app.integrations.mail import MailError, send_mail
 from studio_app.models.base import is_row_id, new_id, utcnow
-from studio_app.models.projects import Notification, NotificationPreference, Project
+from studio_app.models.projects import UNREAD_THREAD_NOTIFICATION, Notification, NotificationPreference, Project
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, require
 from studio_app.services import mailing
@@ -40,6 +40,7 @@ UNTITLED = "a project"
 
 _TEXTS = {
     "message": "{actor} posted in “{title}”",
+    "messages": "{count} new messages in “{title}”, the latest from {actor}",
     "mention": "{actor} mentioned you in “{title}”",
     "invitation": "{actor} invited you to “{title}”",
     "stage_change": "{actor} moved “{title}” to another stage",
@@ -90,7 +91,13 @@ def notify(session: Session, *, user_ids: Iterable[str], kind: str, project_id: 
          "subject_id": subject_id, "created_at": now}
         for user_id in recipients if user_id not in silenced
     ]
-    if rows:
+    if rows and kind == "message" and project_id:
+        # One unread notification per thread: a new message counts on it and brings it to the top (and into the
+        # next email summary), until the person reads the thread.
+        upsert(session, Notification, rows, key=("user_id", "project_id"), key_where=UNREAD_THREAD_NOTIFICATION,
+               update={"count": Notification.count + 1, "created_at": now, "actor_id": actor_id,
+                       "subject_id": subject_id, "emailed_at": None})
+    elif rows:
         session.execute(sa.insert(Notification), rows)
     return len(rows)
 
@@ -198,10 +205,15 @@ def _render(session: Session, rows: Iterable[Notification]) -> dict[str, str]:
     titles = _project_titles(session, {row.project_id for row in rows if row.project_id})
     names = display_names(session, (row.actor_id for row in rows))
     return {
-        row.id: _TEXTS[row.kind].format(actor=name_of(names, row.actor_id), title=titles.get(row.project_id, UNTITLED))
+        row.id: _TEXTS[_text_key(row)].format(actor=name_of(names, row.actor_id), count=row.count,
+                                              title=titles.get(row.project_id, UNTITLED))
         if row.kind in _TEXTS else "Something happened in one of your projects"
         for row in rows
     }
+
+
+def _text_key(row: Notification) -> str:
+    return "messages" if row.kind == "message" and row.count > 1 else row.kind
 
 
 def _project_titles(session: Session, project_ids: set[str]) -> dict[str, str]:
