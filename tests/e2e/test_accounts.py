@@ -148,6 +148,7 @@ def test_privacy_center_shows_what_we_hold_and_withdraws_consent_in_one_click(pa
     expect(consent).to_contain_text("Not given")
     expect(consent.locator(".consent-history")).to_contain_text("withdrawn")
     expect(page.locator("#your-requests")).to_contain_text("Done by you in the privacy center")
+    expect(page.locator("#your-requests")).to_contain_text("Withdrew consent: Product news by email")
     page.screenshot(path=artifacts / "privacy-center.png", full_page=True)
 
 
