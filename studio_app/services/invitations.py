@@ -30,7 +30,7 @@ from studio_app.security.policy import Action, Actor, NotAllowed, require_in_pro
 from studio_app.services import notifications
 from studio_app.services.keys import project_key_of, unwrap_project_key
 from studio_app.services.people import display_names, name_of
-from studio_app.services.projects import access_project, member_role, record
+from studio_app.services.projects import MEMBER_REMOVED, access_project, member_role, record
 from studio_app.services.tokens import hash_secret, new_secret
 from studio_app.services.validation import InvalidInput, check_email
 from studio_app.settings import Settings
@@ -147,7 +147,7 @@ def remove_editor(session: Session, actor: Actor | None, project_id: str, editor
         sa.update(ProjectMember).where(ProjectMember.project_id == project_id, ProjectMember.user_id == editor_id)
         .values(removed_at=utcnow())
     )
-    record(session, project_id, actor, "member.removed", user_id=editor_id)
+    record(session, project_id, actor, MEMBER_REMOVED, user_id=editor_id)
     session.flush()
 
 

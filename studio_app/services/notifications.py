@@ -43,7 +43,7 @@ _TEXTS = {
     "messages": "{count} new messages in “{title}”, the latest from {actor}",
     "mention": "{actor} mentioned you in “{title}”",
     "invitation": "{actor} invited you to “{title}”",
-    "stage_change": "{actor} moved “{title}” to another stage",
+    "stage_change": "{actor} moved “{title}” to {stage}",
     "milestone_due": "A milestone of “{title}” is due",
     "review_requested": "{actor} asked for your review on “{title}”",
     "export_ready": "Your data archive is ready to download from your privacy center",
@@ -206,10 +206,15 @@ def _render(session: Session, rows: Iterable[Notification]) -> dict[str, str]:
     names = display_names(session, (row.actor_id for row in rows))
     return {
         row.id: _TEXTS[_text_key(row)].format(actor=name_of(names, row.actor_id), count=row.count,
-                                              title=titles.get(row.project_id, UNTITLED))
+                                              title=titles.get(row.project_id, UNTITLED), stage=_stage(row))
         if row.kind in _TEXTS else "Something happened in one of your projects"
         for row in rows
     }
+
+
+def _stage(row: Notification) -> str:
+    """A stage change's subject is the stage moved to (older ones have none)."""
+    return row.subject_id.capitalize() if row.kind == "stage_change" and row.subject_id else "another stage"
 
 
 def _text_key(row: Notification) -> str:

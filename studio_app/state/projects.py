@@ -25,6 +25,13 @@ TIMELINE_TEXT = {
     "project.stage_changed": "moved the project to",
     "project.changes_requested": "requested changes: back to",
     "project.brief_updated": "updated the brief",
+    "milestone.added": "added the milestone",
+    "milestone.completed": "completed the milestone",
+    "invitation.sent": "invited an editor",
+    "invitation.accepted": "joined the project",
+    "invitation.declined": "declined an invitation",
+    "invitation.revoked": "withdrew an invitation",
+    "member.removed": "removed",
 }
 
 
@@ -41,6 +48,15 @@ def project_row(summary) -> dict:
 def milestone_row(view) -> dict:
     return {"id": view.id, "title": view.title, "due": _day(view.due_on), "owner": view.owner_name,
             "done": view.done, "overdue": view.overdue, "project_link": routes.project_page(view.project_id)}
+
+
+def _timeline_detail(entry) -> str:
+    """Which stage, milestone or person the event is about."""
+    if "to" in entry.details:
+        return STAGE_LABELS.get(str(entry.details["to"]), "")
+    if entry.subject and entry.kind.startswith("milestone."):
+        return f"“{entry.subject}”"
+    return entry.subject
 
 
 def _problem(error: Exception) -> str:
@@ -177,8 +193,7 @@ class ProjectState(SessionMixin, rx.State):
                            for row in await in_transaction(projects.list_milestones, actor, self.project_id)]
         self.timeline = [
             {"who": entry.actor_name, "what": TIMELINE_TEXT.get(entry.kind, entry.kind.replace(".", " ")),
-             "detail": STAGE_LABELS.get(str(entry.details.get("to", "")), ""), "when": entry.created_at.strftime(
-                 "%d %b, %H:%M")}
+             "detail": _timeline_detail(entry), "when": entry.created_at.strftime("%d %b, %H:%M")}
             for entry in await in_transaction(projects.project_timeline, actor, self.project_id, 30)
         ]
 

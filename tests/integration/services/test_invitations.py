@@ -164,7 +164,8 @@ def test_removed_editor_loses_access_at_once_and_can_come_back(settings):
             call(function, editor, project.id)
     assert call(projects.list_my_projects, editor) == []
     assert [m.role for m in call(projects.get_project, producer, project.id).members] == ["producer"]
-    assert call(projects.project_timeline, producer, project.id)[0].kind == "member.removed"
+    removal = call(projects.project_timeline, producer, project.id)[0]
+    assert (removal.kind, removal.subject) == ("member.removed", "Lea")  # names who
     with pytest.raises(InvalidInput):
         call(invitations.remove_editor, producer, project.id, editor.user_id)
     add_editor(producer, editor, project.id)

@@ -30,6 +30,8 @@ def test_stage_changes_notify_the_other_members_and_review_is_its_own_kind(sqlit
     assert sorted(kinds) == ["review_requested", "stage_change"]  # never notified of their own move
     editor_kinds = [item.kind for item in call(notifications.notification_center, editor).items]
     assert editor_kinds == ["stage_change", "invitation"]  # add_editor went through an invitation
+    assert center_texts(producer) == ["Eddie Editor asked for your review on “Spring teaser”",
+                                      "Eddie Editor moved “Spring teaser” to Editing"]  # says which stage
 
 
 def test_reading_a_thread_reads_its_message_notifications_only(sqlite_settings):
