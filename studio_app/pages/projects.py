@@ -358,12 +358,29 @@ def invitation_link() -> rx.Component:
             rx.vstack(
                 rx.icon("mail-open", size=28, color=rx.color("accent", 10)),
                 rx.heading("You are invited to a project", as_="h1", size="6"),
-                rx.text("A producer invited you to edit a video with them on Azekia Studio. Join to see the brief "
-                        "and the project's thread.", color_scheme="gray", size="2"),
-                form_alert(InvitationLinkState.error),
-                rx.hstack(rx.button("Decline", variant="soft", color_scheme="gray",
-                                    on_click=InvitationLinkState.decline),
-                          rx.button("Join the project", on_click=InvitationLinkState.accept)),
+                rx.cond(
+                    ~InvitationLinkState.checked,
+                    rx.hstack(rx.spinner(), rx.text("Checking your invitation…", size="2")),
+                    rx.cond(
+                        InvitationLinkState.project != "",
+                        rx.vstack(
+                            rx.text(rx.text.strong(InvitationLinkState.producer), " invites you to edit ",
+                                    rx.text.strong("“", InvitationLinkState.project, "”"), " with them on Azekia "
+                                    "Studio. Join to see the brief and the project's thread.", size="2",
+                                    id="invitation-summary"),
+                            rx.text("This invitation is valid until ", InvitationLinkState.expires, ".", size="1",
+                                    color_scheme="gray"),
+                            form_alert(InvitationLinkState.error),
+                            rx.hstack(rx.button("Decline", variant="soft", color_scheme="gray",
+                                                on_click=InvitationLinkState.decline),
+                                      rx.button("Join the project", on_click=InvitationLinkState.accept)),
+                            spacing="3", align="center",
+                        ),
+                        rx.vstack(form_alert(InvitationLinkState.error),
+                                  rx.link("See your invitations", href=routes.INVITATIONS, size="2"),
+                                  spacing="3", align="center"),
+                    ),
+                ),
                 spacing="3", align="center", text_align="center",
             ),
             size="4", max_width="32rem", margin_x="auto",

@@ -64,6 +64,19 @@ class ReceivedInvitation:
     expires_at: datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class LinkedInvitation:
+    """What a mailed invitation link shows before its holder answers."""
+
+    project_title: str
+    inviter_name: str
+    expires_at: datetime
+
+
+USED_LINK = "This invitation link was already used or withdrawn. Ask the producer to invite you again if you need to."
+EXPIRED = "This invitation has expired. Ask the producer to invite you again."
+
+
 def invite_editor(session: Session, settings: Settings, actor: Actor | None, project_id: str, *,
                   editor_id: str | None = None, email: str | None = None) -> InvitationView:
     access_project(session, actor, project_id, Action.INVITE_EDITOR)
@@ -99,6 +112,25 @@ def list_my_invitations(session: Session, actor: Actor | None) -> list[ReceivedI
         )
         for invitation, project, wrapped in rows
     ]
+
+
+def describe_link(session: Session, actor: Actor | None, token: str) -> LinkedInvitation:
+    """The project and producer a link invites its holder to, under the rules of answering it: a used,
+    withdrawn or expired link says so (InvalidInput), a link meant for another account reveals nothing."""
+    actor = require_signed_in(actor)
+    invitation = _find(session, token) if not is_row_id(token) else None
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        raise InvalidInput("invitation", USED_LINK)  # answering clears the link's hash: a used link is unknown
+    if actor.role != Role.EDITOR or invitation.invitee_id not in (None, actor.user_id):
+        raise NotAllowed(NOT_YOURS)
+    if invitation.expires_at <= utcnow():
+        raise InvalidInput("invitation", EXPIRED)
+    project = session.get(Project, invitation.project_id)
+    return LinkedInvitation(
+        project_title=get_decrypted(project, "title_encrypted", data_key=project_key_of(session, project.id)),
+        inviter_name=name_of(display_names(session, [invitation.inviter_id]), invitation.inviter_id),
+        expires_at=invitation.expires_at,
+    )
 
 
 def accept_invitation(session: Session, actor: Actor | None, invitation_id_or_token: str) -> str:
@@ -237,7 +269,7 @@ def _respond(session: Session, actor: Actor | None, id_or_token: str, answer: In
     if invitation.status != InvitationStatus.PENDING:
         raise InvalidInput("invitation", "This invitation was already answered or revoked.")
     if invitation.expires_at <= now:
-        raise InvalidInput("invitation", "This invitation has expired. Ask the producer to invite you again.")
+        raise InvalidInput("invitation", EXPIRED)
     # Conditional on still pending, so two answers racing cannot both count.
     answered = session.execute(
         sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING)

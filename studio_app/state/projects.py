@@ -304,15 +304,27 @@ class InvitationLinkState(SessionMixin, rx.State):
     """The page a mailed invitation link opens; the token is in the path and is sent only to the service."""
 
     error: str = ""
+    project: str = ""
+    producer: str = ""
+    expires: str = ""
+    checked: bool = False  # the link was read: show what it invites to, or why it cannot be answered
 
     def _token(self) -> str:
         return project_id_from_path(self.router.url.path)
 
     @rx.event
     async def check(self):
-        self.error = ""
-        if await self._actor() is None:
+        self.error, self.project, self.producer, self.expires, self.checked = "", "", "", "", False
+        actor = await self._actor()
+        if actor is None:
             return self._to_sign_in()
+        try:
+            shown = await in_transaction(invitations.describe_link, actor, self._token())
+        except (InvalidInput, NotAllowed, LookupError) as error:
+            self.error = _problem(error)
+        else:
+            self.project, self.producer, self.expires = shown.project_title, shown.inviter_name, _day(shown.expires_at)
+        self.checked = True
 
     @rx.event
     async def accept(self):
