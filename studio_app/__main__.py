@@ -66,27 +66,55 @@ def serve(settings: Settings, *, backend_only: bool = False) -> None:
     os.execve(reflex, args, env)  # noqa: S606  (fixed argv, no shell)
 
 
-def create_admin(email: str) -> int:
-    """Prompted password, never an argument (it would land in shell history and process lists)."""
-    import getpass
+ADMIN_ATTEMPTS = 3
 
+
+def create_admin(email: str) -> int:
+    """Asks for the display name and the password (never an argument: it would land in shell history and process
+    lists), checks each as it is typed, and asks again after a plain message; no traceback on closed input."""
     from studio_app.database import session_scope
     from studio_app.services.accounts import create_admin as create_admin_account
-    from studio_app.services.validation import InvalidInput
+    from studio_app.services.validation import InvalidInput, check_display_name, check_email, check_password
 
-    display_name = input("Display name [Admin]: ").strip() or "Admin"
-    password = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat the password: ") != password:
-        print("The two passwords are different.", file=sys.stderr)
-        return 1
     try:
+        email = check_email(email)
+        display_name = _ask(lambda: input("Display name, shown to the people you work with [Admin]: ").strip()
+                            or "Admin", check_display_name)
+        password = _ask(_new_password, lambda typed: check_password(typed, related=(email, email.split("@")[0],
+                                                                                     display_name)))
         with session_scope() as session:
             create_admin_account(session, email, password, display_name)
     except InvalidInput as invalid:
-        print(f"{invalid.field}: {invalid.message}", file=sys.stderr)
+        print(invalid.message, file=sys.stderr)
+        return 1
+    except (EOFError, KeyboardInterrupt):
+        print("\nNo admin account was created.", file=sys.stderr)
         return 1
     print(f"Admin account created for {email}. Sign in at /signin.")
     return 0
+
+
+def _ask(prompt, check):
+    """``prompt()`` until ``check`` accepts the answer, at most ``ADMIN_ATTEMPTS`` times."""
+    from studio_app.services.validation import InvalidInput
+
+    for _ in range(ADMIN_ATTEMPTS - 1):
+        try:
+            return check(prompt())
+        except InvalidInput as invalid:
+            print(f"{invalid.message} Try again.", file=sys.stderr)
+    return check(prompt())
+
+
+def _new_password() -> str:
+    import getpass
+
+    from studio_app.services.validation import InvalidInput
+
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != password:
+        raise InvalidInput("password", "The two passwords are different.")
+    return password
 
 
 def rotate_keys(settings: Settings) -> int:
