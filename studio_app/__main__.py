@@ -50,11 +50,14 @@ def serve(settings: Settings, *, backend_only: bool = False) -> None:
     ``backend_only`` serves the event socket and HTTP routes without building or serving the frontend:
     the extra instances of a scaled-out deployment, behind the same reverse proxy, sharing Redis.
     """
-    env = dict(os.environ)
     if LOCAL_TOOLS_BIN.is_dir():
         # Reflex needs Node >= 22 and bun; the project installs both here when the system's are older.
-        env["PATH"] = f"{LOCAL_TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"
-        env["REFLEX_USE_SYSTEM_BUN"] = "1"
+        os.environ["PATH"] = f"{LOCAL_TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+        os.environ["REFLEX_USE_SYSTEM_BUN"] = "1"
+    # Reflex compiles the app in the serving process, then forks its workers from it by default, and each
+    # worker compiles again: every page is registered twice ("Page ... is being redefined"). Spawned workers
+    # import the app once.
+    os.environ.setdefault("REFLEX_BACKEND_START_METHOD", "spawn")
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     port = str(settings.port)
     if backend_only:
@@ -63,7 +66,22 @@ def serve(settings: Settings, *, backend_only: bool = False) -> None:
         args = [reflex, "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
     args += ["--backend-host", settings.host]
     os.chdir(PROJECT_ROOT)
-    os.execve(reflex, args, env)  # noqa: S606  (fixed argv, no shell)
+    if not backend_only:
+        initialize_web_directory()
+    os.execv(reflex, args)  # noqa: S606  (fixed argv, no shell)
+
+
+def initialize_web_directory() -> None:
+    """Set up Reflex's frontend folder (.web) when it is missing or from another Reflex version.
+
+    ``reflex run`` would do it through its new-project command, which ends by telling the person to
+    "Run `uv run reflex run`": not how this project starts. Done here, ``reflex run`` finds nothing to do.
+    """
+    from reflex.utils import prerequisites
+
+    if prerequisites.needs_reinit():
+        prerequisites.initialize_reflex_user_directory()
+        prerequisites.initialize_frontend_dependencies()
 
 
 ADMIN_ATTEMPTS = 3

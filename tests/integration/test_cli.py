@@ -125,3 +125,23 @@ def test_admin_create_stops_with_a_message_on_closed_or_wrong_input(tmp_path, ty
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] in ("No admin account was created.", "Use at least 10 characters.")
     assert "created for" not in result.stdout
+
+
+def test_serve_sets_up_the_frontend_folder_so_reflex_prints_no_new_project_advice(tmp_path):
+    """``reflex run`` runs its new-project command (which ends "Run `uv run reflex run`") only when the frontend
+    folder needs it; ``serve`` sets the folder up first. Checked on a folder of its own, not the project's."""
+    from studio_app.__main__ import LOCAL_TOOLS_BIN
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env |= {"STUDIO_DATA_DIR": str(tmp_path / "data"), "REFLEX_WEB_WORKDIR": str(tmp_path / "web"),
+            "REFLEX_USE_SYSTEM_BUN": "1", "PATH": f"{LOCAL_TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"}
+    script = ("from reflex.utils.prerequisites import needs_reinit\n"
+              "from studio_app.__main__ import initialize_web_directory\n"
+              "assert needs_reinit()\n"
+              "initialize_web_directory()\n"
+              "print('needs the new-project command:', needs_reinit())\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "needs the new-project command: False" in result.stdout
+    assert "uv run reflex run" not in result.stdout + result.stderr
