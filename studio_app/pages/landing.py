@@ -6,6 +6,7 @@ from studio_app import routes
 from studio_app.components.layout import public_page
 from studio_app.components.privacy_erasure import account_deleted_notice
 from studio_app.state.landing import LandingState
+from studio_app.state.shell import ShellState
 from studio_app.state.signed_out import SignedOutState
 
 WORKFLOW = (
@@ -49,11 +50,15 @@ def hero() -> rx.Component:
             color_scheme="gray",
             max_width="44rem",
         ),
-        rx.flex(
-            rx.link(rx.button("Create your account", size="3"), href=routes.SIGN_UP),
-            rx.link(rx.button("Sign in", size="3", variant="soft"), href=routes.SIGN_IN),
-            spacing="3",
-            wrap="wrap",
+        rx.cond(
+            ShellState.role != "",
+            rx.link(rx.button("Open your dashboard", size="3"), href=routes.DASHBOARD),
+            rx.flex(
+                rx.link(rx.button("Create your account", size="3"), href=routes.SIGN_UP),
+                rx.link(rx.button("Sign in", size="3", variant="soft"), href=routes.SIGN_IN),
+                spacing="3",
+                wrap="wrap",
+            ),
         ),
         spacing="5",
         padding_y=["3rem", "5rem"],

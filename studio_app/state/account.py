@@ -11,6 +11,7 @@ from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 from studio_app.state.auth import SignInState
+from studio_app.state.people import push_new_name
 from studio_app.state.session import SessionMixin, in_transaction
 
 
@@ -74,6 +75,7 @@ class AccountState(SessionMixin, rx.State):
     async def _rename(self, actor, display_name: str):
         self.display_name = await in_transaction(accounts.rename, actor, display_name)
         self.messages = {"profile": "Your name is saved."}
+        await push_new_name(actor)
 
     async def _change_password(self, actor, current: str, new: str):
         await in_transaction(accounts.change_password, actor, current, new)

@@ -9,6 +9,7 @@ from studio_app.services import accounts, privacy
 from studio_app.services.accounts import AccountError
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
+from studio_app.state.people import push_new_name
 from studio_app.state.privacy_requests import PrivacyRequestsState
 from studio_app.state.session import SessionMixin, in_transaction
 
@@ -53,8 +54,10 @@ class PrivacyCenterState(SessionMixin, rx.State):
     @rx.event
     async def save_name(self, form: dict):
         name = str(form.get("display_name", ""))
-        await self._correct(lambda session, actor: accounts.rename(session, actor, name),
-                            done="Your name is corrected everywhere it is shown.")
+        actor = await self._correct(lambda session, actor: accounts.rename(session, actor, name),
+                                    done="Your name is corrected everywhere it is shown.")
+        if actor is not None:  # and the pages others have open show it at once
+            await push_new_name(actor)
 
     @rx.event
     async def save_email(self, form: dict):
@@ -65,24 +68,26 @@ class PrivacyCenterState(SessionMixin, rx.State):
             done="We sent a link to the new address. Your email changes once you open it.")
 
     async def _correct(self, work, *, done: str):
-        """Run ``work(db_session, actor)`` for the signed-in person; errors go next to the field being edited."""
+        """Run ``work(db_session, actor)`` for the signed-in person; errors go next to the field being edited.
+        Returns the actor once it is done."""
         actor = await self._actor()
         if actor is None:
             self._forget()
-            return
+            return None
         self.busy, self.errors, self.notice = True, {}, ""
         try:
             await in_transaction(work, actor)
         except InvalidInput as invalid:
             self.errors = {invalid.field: invalid.message}
-            return
+            return None
         except (AccountError, NotAllowed) as error:
             self.errors = {self.editing or "form": getattr(error, "message", str(error))}
-            return
+            return None
         finally:
             self.busy = False
         self.editing, self.notice = "", done
         await self._reload(actor)
+        return actor
 
     def _forget(self):
         self.held, self.consents, self.loaded = [], [], False

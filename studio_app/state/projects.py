@@ -82,6 +82,9 @@ class DashboardState(SessionMixin, rx.State):
         if actor is None:
             self.loaded = False
             return self._to_sign_in()
+        await self._reload(actor)
+
+    async def _reload(self, actor) -> None:
         self.role = actor.role.value
         if self.role == "editor":
             board = await in_transaction(dashboards.editor_dashboard, actor)

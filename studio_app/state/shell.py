@@ -8,6 +8,7 @@ import contextlib
 import reflex as rx
 
 from studio_app import routes
+from studio_app.security.urls import local_path
 from studio_app.services import notifications, policies
 from studio_app.services.validation import InvalidInput
 from studio_app.state.live import presence, user_channel
@@ -21,14 +22,31 @@ class ShellState(SessionMixin, rx.State):
 
     @rx.event
     async def load(self):
+        if not await self._show_member():
+            return self._to_sign_in()
+
+    @rx.event
+    async def recognize(self):
+        """Public pages: a signed-in person sees their own menu there too."""
+        await self._show_member()
+
+    @rx.event
+    async def leave_if_signed_in(self):
+        """Signing in or up is done: on to where the person was going, or their dashboard."""
+        if await self._actor() is not None:
+            target = local_path(self.router.url.query_parameters.get("next"), routes.DASHBOARD)
+            return rx.redirect(routes.DASHBOARD if target.startswith((routes.SIGN_IN, routes.SIGN_UP)) else target)
+
+    async def _show_member(self) -> bool:
         actor = await self._actor()
         if actor is None:
             self.role, self.unread_notifications, self.policy_notice = "", 0, {}
-            return self._to_sign_in()
+            return False
         self.role = actor.role.value
         self.unread_notifications, notice = await in_transaction(_shell_data, actor)
         self._show_notice(notice)
         await presence().join(user_channel(actor.user_id), self.router.session.client_token, actor.user_id)
+        return True
 
     @rx.event
     async def acknowledge_policy(self):
@@ -51,6 +69,10 @@ class ShellState(SessionMixin, rx.State):
             self.unread_notifications = 0
             return
         self.unread_notifications = await in_transaction(notifications.unread_notification_count, actor)
+        if self.router.url.path.rstrip("/") == routes.DASHBOARD:  # its counts change with the same events
+            from studio_app.state.projects import DashboardState  # (that module imports this one)
+
+            await (await self.get_state(DashboardState))._reload(actor)
 
 
 def _shell_data(session, actor):
