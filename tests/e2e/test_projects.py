@@ -139,7 +139,8 @@ def test_editor_profile_and_directory(two_people, app, artifacts):
     expect(editor.locator(".invitation")).to_contain_text("Podcast clips")
 
 
-def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_people, browser, app, app_settings):
+def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_people, browser, app, app_settings,
+                                                                        artifacts):
     producer, _, _ = two_people
     producer.get_by_label("Title").fill("Newcomer welcome")
     producer.get_by_role("button", name="Create project").click()
@@ -162,6 +163,8 @@ def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_peopl
         expect(newcomer.locator("#invitation-summary")).to_have_text(  # says who invites to what
             "Paula Producer invites you to edit “Newcomer welcome” with them on Azekia Studio. Join to see the "
             "brief and the project's thread.")
+        newcomer.set_viewport_size({"width": 390, "height": 844})
+        newcomer.screenshot(path=artifacts / "invitation-link-phone.png")
         newcomer.get_by_role("button", name="Join the project").click()
         expect(newcomer.get_by_role("heading", level=1)).to_have_text("Newcomer welcome")
         newcomer.goto(app.url + link)

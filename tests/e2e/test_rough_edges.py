@@ -41,12 +41,13 @@ def test_an_editor_is_told_that_projects_are_created_by_producers(page, app):
     expect(page.get_by_role("button", name="Create project")).to_be_hidden()
 
 
-def test_an_unknown_address_shows_the_frame_and_a_way_home(page, app):
+def test_an_unknown_address_shows_the_frame_and_a_way_home(page, app, artifacts):
     page.goto(app.url + "/no/such/page")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     expect(page.locator("header").get_by_role("link", name="Azekia Studio home")).to_be_visible()
     page.set_viewport_size(PHONE)
     assert_fits(page)
+    page.screenshot(path=artifacts / "not-found-phone.png")
     page.get_by_role("link", name="Back to the home page").click()
     expect(page).to_have_url(at(app, "/"))
 
@@ -63,7 +64,7 @@ def test_the_sessions_fit_a_phone(page, app, artifacts):
     page.screenshot(path=artifacts / "sessions-phone.png", full_page=True)
 
 
-def test_removing_an_editor_and_cancelling_a_project_ask_first(request, app):
+def test_removing_an_editor_and_cancelling_a_project_ask_first(request, app, artifacts):
     producer, editor, editor_email = request.getfixturevalue("two_people")
     producer.get_by_label("Title").fill("Careful teaser")
     producer.get_by_role("button", name="Create project").click()
@@ -89,11 +90,14 @@ def test_removing_an_editor_and_cancelling_a_project_ask_first(request, app):
     producer.get_by_role("alertdialog").get_by_role("button", name="Remove Eddie Editor").click()
     expect(members).not_to_contain_text("Eddie Editor")
 
+    producer.set_viewport_size(PHONE)
     cancel = producer.get_by_role("button", name="Cancelled")
     cancel.focus()
     producer.keyboard.press("Enter")  # keyboard only: open, then move to the action and confirm
     dialog = producer.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Cancel “Careful teaser”?")
+    assert_fits(producer)
+    producer.screenshot(path=artifacts / "cancel-project-phone.png")
     expect(dialog.get_by_role("button", name="Keep the project")).to_be_focused()  # the safe choice first
     producer.keyboard.press("Tab")
     expect(dialog.get_by_role("button", name="Cancel the project")).to_be_focused()
