@@ -105,12 +105,11 @@ def test_removing_an_editor_and_cancelling_a_project_ask_first(request, app, art
     expect(producer.locator("#project-timeline")).to_contain_text("moved the project to Cancelled")
 
 
-def test_counts_names_and_activity_update_live_and_say_what_changed(request, app):
+def test_activity_names_the_milestone_and_the_dashboard_counts_update_live(request, app):
     producer, editor, editor_email = request.getfixturevalue("two_people")
     producer.get_by_label("Title").fill("Live teaser")
     producer.get_by_role("button", name="Create project").click()
     expect(producer).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
-    project_url = producer.url
     producer.get_by_label("Editor's email").fill(editor_email)
     producer.get_by_role("button", name="Invite").click()
     expect(producer.get_by_text("Invitation sent.")).to_be_visible()
@@ -130,7 +129,19 @@ def test_counts_names_and_activity_update_live_and_say_what_changed(request, app
     expect(editor.locator("#unread-messages")).to_contain_text("2")  # without a reload
     expect(editor.locator("#unread-badge")).to_have_text("1")  # one notification for the thread
 
-    editor.goto(project_url)
+
+def test_a_corrected_name_reaches_the_pages_others_have_open(request, app):
+    producer, editor, editor_email = request.getfixturevalue("two_people")
+    producer.get_by_label("Title").fill("Named teaser")
+    producer.get_by_role("button", name="Create project").click()
+    expect(producer).to_have_url(re.compile(r"/projects/[0-9a-f]{32}/?$"))
+    producer.get_by_label("Editor's email").fill(editor_email)
+    producer.get_by_role("button", name="Invite").click()
+    expect(producer.get_by_text("Invitation sent.")).to_be_visible()
+    send(producer, "Welcome aboard")
+    editor.goto(app.url + "/invitations")
+    editor.get_by_role("button", name="Accept").click()
+    expect(editor.get_by_role("heading", level=1)).to_have_text("Named teaser")
     expect(editor.locator("#project-members")).to_contain_text("Paula Producer")
     producer.goto(app.url + "/account")
     producer.get_by_label("Name", exact=True).fill("Paula Renamed")
