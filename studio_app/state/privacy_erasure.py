@@ -7,13 +7,9 @@ import reflex as rx
 from studio_app.models.accounts import Role
 from studio_app.services import erasure
 from studio_app.settings import current_settings
-from studio_app.state.hiring import DirectoryState
-from studio_app.state.live import DIRECTORY_CHANNEL, project_channel, push_later, user_channel
-from studio_app.state.notifications import NotificationsState
-from studio_app.state.projects import ProjectState
+from studio_app.state.people import push_to_those_who_see
 from studio_app.state.session import SessionMixin, user_action
 from studio_app.state.tabs import forget_tabs_later, reset_personal_states
-from studio_app.state.thread import ThreadState
 
 CONFIRMATION_WORD = erasure.CONFIRMATION_WORD
 
@@ -47,20 +43,9 @@ class PrivacyErasureState(SessionMixin, rx.State):
         # Nothing of the person stays in this tab's stored state, nor in their other tabs'.
         await reset_personal_states(self)
         forget_tabs_later(actor.user_id, skip_token=self.router.session.client_token)
-        for project_id in report.kept_project_ids:  # the others' open tabs now show "Deleted user"
-            push_later(project_channel(project_id), ThreadState, ThreadState._refresh_from_push)
-            push_later(project_channel(project_id), ProjectState, ProjectState._refresh_from_push)
-        for user_id in report.other_member_ids:
-            push_later(user_channel(user_id), NotificationsState, _refresh_notifications)
-        if actor.role == Role.EDITOR:  # open directories stop showing their profile
-            push_later(DIRECTORY_CHANNEL, DirectoryState, DirectoryState._refresh_from_push)
+        # The others' open tabs now show "Deleted user"; open directories stop showing an editor's profile.
+        push_to_those_who_see(report.kept_project_ids, report.other_member_ids, directory=actor.role == Role.EDITOR)
         self.deleted = True
-
-
-async def _refresh_notifications(state: NotificationsState) -> None:
-    """Another member's open notification center reads again: the erased person is now "Deleted user"."""
-    if state.loaded:
-        await NotificationsState.load.fn(state)
 
 
 class AccountDeletedNoticeState(rx.State):
