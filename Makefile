@@ -9,6 +9,8 @@ TOOLS_BIN := $(CURDIR)/$(TOOLS)/node_modules/.bin
 NODE_MIN_MAJOR := 22
 NODE_PACKAGE := node@22
 BUN_PACKAGE := bun@1.4.5
+AXE_CORE_PACKAGE := axe-core@4.14.1
+AXE_CORE := $(TOOLS)/node_modules/axe-core/axe.min.js
 CHROMIUM := /usr/bin/chromium
 ONLY ?=
 
@@ -24,7 +26,7 @@ run: $(VENV)/.runtime $(TOOLS)/.installed
 # shares one built app per run, so it runs in one process after them.
 WORKERS ?= auto
 
-test: $(VENV)/.dev $(TOOLS)/.installed chromium
+test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -n $(WORKERS) tests/unit tests/integration
 	$(PY) -m pytest tests/e2e
@@ -35,7 +37,7 @@ test-unit: $(VENV)/.dev
 test-integration: $(VENV)/.dev
 	$(PY) -m pytest -n $(WORKERS) tests/integration
 
-test-e2e: $(VENV)/.dev $(TOOLS)/.installed chromium
+test-e2e: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium
 	$(PY) -m pytest tests/e2e
 
 lint: $(VENV)/.dev
@@ -76,6 +78,10 @@ $(TOOLS)/.installed:
 		packages="$(NODE_PACKAGE) $$packages"; fi; \
 	cd $(TOOLS) && npm install --no-audit --no-fund --silent $$packages
 	touch $@
+
+# The browser tests run axe-core in every page they reach (tests/e2e/page_checks.py).
+$(AXE_CORE): | $(TOOLS)/.installed
+	cd $(TOOLS) && npm install --no-audit --no-fund --silent $(AXE_CORE_PACKAGE)
 
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \

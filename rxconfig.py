@@ -13,7 +13,9 @@ config = rx.Config(
     deploy_url=settings.public_url,
     api_url=settings.public_url,
     redis_url=settings.redis_url,
-    state_manager_mode="redis" if settings.redis_url else "disk",
+    # studio_app.py replaces the state manager Reflex builds from this with our sealed one (state/store.py):
+    # "memory" keeps Reflex's own disk manager from creating and listing .states/ first.
+    state_manager_mode="redis" if settings.redis_url else "memory",
     # Our privacy policy promises no data sent to third parties.
     telemetry_enabled=False,
     show_built_with_reflex=False,

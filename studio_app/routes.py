@@ -8,6 +8,7 @@ SIGN_IN = "/signin"
 VERIFY_EMAIL = "/verify"
 FORGOT_PASSWORD = "/forgot"
 RESET_PASSWORD = "/reset"
+SIGN_IN_LINK = "/signin/link"  # opened from the mailed one-time sign-in link; its button posts to SIGN_IN_LINK_POST
 CONFIRM_EMAIL_CHANGE = "/verify-email-change"
 ACCOUNT = "/account"
 DASHBOARD = "/dashboard"
@@ -30,6 +31,7 @@ NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"
 SIGN_OUT_POST = "/api/auth/signout"
+SIGN_IN_LINK_POST = "/api/auth/signin-link"
 # A plain link (GET) to the person's data archive; the route checks the session and a recent password.
 EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
 # Where a tab goes after deleting its account: clears the dead session cookie, then the landing page.

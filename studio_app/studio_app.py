@@ -16,11 +16,22 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     privacy_center,
     projects,
 )
+from studio_app.state.errors import backend_exception_handler, install_safe_logging
 from studio_app.state.live import digest_loop, export_loop
+from studio_app.state.store import sealed_state_manager
+from studio_app.state.tabs import SessionGuard, session_end_loop
 
+# Nothing personal in any log line, Reflex's included, whoever makes an event fail (state/errors.py).
+install_safe_logging()
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=with_studio_routes,
+    backend_exception_handler=backend_exception_handler,
 )
+# Our sealed state store in place of the one Reflex built from rxconfig (state/store.py).
+app._state_manager = sealed_state_manager()
+# Every socket proves its session before its first event, the hydration included (state/tabs.py).
+app.add_middleware(SessionGuard())
 app.register_lifespan_task(digest_loop)
 app.register_lifespan_task(export_loop)
+app.register_lifespan_task(session_end_loop)

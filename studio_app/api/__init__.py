@@ -7,7 +7,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from studio_app import routes
-from studio_app.api.auth import sign_in_route, sign_out_route
+from studio_app.api.auth import sign_in_link_route, sign_in_route, sign_out_route
 from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health
@@ -22,6 +22,7 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Route("/api/health", health, methods=["GET"]),
             Route(routes.SIGN_IN_POST, sign_in_route, methods=["POST"]),
             Route(routes.SIGN_OUT_POST, sign_out_route, methods=["POST"]),
+            Route(routes.SIGN_IN_LINK_POST, sign_in_link_route, methods=["POST"]),
             Route(routes.EXPORT_DOWNLOAD, download_export_route, methods=["GET"]),
             Route(routes.ACCOUNT_DELETED, account_deleted_route, methods=["GET"]),
             Mount("", app=reflex_asgi),

@@ -18,7 +18,13 @@ from studio_app.database import session_scope
 from studio_app.security.cookies import read_session_secret, session_cookie_name
 from studio_app.security.urls import local_path
 from studio_app.services import sessions
-from studio_app.services.accounts import AccountError, RateLimited, sign_in
+from studio_app.services.accounts import (
+    AccountError,
+    RateLimited,
+    SignInLinkOffered,
+    sign_in,
+    sign_in_with_link,
+)
 from studio_app.services.sessions import ClientInfo
 from studio_app.settings import Settings, current_settings
 
@@ -45,6 +51,21 @@ def _back_to_sign_in(reason: str, after: str, **extra: str | int) -> RedirectRes
 
 
 async def sign_in_route(request: Request) -> Response:
+    """The sign-in form: email and password."""
+    return await _signing_in(request, lambda session, settings, form, client, previous: sign_in(
+        session, settings, str(form.get("email") or ""), str(form.get("password") or ""), client, previous))
+
+
+async def sign_in_link_route(request: Request) -> Response:
+    """The button of the page a mailed one-time sign-in link opens. A POST, not the link's GET: a mail scanner that
+    opens links would use it up, and another site could sign a visitor into an account of its choosing."""
+    return await _signing_in(request, lambda session, settings, form, client, previous: sign_in_with_link(
+        session, settings, str(form.get("token") or ""), client, previous))
+
+
+async def _signing_in(request: Request, service) -> Response:
+    """Same-origin form posts only; on success a new session cookie and a redirect to a local page (never an open
+    redirect), else back to the sign-in page with the reason."""
     settings = current_settings()
     if not is_same_origin(request, settings.allowed_origins):
         return PlainTextResponse("Cross-site request refused.", status_code=403)
@@ -56,15 +77,17 @@ async def sign_in_route(request: Request) -> Response:
 
     def run() -> str:
         with session_scope() as session:
-            return sign_in(session, settings, str(form.get("email") or ""), str(form.get("password") or ""),
-                           _client(request), previous)
+            return service(session, settings, form, _client(request), previous)
 
     try:
         secret = await run_in_threadpool(run)
     except RateLimited as limited:
         return _back_to_sign_in("limited", after, wait=limited.retry_after_seconds)
+    except SignInLinkOffered:
+        return _back_to_sign_in("link-sent", after)
     except AccountError as error:
-        return _back_to_sign_in("unverified" if error.field == "unverified" else "credentials", after)
+        return _back_to_sign_in({"unverified": "unverified", "link": "link-invalid"}.get(error.field, "credentials"),
+                                after)
     response = RedirectResponse(after, status_code=303)
     _set_session_cookie(response, settings, secret)
     return response

@@ -46,7 +46,9 @@ def notifications_link(badge_id: str = "unread-badge") -> rx.Component:
             align="center",
         ),
         href=routes.NOTIFICATIONS,
-        aria_label="Notifications",
+        # The name holds the count the link shows, so people who speak it can also say it.
+        aria_label=rx.cond(ShellState.unread_notifications > 0,
+                           f"Notifications, {ShellState.unread_notifications} unread", "Notifications"),
     )
 
 

@@ -22,6 +22,7 @@ class TokenPurpose(enum.StrEnum):
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"
     CHANGE_EMAIL = "change_email"
+    SIGN_IN = "sign_in"  # mailed when an account reaches its ceiling of failed sign-ins
 
 
 class ConsentKind(enum.StrEnum):
@@ -95,7 +96,7 @@ class UserSession(SQLModel, table=True):
 
 @personal_data(new_email_encrypted=(Category.CONTACT, "confirming a change of email address"))
 class OneTimeToken(SQLModel, table=True):
-    """Single-use, expiring secrets sent by mail: verify an address, reset a password, change the email."""
+    """Single-use, expiring secrets sent by mail: verify an address, reset a password, change the email, sign in."""
 
     __tablename__ = "one_time_token"
 

@@ -108,7 +108,9 @@ def policy_section() -> rx.Component:
         ),
         rx.heading("Preview", as_="h3", size="3"),
         rx.card(rx.markdown(AdminPrivacyState.preview, use_raw=False, component_map=SAFE_LINK), width="100%",
-                id="policy-preview", max_height="32rem", overflow_y="auto"),
+                id="policy-preview", max_height="32rem", overflow_y="auto",
+                # A region that scrolls is reachable by keyboard.
+                tab_index=0, role="region", aria_label="Preview of the policy"),
         spacing="2", width="100%", id="admin-policy",
     )
 

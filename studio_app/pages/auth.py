@@ -45,25 +45,18 @@ def role_choice() -> rx.Component:
 
 def consent_boxes() -> rx.Component:
     return rx.vstack(
-        rx.el.label(
-            rx.flex(
-                rx.checkbox(name="accepts_privacy_policy", required=True),
-                rx.text("I have read and accept the ", rx.link("privacy policy", href=routes.PRIVACY_POLICY,
-                                                                 is_external=True), "."),
-                spacing="2",
-            ),
+        # rx.checkbox labels its box with what follows it (a label around it would leave the box unnamed).
+        rx.checkbox(
+            rx.text("I have read and accept the ", rx.link("privacy policy", href=routes.PRIVACY_POLICY,
+                                                             is_external=True), ".", as_="span", size="3"),
+            name="accepts_privacy_policy", required=True,
         ),
         rx.cond(
             SignUpState.errors["accepts_privacy_policy"],
             rx.text(SignUpState.errors["accepts_privacy_policy"], size="2", color_scheme="red"),
         ),
-        rx.el.label(
-            rx.flex(
-                rx.checkbox(name="marketing_consent"),
-                rx.text("Send me occasional product news by email (optional, stop any time)."),
-                spacing="2",
-            ),
-        ),
+        rx.checkbox(rx.text("Send me occasional product news by email (optional, stop any time).", as_="span",
+                            size="3"), name="marketing_consent"),
         spacing="2",
         width="100%",
     )
@@ -156,6 +149,25 @@ def resend_form() -> rx.Component:
          on_load=[ShellState.leave_if_signed_in, SignInState.show_outcome])
 def sign_in() -> rx.Component:
     return public_page(form_card("Sign in", "Welcome back to Azekia Studio.", sign_in_form(), resend_form()))
+
+
+def sign_in_link_form() -> rx.Component:
+    # The token is read from the page's URL, in the browser; only the button's POST uses it up (see api/auth.py).
+    token = rx.State.router.url.query_parameters.get("token", "").to(str)
+    return server_form(
+        routes.SIGN_IN_LINK_POST,
+        rx.el.input(type="hidden", name="token", value=token),
+        rx.button("Sign in", type="submit", size="3", width="100%", disabled=token == ""),
+        id="sign-in-link-form",
+        width="100%",
+    )
+
+
+@rx.page(route=routes.SIGN_IN_LINK, title="Sign in with a link · Azekia Studio")
+def sign_in_link() -> rx.Component:
+    return public_page(form_card("Sign in with your link",
+                                 "This link signs you in once, without your password, for 15 minutes after we sent it.",
+                                 sign_in_link_form()))
 
 
 def link_outcome(success_title: str, success_text: str) -> rx.Component:

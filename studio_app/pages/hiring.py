@@ -21,8 +21,7 @@ def native_select(name: str, label: str, options: list[tuple[str, str]], value=N
 
 def choice_boxes(prefix: str, choices: tuple[str, ...], chosen: rx.Var[list[str]]) -> rx.Component:
     return rx.flex(
-        *(rx.el.label(rx.flex(rx.checkbox(name=f"{prefix}_{choice}", default_checked=chosen.contains(choice)),
-                              rx.text(choice, size="2"), spacing="1", align="center"))
+        *(rx.checkbox(choice, name=f"{prefix}_{choice}", default_checked=chosen.contains(choice), spacing="1")
           for choice in choices),
         wrap="wrap", spacing="3",
     )
@@ -53,8 +52,7 @@ def profile_form() -> rx.Component:
                               ProfileState.availability),
                 spacing="3", wrap="wrap", align="end",
             ),
-            rx.el.label(rx.flex(rx.checkbox(name="listed", default_checked=ProfileState.listed),
-                                rx.text("Show my profile in the directory", size="2"), spacing="2")),
+            rx.checkbox("Show my profile in the directory", name="listed", default_checked=ProfileState.listed),
             form_alert(ProfileState.errors["form"]),
             form_alert(ProfileState.saved, color="green", icon="circle-check"),
             rx.button("Save profile", type="submit"),

@@ -123,7 +123,8 @@ def project_list() -> rx.Component:
 
 
 def checkbox_field(label: str, name: str) -> rx.Component:
-    return rx.el.label(rx.flex(rx.checkbox(name=name), rx.text(label, size="2"), spacing="2", align="center"))
+    # rx.checkbox wraps its box and text in one label: a label around it would leave the box unnamed.
+    return rx.checkbox(label, name=name)
 
 
 def producers_only() -> rx.Component:

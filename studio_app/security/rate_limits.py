@@ -25,8 +25,13 @@ KEY_PREFIX = "studio"
 MEMORY_STORAGE = "memory://"
 
 RATE_LIMITS: dict[str, str] = {
-    "signin_account": "10 per 15 minutes",  # key: the account's email blind index
+    # Failed sign-ins. One address's failures stop that address only, so nobody can lock an owner out; past the
+    # account's ceiling (three addresses' worth: one address never reaches it) passwords stop working for a while
+    # and the owner is mailed a one-time sign-in link instead (services/accounts.py).
+    "signin_account_address": "10 per 15 minutes",  # key: the account's email blind index and the client address
+    "signin_account": "30 per 15 minutes",  # key: the account's email blind index
     "signin_address": "30 per 15 minutes",  # key: the client address
+    "signin_link_mail": "3 per hour",  # key: the account
     "signup_address": "20 per hour",  # offices share one address behind NAT
     "reset_mail_account": "3 per hour",
     "reset_mail_address": "10 per hour",

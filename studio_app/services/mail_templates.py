@@ -55,6 +55,16 @@ def reset_password(settings: Settings, secret: str) -> Mail:
                 "If it was not you, ignore this email: your password stays as it is.\n")
 
 
+def sign_in_link(settings: Settings, secret: str) -> Mail:
+    return Mail("Sign in to Azekia Studio with a one-time link",
+                "Someone tried many wrong passwords on your Azekia Studio account, so signing in with a password is "
+                "paused for a few minutes.\n\n"
+                "If you want to sign in now, use this link instead (it works once, for 15 minutes):\n"
+                f"{_link(settings, routes.SIGN_IN_LINK, token=secret)}\n\n"
+                "If the attempts were not yours, your password held: nobody signed in. Choosing a longer password "
+                "makes such guessing hopeless.\n")
+
+
 def confirm_new_email(settings: Settings, secret: str) -> Mail:
     return Mail("Confirm your new email address",
                 "Confirm that this is the new email address of your Azekia Studio account:\n"

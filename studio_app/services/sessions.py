@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from studio_app.database import after_commit
 from studio_app.errors import NotFound
 from studio_app.models.accounts import Role, User, UserSession
 from studio_app.models.base import is_row_id, utcnow
@@ -21,6 +24,11 @@ from studio_app.settings import Settings
 
 # Writing last use on every websocket event would turn reads into writes; a minute is precise enough.
 TOUCH_INTERVAL = timedelta(minutes=1)
+logger = logging.getLogger(__name__)
+
+# Called with the ids of sessions that just ended (sign-out, revocation, password change), once the transaction
+# committed, on the thread that committed: the web layer registers one to reset the tabs of those sessions.
+SESSION_END_LISTENERS: list[Callable[[tuple[str, ...]], None]] = []
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,11 +72,23 @@ def resolve_session(session: Session, settings: Settings, secret: str | None) ->
     """The actor behind a cookie secret, or None if it is unknown, revoked or expired."""
     if not secret or len(secret) > 128:
         return None
+    return _live_actor(session, settings, UserSession.token_hash == hash_secret(secret))
+
+
+def resolve_session_id(session: Session, settings: Settings, session_id: str | None) -> Actor | None:
+    """The actor of a session known by its id (a tab bound to it when its cookie was checked), or None if it
+    ended. The id is no credential: only the server binds a tab to it."""
+    if not session_id or not is_row_id(session_id):
+        return None
+    return _live_actor(session, settings, UserSession.id == session_id)
+
+
+def _live_actor(session: Session, settings: Settings, which) -> Actor | None:
     now = utcnow()
     found = session.exec(
         select(UserSession, User.role)
         .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == hash_secret(secret), UserSession.revoked_at.is_(None))
+        .where(which, UserSession.revoked_at.is_(None))
     ).first()
     if found is None:
         return None
@@ -80,6 +100,16 @@ def resolve_session(session: Session, settings: Settings, secret: str | None) ->
         row.idle_expires_at = min(now + timedelta(minutes=settings.session_idle_minutes), row.absolute_expires_at)
         session.add(row)
     return Actor(user_id=row.user_id, role=Role(role), session_id=row.id)
+
+
+def ended_among(session: Session, session_ids: list[str]) -> list[str]:
+    """Those of ``session_ids`` that ended: revoked, expired, or gone with their account."""
+    ids = [session_id for session_id in session_ids if is_row_id(session_id)]
+    now = utcnow()
+    live = set(session.exec(select(UserSession.id).where(
+        UserSession.id.in_(ids), UserSession.revoked_at.is_(None), UserSession.idle_expires_at > now,
+        UserSession.absolute_expires_at > now)).all()) if ids else set()
+    return [session_id for session_id in session_ids if session_id not in live]
 
 
 def end_session(session: Session, secret: str | None) -> None:
@@ -132,6 +162,8 @@ def revoke_session(session: Session, actor: Actor | None, session_id: str) -> No
 def revoke_all_sessions(session: Session, user_id: str, *, actor_id: str) -> int:
     """Sign out everywhere (also used after a password change or reset)."""
     now = utcnow()
+    ended = tuple(session.exec(select(UserSession.id).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None))).all())
     result = session.execute(
         sa.update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
@@ -139,6 +171,7 @@ def revoke_all_sessions(session: Session, user_id: str, *, actor_id: str) -> int
     )
     audit.record_event(session, "session.revoked_all", actor_id=actor_id, subject_id=user_id,
                        details={"count": result.rowcount})
+    _announce_end(session, ended)
     return result.rowcount
 
 
@@ -146,6 +179,19 @@ def _revoke(session: Session, row: UserSession, *, actor_id: str) -> None:
     row.revoked_at = utcnow()
     session.add(row)
     audit.record_event(session, "session.revoked", actor_id=actor_id, subject_id=row.id)
+    _announce_end(session, (row.id,))
+
+
+def _announce_end(session: Session, session_ids: tuple[str, ...]) -> None:
+    def announce() -> None:
+        for listener in list(SESSION_END_LISTENERS):
+            try:
+                listener(session_ids)
+            except Exception:  # the periodic sweep of ended sessions catches up
+                logger.exception("a session-end listener failed")
+
+    if session_ids:
+        after_commit(session, announce)
 
 
 def approximate_ip(ip: str | None) -> str:

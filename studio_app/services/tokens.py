@@ -16,6 +16,7 @@ LIFETIMES = {
     TokenPurpose.VERIFY_EMAIL: timedelta(hours=24),
     TokenPurpose.RESET_PASSWORD: timedelta(hours=1),
     TokenPurpose.CHANGE_EMAIL: timedelta(hours=24),
+    TokenPurpose.SIGN_IN: timedelta(minutes=15),
 }
 
 

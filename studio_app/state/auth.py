@@ -83,6 +83,8 @@ SIGN_IN_PROBLEMS = {
     "unverified": "Please confirm your email address first: open the link we sent you.",
     "password-changed": "Your password was changed and every session was signed out. Sign in with the new one.",
     "signed-out": "This session was signed out. Please sign in again.",
+    "link-sent": accounts.SIGN_IN_LINK_SENT,
+    "link-invalid": "This sign-in link is invalid, expired or already used. Sign in below or reset your password.",
 }
 
 

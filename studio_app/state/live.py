@@ -51,6 +51,9 @@ class MemoryPresence:
         return {user for channel in list(self._tabs) if channel.startswith("user:")
                 for user in (await self.tabs(channel)).values()}
 
+    async def channels(self, prefix: str) -> list[str]:
+        return [channel for channel, tabs in list(self._tabs.items()) if channel.startswith(prefix) and tabs]
+
     async def claim(self, job: str, seconds: int) -> bool:
         return True  # one worker: nobody to share the job with
 
@@ -84,6 +87,10 @@ class RedisPresence:
             channel = key.removeprefix(self._key(""))
             users.update((await self.tabs(channel)).values())
         return users
+
+    async def channels(self, prefix: str) -> list[str]:
+        return [key.removeprefix(self._key("")) async for key in self._redis.scan_iter(match=self._key(f"{prefix}*"),
+                                                                                        count=500)]
 
     async def claim(self, job: str, seconds: int) -> bool:
         """Only one worker of the deployment runs ``job`` in each period."""

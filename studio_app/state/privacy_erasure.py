@@ -7,9 +7,10 @@ import reflex as rx
 from studio_app.models.accounts import Role
 from studio_app.services import erasure
 from studio_app.settings import current_settings
+from studio_app.state.live import DIRECTORY_CHANNEL, project_channel, run_later, user_channel
 from studio_app.state.people import push_to_those_who_see
 from studio_app.state.session import SessionMixin, user_action
-from studio_app.state.tabs import forget_tabs_later, reset_personal_states
+from studio_app.state.tabs import forget_tabs_later, reset_disconnected, reset_personal_states
 
 CONFIRMATION_WORD = erasure.CONFIRMATION_WORD
 
@@ -43,9 +44,18 @@ class PrivacyErasureState(SessionMixin, rx.State):
         # Nothing of the person stays in this tab's stored state, nor in their other tabs'.
         await reset_personal_states(self)
         forget_tabs_later(actor.user_id, skip_token=self.router.session.client_token)
-        # The others' open tabs now show "Deleted user"; open directories stop showing an editor's profile.
-        push_to_those_who_see(report.kept_project_ids, report.other_member_ids, directory=actor.role == Role.EDITOR)
+        run_later(_tell_the_others(report, actor.role == Role.EDITOR))
         self.deleted = True
+
+
+async def _tell_the_others(report: erasure.ErasureReport, was_editor: bool) -> None:
+    """Other people's tabs that may name the erased person: closed ones are emptied (they reload when they come
+    back), then open ones are refreshed and now show "Deleted user" (directories drop an editor's profile)."""
+    channels = [project_channel(project_id) for project_id in report.kept_project_ids]
+    channels += [user_channel(user_id) for user_id in report.other_member_ids]
+    channels += [DIRECTORY_CHANNEL] if was_editor else []
+    await reset_disconnected(channels)
+    push_to_those_who_see(report.kept_project_ids, report.other_member_ids, directory=was_editor)
 
 
 class AccountDeletedNoticeState(rx.State):

@@ -1,7 +1,9 @@
-"""Who is signed in, resolved again from the HttpOnly cookie on every protected call, and the one way a handler
-runs a service: ``@user_action`` around the handler, ``self._call(service, ...)`` inside it.
+"""Who is signed in, resolved again on every protected call, and the one way a handler runs a service:
+``@user_action`` around the handler, ``self._call(service, ...)`` inside it.
 
-The cookie reaches the socket's headers when it connects; nothing secret is stored in state.
+The HttpOnly cookie reaches the socket's headers when it connects; ``state/tabs.py`` checks it on the socket's
+first event and binds the tab to that session's id. Handlers (and pushes from other tabs, which carry no
+cookie) resolve the bound session, so a revoked or expired one stops at once; nothing secret is stored in state.
 """
 
 from __future__ import annotations
@@ -19,11 +21,10 @@ import reflex as rx
 from studio_app import routes
 from studio_app.database import session_scope
 from studio_app.errors import UserError
-from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor
-from studio_app.services.sessions import ClientInfo, resolve_session
+from studio_app.services.sessions import ClientInfo, resolve_session_id
 from studio_app.settings import current_settings
-from studio_app.state.tabs import remember_tab
+from studio_app.state.tabs import bound_actor, bound_session_id, remember_tab
 
 Result = TypeVar("Result")
 logger = logging.getLogger(__name__)
@@ -58,21 +59,23 @@ class ProblemState(rx.State):
     def dismiss(self):
         self.message = ""
 
+    @rx.event
+    def show_reference(self, reference: str):
+        """Sent back by the backend's exception handler (``state/errors.py``) with the reference it logged."""
+        self.message = f"{PLAIN_PROBLEM} (reference {str(reference)[:8]})"
+
 
 class SessionMixin(rx.State, mixin=True):
-    def _session_secret(self) -> str | None:
-        return read_session_secret(current_settings(), self.router.headers.cookie)
-
     def _client(self) -> ClientInfo:
         return ClientInfo(ip_address=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent)
 
     async def _call(self, work: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
         """``work(db_session, actor, *args, **kwargs)`` for the person signed in on this tab, in one transaction
         with resolving their session; raises ``SignedOut`` when there is none (``@user_action`` handles it)."""
-        settings, secret = current_settings(), self._session_secret()
+        settings, session_id = current_settings(), await bound_session_id(self)
 
         def as_actor(session):
-            actor = resolve_session(session, settings, secret)
+            actor = resolve_session_id(session, settings, session_id)
             return (None, None) if actor is None else (actor, work(session, actor, *args, **kwargs))
 
         actor, result = await in_transaction(as_actor)
@@ -83,14 +86,14 @@ class SessionMixin(rx.State, mixin=True):
 
     async def _actor(self) -> Actor | None:
         """The signed-in person or None, for code that only needs to know who it is (tab bookkeeping)."""
-        actor = await in_transaction(resolve_session, current_settings(), self._session_secret())
+        actor = await bound_actor(self)
         if actor is not None:
             await self._remember(actor)
         return actor
 
     async def _remember(self, actor: Actor) -> None:
-        # Which tabs hold this person's data: an erased account's tabs are reset (state/tabs.py).
-        await remember_tab(self.router.session.client_token, actor.user_id)
+        # Which tabs hold this session's data: they are reset when it ends (state/tabs.py).
+        await remember_tab(self.router.session.client_token, actor)
 
     def _to_sign_in(self):
         return rx.redirect(f"{routes.SIGN_IN}?next={self.router.url.path or routes.ACCOUNT}")

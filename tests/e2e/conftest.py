@@ -5,10 +5,12 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from studio_app.settings import load_settings
+from tests.e2e.page_checks import CheckedBrowser, PageChecks
 from tests.support.liveapp import live_app
 
 CHROMIUM = os.environ.get("STUDIO_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
+CHECKED_ROUTES = pytest.StashKey[set]()
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-gpu", "--no-first-run"]
 
@@ -21,13 +23,36 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def page_checks(request) -> PageChecks:
+    checks = PageChecks()
+    request.config.stash[CHECKED_ROUTES] = checks.checked
+    return checks
+
+
+@pytest.fixture(scope="session")
+def browser(page_checks):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs it (apt-get install chromium)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield CheckedBrowser(browser, page_checks)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def pages_pass_their_checks(request):
+    """Set up before, so torn down after, the fixtures that open and close the test's browser contexts."""
+    yield
+    if "browser" in request.fixturenames:
+        problems = request.getfixturevalue("page_checks").take_problems()
+        if problems:
+            pytest.fail("\n".join(problems), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    checked = config.stash.get(CHECKED_ROUTES, None)
+    if checked:
+        terminalreporter.write_line(f"axe-core checked {len(checked)} routes: {', '.join(sorted(checked))}")
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 
 import re
 
+import httpx
 from playwright.sync_api import expect
 
 from studio_app.security.cookies import session_cookie_name
-from tests.e2e.journeys import at, new_email, open_form, sign_in, sign_up_and_verify
+from tests.e2e.journeys import at, create_account, new_email, open_form, sign_in, sign_up_and_verify
 from tests.support.accounts import STRONG_PASSWORD, last_mail_to, link_token
 
 
@@ -83,12 +84,13 @@ def test_a_revoked_session_stops_working_in_an_open_tab(browser, app, app_settin
         expect(phone_page).to_have_url(at(app, "/account"))
         laptop_page.goto(app.url + "/account/sessions")
         expect(laptop_page.locator("#sessions-table tbody tr")).to_have_count(2)
-        # The phone's tab stays open with its socket connected while the laptop ends every session.
+        # The phone's tab stays open with its socket connected while the laptop ends every session: it is
+        # emptied and sent to sign in at once, without a click.
         laptop_page.get_by_role("button", name="Sign out everywhere").click()
         expect(laptop_page).to_have_url(at(app, "/"))
-        phone_page.get_by_label("Name", exact=True).fill("Someone else")
-        phone_page.get_by_role("button", name="Save name").click()
-        expect(phone_page).to_have_url(re.compile(r"/signin\?next="))
+        expect(phone_page).to_have_url(re.compile(r"/signin\?error=signed-out&next=/account"))
+        expect(phone_page.get_by_text("This session was signed out. Please sign in again.")).to_be_visible()
+        expect(phone_page.get_by_text(email)).to_have_count(0)
     finally:
         laptop.close()
         phone.close()
@@ -101,7 +103,7 @@ def test_password_reset_journey(page, app, app_settings):
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_role("button", name="Send me a link").click()
     expect(page.locator("#inbox-notice")).to_contain_text("If an account uses this address")
-    token = link_token(last_mail_to(app_settings, email), "/reset")
+    token = link_token(last_mail_to(app_settings, email, containing="/reset?token="), "/reset")
     open_form(page, f"{app.url}/reset?token={token}")
     new_password = "lantern mosaic river 58"
     page.get_by_label("New password", exact=True).fill(new_password)
@@ -124,6 +126,39 @@ def test_too_many_wrong_passwords_say_when_to_try_again(page, app, app_settings)
         page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text(re.compile(r"Too many attempts\. Please try again in \d+ minute"))
+
+
+def test_attacks_from_elsewhere_do_not_lock_the_owner_out_and_the_ceiling_mails_a_sign_in_link(page, app,
+                                                                                               app_settings):
+    email = new_email()
+    create_account(app, email)
+
+    def guess_from(address: str, times: int) -> None:  # a script posting the form from another network address
+        with httpx.Client(transport=httpx.HTTPTransport(local_address=address)) as client:
+            for attempt in range(times):
+                client.post(f"http://127.0.0.1:{app.port}/api/auth/signin", headers={"origin": app.url},
+                            data={"email": email, "password": f"wrong guess {attempt}"})
+
+    guess_from("127.0.0.41", 10)  # one place's allowance used up: the owner, elsewhere, signs in as usual
+    sign_in(page, app, email)
+    expect(page).to_have_url(at(app, "/account"))
+    page.locator("#sign-out").click()
+    expect(page).to_have_url(at(app, "/"))
+    guess_from("127.0.0.42", 10)
+    guess_from("127.0.0.43", 10)  # the account's ceiling: passwords wait, and the owner is mailed a link
+    sign_in(page, app, email)
+    expect(page.get_by_role("alert")).to_contain_text("we sent its address a link to sign in without the password")
+    link = f"{app.url}/signin/link?token=" + link_token(
+        last_mail_to(app_settings, email, containing="/signin/link?token="), "/signin/link")
+    page.goto(link)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(at(app, "/dashboard"))
+    page.goto(app.url + "/account")
+    expect(page.locator("#account-email")).to_contain_text(email)
+    page.goto(link)  # once only
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("invalid, expired or already used")
+    assert page.console_problems == []
 
 
 def test_privacy_center_shows_what_we_hold_and_withdraws_consent_in_one_click(page, app, app_settings, artifacts):

@@ -7,7 +7,6 @@ import uuid
 from contextlib import ExitStack
 
 import pytest
-import redis
 
 from studio_app.services import profiles
 from studio_app.state.account import AccountState
@@ -21,6 +20,7 @@ from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
 from tests.support.liveapp import live_app
 from tests.support.projects import add_editor, call, new_project, person
+from tests.support.state_store import opened_redis
 
 # Unique per run: the Redis database may still hold (for its expiry) states of earlier runs' tabs.
 _RUN = "".join(chr(ord("a") + int(digit, 16)) for digit in uuid.uuid4().hex[:8])
@@ -37,31 +37,9 @@ def two_instances(tmp_path, redis_url):
         yield first, second
 
 
-def redis_dump(url: str) -> bytes:
-    """Every value of every key of the database, whatever its type."""
-    client = redis.Redis.from_url(url)
-    chunks = []
-    try:
-        for key in client.scan_iter(count=1000):
-            kind = client.type(key)
-            if kind == b"string":
-                chunks.append(client.get(key) or b"")
-            elif kind == b"list":
-                chunks += client.lrange(key, 0, -1)
-            elif kind == b"set":
-                chunks += client.smembers(key)
-            elif kind == b"zset":
-                chunks += client.zrange(key, 0, -1)
-            elif kind == b"hash":
-                chunks += [part for pair in client.hgetall(key).items() for part in pair]
-            chunks.append(key)
-    finally:
-        client.close()
-    return b"\n".join(chunks)
-
-
-def found(url: str) -> list[bytes]:
-    dump = redis_dump(url)
+def found(data_dir, url: str) -> list[bytes]:
+    """What the store would reveal with the app's keys (everything in it is sealed)."""
+    dump = opened_redis(data_dir, url)
     return [secret for secret in SECRETS if secret in dump]
 
 
@@ -107,7 +85,7 @@ def test_every_tab_of_an_erased_account_is_emptied_in_redis(two_instances, redis
             await notices.call(handler_name(ShellState, "load"), {}, "/notifications")
             await notices.call(handler_name(NotificationsState, "load"), {}, "/notifications")
             assert NAME in " ".join(notices.transcript)
-            held_before = found(redis_url)
+            held_before = found(first.data_dir, redis_url)
             seen = len(deleting.transcript)
             await deleting.call(handler_name(PrivacyErasureState, "delete_account"),
                                 {"form": {"password": "wrong", "confirmation": "DELETE"}}, "/privacy-center")
@@ -117,10 +95,10 @@ def test_every_tab_of_an_erased_account_is_emptied_in_redis(two_instances, redis
                                 {"form": {"password": STRONG_PASSWORD, "confirmation": "DELETE"}}, "/privacy-center")
             await until_seen(deleting, seen, "deleted_rx_state_\": true")
             confirmation = " ".join(deleting.transcript[seen:])
-            started, left = time.monotonic(), found(redis_url)
+            started, left = time.monotonic(), found(first.data_dir, redis_url)
             while left and time.monotonic() - started < 15:
                 await asyncio.sleep(0.2)
-                left = found(redis_url)
+                left = found(first.data_dir, redis_url)
             seconds = time.monotonic() - started
             # The old cookie opens nothing any more, on either instance.
             after = await LiveClient(second.url, cookie, origin=first.url).connect()
@@ -170,10 +148,10 @@ def test_open_directories_stop_showing_an_erased_editor(two_instances, redis_url
                                {"form": {"password": STRONG_PASSWORD, "confirmation": "DELETE"}}, "/privacy-center")
             await until_seen(producer, seen, "rows_rx_state_")
             refreshed = " ".join(producer.transcript[seen:])
-            started, dump = time.monotonic(), redis_dump(redis_url)
+            started, dump = time.monotonic(), opened_redis(first.data_dir, redis_url)
             while (headline.encode() in dump or editor_name.encode() in dump) and time.monotonic() - started < 15:
                 await asyncio.sleep(0.2)
-                dump = redis_dump(redis_url)
+                dump = opened_redis(first.data_dir, redis_url)
             return listed, refreshed, dump
         finally:
             await producer.close()

@@ -7,9 +7,11 @@ import pytest
 from sqlmodel import select
 
 from studio_app.database import session_scope
-from studio_app.models.accounts import UserSession
+from studio_app.models.accounts import TokenPurpose, User, UserSession
+from studio_app.models.audit import AuditEvent
 from studio_app.services.sessions import resolve_session
-from tests.support.accounts import STRONG_PASSWORD, verified_account
+from studio_app.services.tokens import issue_token
+from tests.support.accounts import STRONG_PASSWORD, last_mail_to, link_token, verified_account
 from tests.support.app_env import app_environment
 from tests.support.servers import api_server
 
@@ -26,12 +28,15 @@ def server(monkeypatch, tmp_path):
             yield base, origin, settings
 
 
-def post(base, path, origin, data=None, cookie=None, **headers):
+def post(base, path, origin, data=None, cookie=None, source="127.0.0.1", **headers):
+    """``source``: the client's own address; every 127.x.y.z is this machine, so the app sees another network
+    address for each (as it would for people in different places)."""
     if origin:
         headers["origin"] = origin
     if cookie:
         headers["cookie"] = f"studio_session={cookie}"
-    return httpx.post(base + path, data=data or {}, headers=headers, follow_redirects=False)
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=source)) as client:
+        return client.post(base + path, data=data or {}, headers=headers, follow_redirects=False)
 
 
 def session_cookie(response):
@@ -41,9 +46,25 @@ def session_cookie(response):
     return jar.get("studio_session"), response.headers.get_list("set-cookie")
 
 
-def sign_in(base, origin, password=STRONG_PASSWORD, cookie=None, next_path="/account"):
+def sign_in(base, origin, password=STRONG_PASSWORD, cookie=None, next_path="/account", source="127.0.0.1"):
     return post(base, "/api/auth/signin", origin, {"email": EMAIL, "password": password, "next": next_path},
-                cookie=cookie)
+                cookie=cookie, source=source)
+
+
+def sign_in_with_link(base, origin, token, next_path="/account", cookie=None):
+    return post(base, "/api/auth/signin-link", origin, {"token": token, "next": next_path}, cookie=cookie)
+
+
+def audit_kinds() -> list[str]:
+    with session_scope() as session:
+        return list(session.exec(select(AuditEvent.kind).order_by(AuditEvent.sequence)).all())
+
+
+def fresh_link(settings) -> str:
+    """A sign-in link secret as the ceiling mails it (for tests of the route alone)."""
+    with session_scope() as session:
+        user = session.exec(select(User)).one()
+        return issue_token(session, user, TokenPurpose.SIGN_IN)[0]
 
 
 def test_signing_in_sets_a_strict_session_cookie(server):
@@ -140,3 +161,54 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_address_limit(server):
     response = post(base, "/api/auth/signin", origin, {"email": EMAIL, "password": STRONG_PASSWORD},
                     **{"x-forwarded-for": "203.0.113.250"})
     assert response.headers["location"].startswith("/signin?error=limited&wait=")
+
+
+def test_an_attackers_address_cannot_lock_the_owner_out(server):
+    base, origin, settings = server
+    for attempt in range(10):
+        sign_in(base, origin, password=f"wrong {attempt} password", source="127.0.0.66")
+    assert sign_in(base, origin, source="127.0.0.66").headers["location"].startswith("/signin?error=limited&wait=")
+    owner = sign_in(base, origin)  # from the owner's own address, at once
+    assert owner.headers["location"] == "/account"
+    with session_scope() as session:
+        assert resolve_session(session, settings, session_cookie(owner)[0].value).user_id is not None
+    kinds = audit_kinds()
+    assert kinds.count("signin.failure") == 10 and "signin.throttled" in kinds and "signin.success" in kinds
+
+
+def test_the_account_ceiling_mails_a_link_that_signs_in_once(server):
+    base, origin, settings = server
+    for attacker in ("127.0.0.21", "127.0.0.22", "127.0.0.23"):
+        for attempt in range(10):
+            sign_in(base, origin, password=f"wrong {attempt} password", source=attacker)
+    refused = sign_in(base, origin)  # the right password waits, even from the owner's address...
+    assert refused.headers["location"] == "/signin?error=link-sent&next=%2Faccount"
+    assert session_cookie(refused)[0] is None
+    # ...and the owner has a link instead.
+    token = link_token(last_mail_to(settings, EMAIL, containing="/signin/link?token="), "/signin/link")
+    assert sign_in_with_link(base, "https://evil.example", token).status_code == 403  # not usable cross-site
+    signed_in = sign_in_with_link(base, origin, token)
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/account"
+    morsel, raw = session_cookie(signed_in)
+    assert "httponly" in raw[0].lower() and "samesite=lax" in raw[0].lower()
+    with session_scope() as session:
+        assert resolve_session(session, settings, morsel.value) is not None
+    again = sign_in_with_link(base, origin, token)
+    assert again.headers["location"] == "/signin?error=link-invalid&next=%2Faccount"
+    assert session_cookie(again)[0] is None
+    kinds = audit_kinds()
+    assert kinds.count("signin.failure") == 30 and kinds.count("signin.link_sent") == 1
+    assert {"signin.ceiling_reached", "signin.throttled", "signin.link_used", "signin.link_refused"} <= set(kinds)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:x"])
+def test_no_open_redirect_after_a_link_sign_in(server, target):
+    base, origin, settings = server
+    response = sign_in_with_link(base, origin, fresh_link(settings), next_path=target)
+    assert response.headers["location"] == "/dashboard" and session_cookie(response)[0] is not None
+
+
+def test_a_link_sign_in_replaces_a_planted_cookie(server):
+    base, origin, settings = server
+    response = sign_in_with_link(base, origin, fresh_link(settings), cookie="chosen-by-an-attacker")
+    assert session_cookie(response)[0].value != "chosen-by-an-attacker"

@@ -47,9 +47,9 @@ def hit_times(limiter: RateLimiter, name: str, key: str, times: int) -> list[boo
 
 
 def test_the_limit_is_reached_after_its_number_of_hits(limiter):
-    assert hit_times(limiter, "signin_account", EMAIL_KEY, 10) == [True] * 10
+    assert hit_times(limiter, "signin_account_address", EMAIL_KEY, 10) == [True] * 10
 
-    refused = limiter.hit("signin_account", EMAIL_KEY)
+    refused = limiter.hit("signin_account_address", EMAIL_KEY)
 
     assert not refused.allowed
     assert 0 < refused.retry_after_seconds <= 15 * 60

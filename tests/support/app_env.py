@@ -13,6 +13,7 @@ from sqlmodel import Session
 from studio_app import database, settings
 from studio_app.integrations import storage
 from studio_app.security import keyring, rate_limits
+from studio_app.services import background
 from tests.support import template_db
 
 TEST_HARNESS_VARIABLES = {"STUDIO_TEST_POSTGRES_URL", "STUDIO_TEST_REDIS_URL", "STUDIO_REQUIRE_SERVICES"}
@@ -40,6 +41,7 @@ def app_environment(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_ur
     try:
         yield settings.current_settings()
     finally:
+        background.wait_until_idle()  # work after a response belongs to this test's database, not the next one's
         database.get_engine().dispose()
         clear_process_caches()
 

@@ -10,9 +10,10 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import aiohttp
 import httpx
 import socketio
 
@@ -50,9 +51,16 @@ def session_cookie(app_url: str, email: str, password: str, *, origin: str | Non
 class LiveClient:
     """One browser tab: a socket with the session cookie; ``call`` sends an event and waits for its final update."""
 
-    def __init__(self, app_url: str, cookie: str | None = None, *, origin: str | None = None):
+    def __init__(self, app_url: str, cookie: str | None = None, *, origin: str | None = None,
+                 local_address: str | None = None, token: str | None = None, headers: dict[str, str] | None = None):
+        """``local_address``: connect from this address of the machine (any 127.x.y.z), so that the app sees a
+        client of its own network address; ``app_url`` must then name the server by its IPv4 address.
+        ``token``: the tab's client token (a new one by default); ``headers``: extra handshake headers."""
         self.app_url, self.cookie, self.origin = app_url, cookie, origin or app_url
-        self.client = socketio.AsyncClient(reconnection=False)
+        self.token, self.extra_headers = token or str(uuid.uuid4()), headers or {}
+        bound = (lambda: aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(local_address, 0)))
+                 ) if local_address else None
+        self.client = socketio.AsyncClient(reconnection=False, http_session=bound)
         self.updates: asyncio.Queue[dict] = asyncio.Queue()
         self.transcript: list[str] = []  # every update received, as JSON text
         self.client.on("event", self._received, namespace=NAMESPACE)
@@ -63,21 +71,30 @@ class LiveClient:
 
     async def connect(self) -> LiveClient:
         headers = {"Origin": self.origin} | ({"Cookie": f"studio_session={self.cookie}"} if self.cookie else {})
-        await self.client.connect(f"{self.app_url}?token={uuid.uuid4()}", socketio_path="_event",
-                                  transports=["websocket"], headers=headers, namespaces=[NAMESPACE])
+        await self.client.connect(f"{self.app_url}?token={self.token}", socketio_path="_event",
+                                  transports=["websocket"], headers=headers | self.extra_headers,
+                                  namespaces=[NAMESPACE])
         return self
 
-    async def call(self, handler: str, payload: dict, path: str) -> tuple[float, int]:
-        """(seconds until the final update, bytes of all updates received for this event)."""
+    async def call(self, handler: str, payload: dict, path: str,
+                   until: Callable[[dict], bool] | None = None) -> tuple[float, int]:
+        """(seconds until the final update, bytes of all updates received for this event).
+
+        Reflex 0.10 no longer marks an event's last update (``final``): for a handler that yields (a busy flag first,
+        the answer later), pass ``until``, which tells the update that ends it.
+        """
         while not self.updates.empty():
             self.updates.get_nowait()
         started, received = time.perf_counter(), 0
-        event = {"name": handler, "payload": payload, "router_data": {"pathname": path, "asPath": path}}
+        pathname, _, query = path.partition("?")
+        router_data = {"pathname": pathname, "asPath": path,
+                       "query": dict(part.split("=", 1) for part in query.split("&") if "=" in part)}
+        event = {"name": handler, "payload": payload, "router_data": router_data}
         await self.client.emit("event", event, namespace=NAMESPACE)
         while True:
             update = await asyncio.wait_for(self.updates.get(), 30)
             received += len(json.dumps(update, default=str))
-            if update.get("final", True):
+            if until(update) if until is not None else update.get("final", True):
                 return time.perf_counter() - started, received
 
     async def wait_for(self, text: str, timeout: float = 10) -> float:

@@ -1,4 +1,7 @@
-from studio_app.security.headers import content_security_policy, security_headers
+import base64
+import hashlib
+
+from studio_app.security.headers import content_security_policy, inline_script_hashes, security_headers
 from studio_app.settings import load_settings
 
 
@@ -20,3 +23,25 @@ def test_sockets_may_connect_only_to_our_origins(tmp_path):
     policy = content_security_policy(settings)
     assert "connect-src 'self' wss://studio.example.com ws://localhost:3000;" in policy
     assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+
+
+def sha256_source(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+def test_inline_scripts_of_the_built_pages_run_by_hash_and_nothing_else_inline(tmp_path):
+    build = tmp_path / "client"
+    (build / "signup").mkdir(parents=True)
+    (build / "index.html").write_text(
+        '<html><head><script>window.__ctx = {"a": "é"};</script><script src="/assets/app.js"></script>'
+        '<SCRIPT type="module" async="">import "/assets/entry.js";</SCRIPT></head></html>', encoding="utf-8")
+    (build / "signup" / "index.html").write_text("<script>window.__ctx = 2;</script>", encoding="utf-8")
+    settings = load_settings({"STUDIO_DATA_DIR": str(tmp_path / "data")})
+
+    hashes = inline_script_hashes(build)
+    script_src = next(d for d in content_security_policy(settings, hashes).split("; ") if d.startswith("script-src"))
+
+    expected = {sha256_source(script) for script in
+                ('window.__ctx = {"a": "é"};', 'import "/assets/entry.js";', "window.__ctx = 2;")}
+    assert set(script_src.split()[1:]) == {"'self'"} | expected
+    assert inline_script_hashes(tmp_path / "never-built") == []

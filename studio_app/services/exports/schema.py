@@ -64,7 +64,8 @@ FIELDS: dict[str, dict[str, dict[str, str]]] = {
                     "reauthenticated_at": "last password confirmation: " + _WHEN_OR_NULL,
                     "ip_address": "the address the browser signed in from (erased after the retention period)",
                     "user_agent": "the browser's description of itself (erased after the retention period)"},
-        "one_time_link": {"purpose": "verify_email, reset_password or change_email", "created_at": "sent: " + _WHEN,
+        "one_time_link": {"purpose": "verify_email, reset_password, change_email or sign_in",
+                          "created_at": "sent: " + _WHEN,
                           "expires_at": "expiry: " + _WHEN, "used_at": "opened: " + _WHEN_OR_NULL}},
     "content": {
         "project": {"id": "project id", "your_role": "producer or editor", "joined_at": "you joined: " + _WHEN,

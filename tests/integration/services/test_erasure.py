@@ -26,6 +26,7 @@ from studio_app.security.personal_data import personal_fields
 from studio_app.security.policy import Actor, NotAllowed
 from studio_app.services import accounts, audit, erasure, files, privacy_requests, profiles, projects, threads
 from studio_app.services.accounts import AccountError, RateLimited
+from studio_app.services.background import wait_until_idle
 from studio_app.services.keys import data_key_of, unwrap_project_key, unwrap_user_key
 from studio_app.services.people import DELETED_USER
 from studio_app.services.sessions import resolve_session
@@ -92,6 +93,7 @@ def build_world(settings) -> World:
                                           f"new.{person.email}")
         with session_scope() as session:
             accounts.request_password_reset(session, settings, person.email, CLIENT)
+        wait_until_idle()  # the reset link is written after the answer
         details = f"Please correct the spelling {person.name.split()[-1]}zz of my name"
         call(privacy_requests.submit_request, person.actor, "correction", details)
         person.secrets.append(details.encode())

@@ -18,6 +18,7 @@ from studio_app.models.privacy import Announcement, AnnouncementDelivery, Policy
 from studio_app.security.personal_data import personal_fields
 from studio_app.services import (
     accounts,
+    background,
     exports,
     files,
     invitations,
@@ -93,6 +94,7 @@ class World:
             self.own([actor], "user_session", "user_agent_encrypted", client.user_agent)
             new_email = self.own([actor], "one_time_token", "new_email_encrypted", f"{mark}-{role}-new@example.com")
             call(accounts.request_email_change, settings, actor, STRONG_PASSWORD, new_email)
+            background.wait_until_idle()  # its link is written after the answer
             people[role] = actor
         producer, editor = people["producer"], people["editor"]
 
