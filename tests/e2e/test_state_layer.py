@@ -128,11 +128,11 @@ def test_an_admin_opening_the_sign_in_page_is_sent_to_the_console_directly(app):
         client = await LiveClient(app.url, session_cookie(app.url, email, STRONG_PASSWORD)).connect()
         try:
             await client.call(handler_name(ShellState, "leave_if_signed_in"), {}, "/signin")
-            return await until(client, re.escape("/admin/privacy"))
+            return await until(client, re.escape('"path": "/admin/privacy"'))
         finally:
             await client.close()
 
-    assert "/dashboard" not in run_in_own_loop(scenario())  # not through the dashboard's own redirect
+    assert '"path": "/dashboard"' not in run_in_own_loop(scenario())  # not through the dashboard's own redirect
 
 
 def test_an_admin_calling_the_dashboard_gets_a_page_and_never_a_silent_failure(app):
