@@ -50,11 +50,14 @@ def serve(settings: Settings, *, backend_only: bool = False) -> None:
     ``backend_only`` serves the event socket and HTTP routes without building or serving the frontend:
     the extra instances of a scaled-out deployment, behind the same reverse proxy, sharing Redis.
     """
-    env = dict(os.environ)
     if LOCAL_TOOLS_BIN.is_dir():
         # Reflex needs Node >= 22 and bun; the project installs both here when the system's are older.
-        env["PATH"] = f"{LOCAL_TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"
-        env["REFLEX_USE_SYSTEM_BUN"] = "1"
+        os.environ["PATH"] = f"{LOCAL_TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+        os.environ["REFLEX_USE_SYSTEM_BUN"] = "1"
+    # Reflex compiles the app in the serving process, then forks its workers from it by default, and each
+    # worker compiles again: every page is registered twice ("Page ... is being redefined"). Spawned workers
+    # import the app once.
+    os.environ.setdefault("REFLEX_BACKEND_START_METHOD", "spawn")
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     port = str(settings.port)
     if backend_only:
@@ -63,30 +66,73 @@ def serve(settings: Settings, *, backend_only: bool = False) -> None:
         args = [reflex, "run", "--env", "prod", "--frontend-port", port, "--backend-port", port]
     args += ["--backend-host", settings.host]
     os.chdir(PROJECT_ROOT)
-    os.execve(reflex, args, env)  # noqa: S606  (fixed argv, no shell)
+    if not backend_only:
+        initialize_web_directory()
+    os.execv(reflex, args)  # noqa: S606  (fixed argv, no shell)
+
+
+def initialize_web_directory() -> None:
+    """Set up Reflex's frontend folder (.web) when it is missing or from another Reflex version.
+
+    ``reflex run`` would do it through its new-project command, which ends by telling the person to
+    "Run `uv run reflex run`": not how this project starts. Done here, ``reflex run`` finds nothing to do.
+    """
+    from reflex.utils import prerequisites
+
+    if prerequisites.needs_reinit():
+        prerequisites.initialize_reflex_user_directory()
+        prerequisites.initialize_frontend_dependencies()
+
+
+ADMIN_ATTEMPTS = 3
 
 
 def create_admin(email: str) -> int:
-    """Prompted password, never an argument (it would land in shell history and process lists)."""
-    import getpass
-
+    """Asks for the display name and the password (never an argument: it would land in shell history and process
+    lists), checks each as it is typed, and asks again after a plain message; no traceback on closed input."""
     from studio_app.database import session_scope
     from studio_app.services.accounts import create_admin as create_admin_account
-    from studio_app.services.validation import InvalidInput
+    from studio_app.services.validation import InvalidInput, check_display_name, check_email, check_password
 
-    display_name = input("Display name [Admin]: ").strip() or "Admin"
-    password = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat the password: ") != password:
-        print("The two passwords are different.", file=sys.stderr)
-        return 1
     try:
+        email = check_email(email)
+        display_name = _ask(lambda: input("Display name, shown to the people you work with [Admin]: ").strip()
+                            or "Admin", check_display_name)
+        password = _ask(_new_password, lambda typed: check_password(typed, related=(email, email.split("@")[0],
+                                                                                     display_name)))
         with session_scope() as session:
             create_admin_account(session, email, password, display_name)
     except InvalidInput as invalid:
-        print(f"{invalid.field}: {invalid.message}", file=sys.stderr)
+        print(invalid.message, file=sys.stderr)
+        return 1
+    except (EOFError, KeyboardInterrupt):
+        print("\nNo admin account was created.", file=sys.stderr)
         return 1
     print(f"Admin account created for {email}. Sign in at /signin.")
     return 0
+
+
+def _ask(prompt, check):
+    """``prompt()`` until ``check`` accepts the answer, at most ``ADMIN_ATTEMPTS`` times."""
+    from studio_app.services.validation import InvalidInput
+
+    for _ in range(ADMIN_ATTEMPTS - 1):
+        try:
+            return check(prompt())
+        except InvalidInput as invalid:
+            print(f"{invalid.message} Try again.", file=sys.stderr)
+    return check(prompt())
+
+
+def _new_password() -> str:
+    import getpass
+
+    from studio_app.services.validation import InvalidInput
+
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != password:
+        raise InvalidInput("password", "The two passwords are different.")
+    return password
 
 
 def rotate_keys(settings: Settings) -> int:

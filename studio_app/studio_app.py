@@ -10,6 +10,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     cookies,
     hiring,
     landing,
+    not_found,
     notifications,
     privacy,
     privacy_center,

@@ -98,11 +98,14 @@ def member_links() -> rx.Component:
 
 
 def site_header(signed_in: bool) -> rx.Component:
+    """Pages that require a session show the member's menu; public pages show it too once they recognize a
+    signed-in person, and the sign-in links otherwise."""
+    links = member_links() if signed_in else rx.cond(ShellState.role != "", member_links(), visitor_links())
     return rx.el.header(
         rx.hstack(
             brand_mark(),
             rx.spacer(),
-            member_links() if signed_in else visitor_links(),
+            links,
             align="center",
             spacing="4",
             max_width=CONTENT_WIDTH,
@@ -115,6 +118,7 @@ def site_header(signed_in: bool) -> rx.Component:
         position="sticky",
         top="0",
         z_index="10",
+        **({} if signed_in else {"on_mount": ShellState.recognize}),
     )
 
 

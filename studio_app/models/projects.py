@@ -207,11 +207,19 @@ class ThreadReadMarker(SQLModel, table=True):
     last_read_at: datetime = time_field(default_now=True)
 
 
+# A thread's new messages make one unread notification per person, counted, until it is read.
+UNREAD_THREAD_NOTIFICATION = sa.text("kind = 'message' AND read_at IS NULL")
+
+
 class Notification(SQLModel, table=True):
     """What happened, by reference (kind, project, actor, subject id); the text is rendered when shown."""
 
     __tablename__ = "notification"
-    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_notification_user_unread", "user_id", "read_at", "created_at"),
+        sa.Index("uq_notification_unread_thread", "user_id", "project_id", unique=True,
+                 sqlite_where=UNREAD_THREAD_NOTIFICATION, postgresql_where=UNREAD_THREAD_NOTIFICATION),
+    )
 
     id: str = id_field()
     user_id: str = _reference("user_account", index=False)
@@ -219,6 +227,8 @@ class Notification(SQLModel, table=True):
     project_id: str | None = _reference("project", nullable=True, index=False)
     actor_id: str | None = _reference("user_account", nullable=True, index=False, ondelete="SET NULL")
     subject_id: str | None = Field(default=None, max_length=32)
+    # How many events this notification stands for: the unread messages of a thread, for instance.
+    count: int = Field(default=1, sa_column=sa.Column(sa.Integer, nullable=False, server_default="1"))
     created_at: datetime = time_field(default_now=True)
     read_at: datetime | None = time_field(nullable=True)
     emailed_at: datetime | None = time_field(nullable=True)

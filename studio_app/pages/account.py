@@ -150,6 +150,23 @@ def session_row(row: dict) -> rx.Component:
     )
 
 
+def session_card(row: dict) -> rx.Component:
+    """A phone has no room for the table's five columns: one card per session instead."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text(row["device"], weight="medium"),
+                      rx.cond(row["current"], rx.badge("This browser", color_scheme="green")), wrap="wrap"),
+            rx.text("Approximate place: ", row["place"], size="2"),
+            rx.text("Signed in ", row["started"], " · last active ", row["last_used"], size="1",
+                    color_scheme="gray"),
+            rx.button("Sign out", size="1", variant="soft", color_scheme="red",
+                      on_click=SessionsState.revoke(row["id"])),
+            spacing="2", width="100%",
+        ),
+        width="100%", class_name="session-card",
+    )
+
+
 @rx.page(route=routes.SESSIONS, title="Active sessions · Azekia Studio", on_load=SessionsState.load)
 def active_sessions() -> rx.Component:
     return public_page(
@@ -160,19 +177,23 @@ def active_sessions() -> rx.Component:
         form_alert(SessionsState.errors["form"]),
         rx.cond(
             SessionsState.loaded,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Device"), rx.table.column_header_cell("Approximate place"),
-                        rx.table.column_header_cell("Signed in"), rx.table.column_header_cell("Last active"),
-                        rx.table.column_header_cell(""),
-                    )),
-                    rx.table.body(rx.foreach(SessionsState.rows, session_row)),
+            rx.fragment(
+                rx.tablet_and_desktop(rx.box(
+                    rx.table.root(
+                        rx.table.header(rx.table.row(
+                            rx.table.column_header_cell("Device"), rx.table.column_header_cell("Approximate place"),
+                            rx.table.column_header_cell("Signed in"), rx.table.column_header_cell("Last active"),
+                            rx.table.column_header_cell(""),
+                        )),
+                        rx.table.body(rx.foreach(SessionsState.rows, session_row)),
+                        width="100%",
+                        id="sessions-table",
+                    ),
+                    overflow_x="auto",
                     width="100%",
-                    id="sessions-table",
-                ),
-                overflow_x="auto",
-                width="100%",
+                ), width="100%"),
+                rx.mobile_only(rx.vstack(rx.foreach(SessionsState.rows, session_card), spacing="2", width="100%",
+                                         id="sessions-list"), width="100%"),
             ),
             rx.hstack(rx.spinner(), rx.text("Loading your sessions…"), padding_y="2rem"),
         ),

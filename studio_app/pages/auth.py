@@ -7,6 +7,7 @@ from studio_app.components.forms import form_alert, form_card, server_form, subm
 from studio_app.components.layout import public_page
 from studio_app.services.validation import PASSWORD_MIN
 from studio_app.state.auth import EmailLinkState, PasswordResetState, SignInState, SignUpState
+from studio_app.state.shell import ShellState
 
 
 def inbox_notice(title: str, text: rx.Var[str] | str, *actions: rx.Component) -> rx.Component:
@@ -85,7 +86,7 @@ def sign_up_form() -> rx.Component:
     )
 
 
-@rx.page(route=routes.SIGN_UP, title="Sign up · Azekia Studio")
+@rx.page(route=routes.SIGN_UP, title="Sign up · Azekia Studio", on_load=ShellState.leave_if_signed_in)
 def sign_up() -> rx.Component:
     return public_page(
         form_card(
@@ -144,7 +145,8 @@ def resend_form() -> rx.Component:
     )
 
 
-@rx.page(route=routes.SIGN_IN, title="Sign in · Azekia Studio", on_load=SignInState.show_outcome)
+@rx.page(route=routes.SIGN_IN, title="Sign in · Azekia Studio",
+         on_load=[ShellState.leave_if_signed_in, SignInState.show_outcome])
 def sign_in() -> rx.Component:
     return public_page(form_card("Sign in", "Welcome back to Azekia Studio.", sign_in_form(), resend_form()))
 

@@ -6,6 +6,7 @@ from studio_app import routes
 from studio_app.components.layout import public_page
 from studio_app.components.privacy_erasure import account_deleted_notice
 from studio_app.state.landing import LandingState
+from studio_app.state.shell import ShellState
 from studio_app.state.signed_out import SignedOutState
 
 WORKFLOW = (
@@ -49,11 +50,17 @@ def hero() -> rx.Component:
             color_scheme="gray",
             max_width="44rem",
         ),
-        rx.flex(
-            rx.link(rx.button("Create your account", size="3"), href=routes.SIGN_UP),
-            rx.link(rx.button("Sign in", size="3", variant="soft"), href=routes.SIGN_IN),
-            spacing="3",
-            wrap="wrap",
+        rx.cond(
+            ShellState.role != "",
+            rx.cond(ShellState.role == "admin",  # an admin has no dashboard: their page is the admin console
+                    rx.link(rx.button("Open the admin console", size="3"), href=routes.ADMIN_PRIVACY),
+                    rx.link(rx.button("Open your dashboard", size="3"), href=routes.DASHBOARD)),
+            rx.flex(
+                rx.link(rx.button("Create your account", size="3"), href=routes.SIGN_UP),
+                rx.link(rx.button("Sign in", size="3", variant="soft"), href=routes.SIGN_IN),
+                spacing="3",
+                wrap="wrap",
+            ),
         ),
         spacing="5",
         padding_y=["3rem", "5rem"],

@@ -8,14 +8,11 @@ from studio_app.components.privacy_erasure import privacy_erasure_section
 from studio_app.components.privacy_export import download_your_data
 from studio_app.components.privacy_requests import your_requests
 from studio_app.pages.projects import signed_in_page
+from studio_app.services.privacy import CONSENT_NAMES
 from studio_app.state.privacy_center import PrivacyCenterState
 from studio_app.state.shell import ShellState
 
-CONSENT_LABELS = {
-    "marketing_email": "Product news by email",
-    "discord_notifications": "Discord announcements",
-    "tiktok_publication": "Publishing on your TikTok",
-}
+CONSENT_LABELS = {str(kind): name for kind, name in CONSENT_NAMES.items()}
 
 
 def detail_row(label: str, field: str, value: rx.Var[str], editor: rx.Component) -> rx.Component:

@@ -46,9 +46,9 @@ def project_link_row(row: dict) -> rx.Component:
     )
 
 
-def stat(label: str, value) -> rx.Component:
+def stat(label: str, value, **props) -> rx.Component:
     return rx.card(rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, size="6", weight="bold"),
-                             spacing="1"), min_width="9rem")
+                             spacing="1"), min_width="9rem", **props)
 
 
 def producer_board() -> rx.Component:
@@ -76,7 +76,7 @@ def producer_board() -> rx.Component:
 
 def editor_board() -> rx.Component:
     return rx.vstack(
-        rx.flex(stat("Unread messages", DashboardState.unread_messages),
+        rx.flex(stat("Unread messages", DashboardState.unread_messages, id="unread-messages"),
                 stat("Invitations", DashboardState.invitations.length()), wrap="wrap", spacing="3"),
         rx.card(rx.heading("Changes requested", as_="h2", size="4"),
                 rx.cond(DashboardState.changes_requested.length() > 0,
@@ -127,11 +127,21 @@ def checkbox_field(label: str, name: str) -> rx.Component:
     return rx.checkbox(label, name=name)
 
 
+def producers_only() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("info")),
+        rx.callout.text("Only producers create projects. Editors join the projects they are invited to: ",
+                        rx.link("see your invitations", href=routes.INVITATIONS), "."),
+        id="producers-only", width="100%", max_width="40rem",
+    )
+
+
 @rx.page(route=routes.NEW_PROJECT, title="New project · Azekia Studio",
          on_load=[ShellState.load, ProjectListState.new_form])
 def new_project() -> rx.Component:
     return signed_in_page(
         rx.heading("New project", as_="h1", size="7"),
+        rx.cond((ShellState.role != "producer") & (ShellState.role != ""), producers_only()),
         rx.card(
             rx.form(
                 rx.vstack(
@@ -160,6 +170,7 @@ def new_project() -> rx.Component:
                 on_submit=ProjectListState.create, reset_on_submit=False,
             ),
             width="100%", max_width="40rem",
+            display=rx.cond(ShellState.role == "producer", "block", "none"),  # the service refuses the others
         ),
     )
 
@@ -220,8 +231,14 @@ def members_card() -> rx.Component:
                 rx.avatar(fallback=member["initials"], size="1", radius="full"),
                 rx.text(member["name"], size="2"), rx.badge(member["role"], variant="soft"), rx.spacer(),
                 rx.cond((ProjectState.my_role == "producer") & (member["role"] == "editor"),
-                        rx.button("Remove", size="1", variant="ghost", color_scheme="red",
-                                  on_click=ProjectState.remove_editor(member["id"]))),
+                        confirmation(
+                            rx.button("Remove", size="1", variant="ghost", color_scheme="red",
+                                      aria_label="Remove " + member["name"].to(str)),
+                            "Remove " + member["name"].to(str) + " from the project?",
+                            member["name"].to(str) + " loses access to “" + ProjectState.title + "”, its brief and "
+                            "its thread at once. You can invite them again later.",
+                            "Remove " + member["name"].to(str), ProjectState.remove_editor(member["id"]),
+                            keep="Keep them")),
                 align="center", width="100%")),
             width="100%", id="project-members",
         ),
@@ -244,6 +261,38 @@ def members_card() -> rx.Component:
     )
 
 
+def confirmation(trigger: rx.Component, title, consequence, action_label, action, *,
+                 keep: str = "Cancel") -> rx.Component:
+    """A destructive action asks first, saying what happens; Escape or the first button keeps things as they are."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(consequence, size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button(keep, variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(action_label, color_scheme="red", on_click=action)),
+                spacing="3", justify="end", wrap="wrap", margin_top="1rem",
+            ),
+            max_width="28rem",
+        ),
+    )
+
+
+def stage_button(move: dict) -> rx.Component:
+    button = rx.button(move["label"], size="1", variant="soft", on_click=ProjectState.change_stage(move["value"]))
+    return rx.cond(
+        move["value"] == "cancelled",
+        confirmation(
+            rx.button(move["label"], size="1", variant="soft", color_scheme="red"),
+            "Cancel “" + ProjectState.title + "”?",
+            "The project stops for everyone in it: no more stage moves, only archiving. Its brief, thread and "
+            "files stay readable.",
+            "Cancel the project", ProjectState.change_stage("cancelled"), keep="Keep the project"),
+        button,
+    )
+
+
 def project_header() -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.heading(ProjectState.title, as_="h1", size="7"),
@@ -252,8 +301,7 @@ def project_header() -> rx.Component:
                 size="2", color_scheme="gray"),
         rx.cond(ProjectState.next_stages.length() > 0, rx.hstack(
             rx.text("Move to", size="2"),
-            rx.foreach(ProjectState.next_stages, lambda move: rx.button(
-                move["label"], size="1", variant="soft", on_click=ProjectState.change_stage(move["value"]))),
+            rx.foreach(ProjectState.next_stages, stage_button),
             spacing="2", wrap="wrap", align="center")),
         form_alert(ProjectState.errors["stage"]),
         spacing="2", width="100%",
@@ -366,12 +414,29 @@ def invitation_link() -> rx.Component:
             rx.vstack(
                 rx.icon("mail-open", size=28, color=rx.color("accent", 10)),
                 rx.heading("You are invited to a project", as_="h1", size="6"),
-                rx.text("A producer invited you to edit a video with them on Azekia Studio. Join to see the brief "
-                        "and the project's thread.", color_scheme="gray", size="2"),
-                form_alert(InvitationLinkState.errors["form"]),
-                rx.hstack(rx.button("Decline", variant="soft", color_scheme="gray",
-                                    on_click=InvitationLinkState.decline),
-                          rx.button("Join the project", on_click=InvitationLinkState.accept)),
+                rx.cond(
+                    ~InvitationLinkState.checked,
+                    rx.hstack(rx.spinner(), rx.text("Checking your invitation…", size="2")),
+                    rx.cond(
+                        InvitationLinkState.project != "",
+                        rx.vstack(
+                            rx.text(rx.text.strong(InvitationLinkState.producer), " invites you to edit ",
+                                    rx.text.strong("“", InvitationLinkState.project, "”"), " with them on Azekia "
+                                    "Studio. Join to see the brief and the project's thread.", size="2",
+                                    id="invitation-summary"),
+                            rx.text("This invitation is valid until ", InvitationLinkState.expires, ".", size="1",
+                                    color_scheme="gray"),
+                            form_alert(InvitationLinkState.errors["form"]),
+                            rx.hstack(rx.button("Decline", variant="soft", color_scheme="gray",
+                                                on_click=InvitationLinkState.decline),
+                                      rx.button("Join the project", on_click=InvitationLinkState.accept)),
+                            spacing="3", align="center",
+                        ),
+                        rx.vstack(form_alert(InvitationLinkState.errors["form"]),
+                                  rx.link("See your invitations", href=routes.INVITATIONS, size="2"),
+                                  spacing="3", align="center"),
+                    ),
+                ),
                 spacing="3", align="center", text_align="center",
             ),
             size="4", max_width="32rem", margin_x="auto",

@@ -238,7 +238,8 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
     websocket client can call the handler with any arguments.
     """
     actor = require(actor, Action.EDIT_OWN_ACCOUNT)
-    if not isinstance(confirmation, str) or confirmation.strip().upper() != CONFIRMATION_WORD:
+    # Exactly the word, in capitals: typing it is the deliberate act (spaces around it do not count).
+    if not isinstance(confirmation, str) or confirmation.strip() != CONFIRMATION_WORD:
         raise InvalidInput("confirmation", f"Type {CONFIRMATION_WORD} to confirm that you want to delete your account.")
     accounts.reauthenticate(session, actor, password)
     user_id = actor.user_id

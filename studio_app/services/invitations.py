@@ -29,7 +29,7 @@ from studio_app.security.policy import Action, Actor, NotAllowed, require_in_pro
 from studio_app.services import mail_templates, mailing, notifications
 from studio_app.services.keys import project_key_of, unwrap_project_key
 from studio_app.services.people import display_names, name_of
-from studio_app.services.projects import access_project, member_role, record
+from studio_app.services.projects import MEMBER_REMOVED, access_project, member_role, record
 from studio_app.services.tokens import hash_secret, new_secret
 from studio_app.services.validation import InvalidInput, check_email
 from studio_app.settings import Settings
@@ -61,6 +61,19 @@ class ReceivedInvitation:
     project_title: str
     inviter_name: str
     expires_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkedInvitation:
+    """What a mailed invitation link shows before its holder answers."""
+
+    project_title: str
+    inviter_name: str
+    expires_at: datetime
+
+
+USED_LINK = "This invitation link was already used or withdrawn. Ask the producer to invite you again if you need to."
+EXPIRED = "This invitation has expired. Ask the producer to invite you again."
 
 
 def invite_editor(session: Session, settings: Settings, actor: Actor | None, project_id: str, *,
@@ -98,6 +111,25 @@ def list_my_invitations(session: Session, actor: Actor | None) -> list[ReceivedI
         )
         for invitation, project, wrapped in rows
     ]
+
+
+def describe_link(session: Session, actor: Actor | None, token: str) -> LinkedInvitation:
+    """The project and producer a link invites its holder to, under the rules of answering it: a used,
+    withdrawn or expired link says so (InvalidInput), a link meant for another account reveals nothing."""
+    actor = require_signed_in(actor)
+    invitation = _find(session, token) if not is_row_id(token) else None
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        raise InvalidInput("invitation", USED_LINK)  # answering clears the link's hash: a used link is unknown
+    if actor.role != Role.EDITOR or invitation.invitee_id not in (None, actor.user_id):
+        raise NotAllowed(NOT_YOURS)
+    if invitation.expires_at <= utcnow():
+        raise InvalidInput("invitation", EXPIRED)
+    project = session.get(Project, invitation.project_id)
+    return LinkedInvitation(
+        project_title=get_decrypted(project, "title_encrypted", data_key=project_key_of(session, project.id)),
+        inviter_name=name_of(display_names(session, [invitation.inviter_id]), invitation.inviter_id),
+        expires_at=invitation.expires_at,
+    )
 
 
 def accept_invitation(session: Session, actor: Actor | None, invitation_id_or_token: str) -> str:
@@ -146,7 +178,7 @@ def remove_editor(session: Session, actor: Actor | None, project_id: str, editor
         sa.update(ProjectMember).where(ProjectMember.project_id == project_id, ProjectMember.user_id == editor_id)
         .values(removed_at=utcnow())
     )
-    record(session, project_id, actor, "member.removed", user_id=editor_id)
+    record(session, project_id, actor, MEMBER_REMOVED, user_id=editor_id)
     session.flush()
 
 
@@ -235,7 +267,7 @@ def _respond(session: Session, actor: Actor | None, id_or_token: str, answer: In
     if invitation.status != InvitationStatus.PENDING:
         raise InvalidInput("invitation", "This invitation was already answered or revoked.")
     if invitation.expires_at <= now:
-        raise InvalidInput("invitation", "This invitation has expired. Ask the producer to invite you again.")
+        raise InvalidInput("invitation", EXPIRED)
     # Conditional on still pending, so two answers racing cannot both count.
     answered = session.execute(
         sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING)

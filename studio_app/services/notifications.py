@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from studio_app import routes
 from studio_app.models.base import is_row_id, new_id, utcnow
-from studio_app.models.projects import Notification, NotificationPreference, Project
+from studio_app.models.projects import UNREAD_THREAD_NOTIFICATION, Notification, NotificationPreference, Project
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, require
 from studio_app.services import mail_templates, mailing
@@ -39,9 +39,10 @@ UNTITLED = "a project"
 
 _TEXTS = {
     "message": "{actor} posted in “{title}”",
+    "messages": "{count} new messages in “{title}”, the latest from {actor}",
     "mention": "{actor} mentioned you in “{title}”",
     "invitation": "{actor} invited you to “{title}”",
-    "stage_change": "{actor} moved “{title}” to another stage",
+    "stage_change": "{actor} moved “{title}” to {stage}",
     "milestone_due": "A milestone of “{title}” is due",
     "review_requested": "{actor} asked for your review on “{title}”",
     "export_ready": "Your data archive is ready to download from your privacy center",
@@ -89,7 +90,13 @@ def notify(session: Session, *, user_ids: Iterable[str], kind: str, project_id: 
          "subject_id": subject_id, "created_at": now}
         for user_id in recipients if user_id not in silenced
     ]
-    if rows:
+    if rows and kind == "message" and project_id:
+        # One unread notification per thread: a new message counts on it and brings it to the top (and into the
+        # next email summary), until the person reads the thread.
+        upsert(session, Notification, rows, key=("user_id", "project_id"), key_where=UNREAD_THREAD_NOTIFICATION,
+               update={"count": Notification.count + 1, "created_at": now, "actor_id": actor_id,
+                       "subject_id": subject_id, "emailed_at": None})
+    elif rows:
         session.execute(sa.insert(Notification), rows)
     return len(rows)
 
@@ -203,10 +210,20 @@ def _render(session: Session, rows: Iterable[Notification]) -> dict[str, str]:
     titles = _project_titles(session, {row.project_id for row in rows if row.project_id})
     names = display_names(session, (row.actor_id for row in rows))
     return {
-        row.id: _TEXTS[row.kind].format(actor=name_of(names, row.actor_id), title=titles.get(row.project_id, UNTITLED))
+        row.id: _TEXTS[_text_key(row)].format(actor=name_of(names, row.actor_id), count=row.count,
+                                              title=titles.get(row.project_id, UNTITLED), stage=_stage(row))
         if row.kind in _TEXTS else "Something happened in one of your projects"
         for row in rows
     }
+
+
+def _stage(row: Notification) -> str:
+    """A stage change's subject is the stage moved to (older ones have none)."""
+    return row.subject_id.capitalize() if row.kind == "stage_change" and row.subject_id else "another stage"
+
+
+def _text_key(row: Notification) -> str:
+    return "messages" if row.kind == "message" and row.count > 1 else row.kind
 
 
 def _project_titles(session: Session, project_ids: set[str]) -> dict[str, str]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
-from studio_app.models.accounts import User, UserDataKey
+from studio_app.models.accounts import Role, User, UserDataKey
 from studio_app.models.base import is_row_id
+from studio_app.models.projects import ProjectMember
 from studio_app.security.fields import get_decrypted
+from studio_app.security.policy import Action, Actor, require
 from studio_app.services.keys import unwrap_user_key
 
 # Shown for a person whose account (or data key) was erased: their messages and actions stay in place.
@@ -43,3 +46,30 @@ def initials(name: str) -> str:
         return DELETED_INITIALS
     words = name.split()
     return "".join(word[0] for word in words[:2]).upper() or DELETED_INITIALS
+
+
+@dataclasses.dataclass(frozen=True)
+class SeenBy:
+    """Where a person's name shows to others: their projects, the people in them and, for an editor, the
+    editor directory."""
+
+    project_ids: tuple[str, ...]
+    member_ids: tuple[str, ...]
+    directory: bool
+
+
+SEEN_BY_PROJECTS_MAX = 500
+
+
+def seen_by(session: Session, actor: Actor | None) -> SeenBy:
+    """The actor's current projects and the other current members of those (for refreshing their open pages)."""
+    actor = require(actor, Action.VIEW_OWN_ACCOUNT)
+    mine = select(ProjectMember.project_id).where(ProjectMember.user_id == actor.user_id,
+                                                  ProjectMember.removed_at.is_(None)).limit(SEEN_BY_PROJECTS_MAX)
+    project_ids = tuple(session.exec(mine).all())
+    others = session.exec(
+        select(ProjectMember.user_id).distinct()
+        .where(ProjectMember.project_id.in_(project_ids), ProjectMember.user_id != actor.user_id,
+               ProjectMember.removed_at.is_(None)).limit(SEEN_BY_PROJECTS_MAX * 10)
+    ).all() if project_ids else []
+    return SeenBy(project_ids=project_ids, member_ids=tuple(sorted(others)), directory=actor.role == Role.EDITOR)

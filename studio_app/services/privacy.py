@@ -24,6 +24,12 @@ CONSENT_PURPOSES = {
     ConsentKind.DISCORD_NOTIFICATIONS: "Project announcements sent to your Discord account or channel.",
     ConsentKind.TIKTOK_PUBLICATION: "Publishing the videos you approve on your TikTok account, at the time you choose.",
 }
+# What each consent is called where it is listed, and in the request that logs its withdrawal.
+CONSENT_NAMES = {
+    ConsentKind.MARKETING_EMAIL: "Product news by email",
+    ConsentKind.DISCORD_NOTIFICATIONS: "Discord announcements",
+    ConsentKind.TIKTOK_PUBLICATION: "Publishing on your TikTok",
+}
 # These are given in the provider's own consent screen when you connect the account, not with a button here;
 # withdrawing them here works at once like any other.
 CONSENTS_GIVEN_ON_CONNECT = {
@@ -152,7 +158,8 @@ def withdraw_consent(session: Session, actor: Actor | None, kind: str) -> None:
         active.withdrawn_at = utcnow()
         session.add(active)
         audit.record_event(session, "consent.withdrawn", actor_id=actor.user_id, details={"kind": kind})
-        privacy_requests.record_self_served(session, actor.user_id, RequestKind.CONSENT)
+        privacy_requests.record_self_served(session, actor.user_id, RequestKind.CONSENT,
+                                            what=f"Withdrew consent: {CONSENT_NAMES[ConsentKind(kind)]}")
 
 
 def has_consent(session: Session, user_id: str, kind: str) -> bool:

@@ -33,7 +33,7 @@ KIND_LABELS = {
     RequestKind.ERASURE: "Delete my account",
     RequestKind.RESTRICTION: "Restrict how my data is used",
     RequestKind.OBJECTION: "Object to how my data is used",
-    RequestKind.CONSENT: "A question about my consents",
+    RequestKind.CONSENT: "Withdrew a consent",
     RequestKind.QUESTION: "Another question",
 }
 # What a person may write a request about (the others are self-served from the privacy center).
@@ -57,12 +57,16 @@ class RequestView:
     person: str = ""  # "name <email>" of who asked, in the admin's queue only
 
 
-def record_self_served(session: Session, user_id: str, kind: RequestKind, *, done: bool = True) -> str:
-    """Log a request the person served themselves (export, deletion, consent withdrawal)."""
+def record_self_served(session: Session, user_id: str, kind: RequestKind, *, done: bool = True,
+                       what: str = "") -> str:
+    """Log a request the person served themselves (export, deletion, consent withdrawal); ``what`` says what
+    was done when the kind alone does not ("Withdrew consent: Discord announcements") and is shown as its title."""
     now = utcnow()
     row = PrivacyRequest(id=new_id(), user_id=user_id, kind=str(kind), self_served=True,
                          status=RequestStatus.DONE if done else RequestStatus.OPEN, created_at=now,
                          due_at=now + timedelta(days=RESPONSE_DAYS), closed_at=now if done else None)
+    if what:
+        set_encrypted(row, "details_encrypted", what, data_key=data_key_of(session, user_id))
     session.add(row)
     return row.id
 
@@ -171,7 +175,10 @@ def _view(session: Session, row: PrivacyRequest) -> RequestView:
             answer = get_decrypted(row, "answer_encrypted", data_key=key) or ""
         except DataKeyMissing:
             pass
-    return RequestView(id=row.id, kind=row.kind, label=KIND_LABELS.get(RequestKind(row.kind), row.kind),
+    label = KIND_LABELS.get(RequestKind(row.kind), row.kind)
+    if row.self_served and details:  # what the person did, recorded with it
+        label, details = details, ""
+    return RequestView(id=row.id, kind=row.kind, label=label,
                        self_served=row.self_served, status=row.status, details=details, answer=answer,
                        created_at=row.created_at, due_at=row.due_at, closed_at=row.closed_at,
                        overdue=row.status == RequestStatus.OPEN and row.due_at < utcnow())

@@ -51,6 +51,7 @@ STAGE_MOVES = frozenset(
 STAGE_CHANGED = "project.stage_changed"
 CHANGES_REQUESTED = "project.changes_requested"
 STAGE_EVENT_KINDS = (STAGE_CHANGED, CHANGES_REQUESTED)
+MEMBER_REMOVED = "member.removed"
 TIMELINE_LIMIT_MAX = 200
 LIST_LIMIT_MAX = 200
 
@@ -95,6 +96,7 @@ class TimelineEntry:
     actor_name: str
     details: dict[str, Any]
     created_at: datetime
+    subject: str = ""  # what the event is about, in words: the milestone's title, the removed member's name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,7 +171,7 @@ def change_stage(session: Session, actor: Actor | None, project_id: str, new_sta
     record(session, project.id, actor, kind, **{"from": str(move[0]), "to": str(move[1])})
     notification_kind = "review_requested" if move[1] == Stage.REVIEW else "stage_change"
     notifications.notify(session, user_ids=thread_members(session, project.id), kind=notification_kind,
-                         project_id=project.id, actor_id=actor.user_id)
+                         project_id=project.id, actor_id=actor.user_id, subject_id=str(move[1]))
     session.flush()
     session.refresh(project)
     return _project_view(session, project, role)
@@ -182,12 +184,27 @@ def project_timeline(session: Session, actor: Actor | None, project_id: str, lim
         .order_by(ProjectEvent.created_at.desc(), ProjectEvent.id.desc())
         .limit(_clamp(limit, TIMELINE_LIMIT_MAX))
     ).all()
-    names = display_names(session, (event.actor_id for event in events))
+    # Details hold ids only: the names and titles they point to are read now, as members see them today.
+    names = display_names(session, [event.actor_id for event in events]
+                          + [event.details.get("user_id") for event in events if event.kind == MEMBER_REMOVED])
+    milestones = _milestone_titles(session, project_id, {event.details.get("milestone_id") for event in events})
     return [
         TimelineEntry(id=event.id, kind=event.kind, actor_id=event.actor_id, actor_name=name_of(names, event.actor_id),
-                      details=dict(event.details), created_at=event.created_at)
+                      details=dict(event.details), created_at=event.created_at,
+                      subject=name_of(names, event.details.get("user_id")) if event.kind == MEMBER_REMOVED
+                      else milestones.get(event.details.get("milestone_id"), ""))
         for event in events
     ]
+
+
+def _milestone_titles(session: Session, project_id: str, milestone_ids: set) -> dict[str, str]:
+    wanted = sorted(value for value in milestone_ids if is_row_id(value))
+    if not wanted:
+        return {}
+    key = project_key_of(session, project_id)
+    rows = session.exec(select(Milestone).where(Milestone.project_id == project_id, Milestone.id.in_(wanted))
+                        .limit(len(wanted))).all()
+    return {row.id: get_decrypted(row, "title_encrypted", data_key=key) for row in rows}
 
 
 def list_my_projects(session: Session, actor: Actor | None, limit: int = 100) -> list[ProjectSummary]:

@@ -10,17 +10,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 
-def upsert(session: Session, model: type, values: dict[str, Any], *, key: tuple[str, ...],
-           update: dict[str, Any] | None = None) -> None:
-    """Insert ``values`` or, when a row with the same ``key`` columns exists, set ``update`` on it.
+def upsert(session: Session, model: type, values: dict[str, Any] | Sequence[dict[str, Any]], *,
+           key: tuple[str, ...], update: dict[str, Any] | None = None, key_where: sa.ColumnElement | None = None
+           ) -> None:
+    """Insert ``values`` (one row or several) or, when a row with the same ``key`` columns exists, set ``update``
+    on it.
 
     ``update`` maps column names to values or to functions of the proposed row (``excluded``), so a
-    caller can keep the greater of the stored and the new value in the same statement.
+    caller can keep the greater of the stored and the new value in the same statement. ``key_where`` names
+    a partial unique index by its condition.
     """
-    insert = _insert(session, model).values(**values)
+    insert = _insert(session, model).values(values if isinstance(values, Sequence) else [values])
     changes = {name: value(insert.excluded) if callable(value) else value for name, value in (update or {}).items()}
-    statement = insert.on_conflict_do_update(index_elements=list(key), set_=changes) if changes else (
-        insert.on_conflict_do_nothing(index_elements=list(key)))
+    statement = insert.on_conflict_do_update(index_elements=list(key), index_where=key_where, set_=changes) \
+        if changes else insert.on_conflict_do_nothing(index_elements=list(key), index_where=key_where)
     session.execute(statement)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from studio_app import routes
-from studio_app.services import accounts, sessions
+from studio_app.services import accounts, people, sessions
 from studio_app.settings import current_settings
+from studio_app.state.people import push_new_name
 from studio_app.state.session import SessionMixin, user_action
 
 
@@ -33,8 +34,9 @@ class AccountState(SessionMixin, rx.State):
     @user_action(scope="profile", busy=("busy", "profile"))
     async def rename(self, form: dict):
         self.messages = {}
-        self.display_name = await self._call(accounts.rename, str(form.get("display_name", "")))
+        self.display_name, seen = await self._call(_rename, str(form.get("display_name", "")))
         self.messages = {"profile": "Your name is saved."}
+        push_new_name(seen)  # the pages others have open show it at once
 
     @rx.event
     @user_action(scope="password", busy=("busy", "password"))
@@ -95,3 +97,7 @@ class SessionsState(SessionMixin, rx.State):
             return rx.redirect(f"{routes.SIGN_IN}?error=signed-out")
         self._show(views)
         return None
+
+
+def _rename(session, actor, display_name: str):
+    return accounts.rename(session, actor, display_name), people.seen_by(session, actor)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from studio_app.services import accounts, privacy
+from studio_app.services import accounts, people, privacy
 from studio_app.settings import current_settings
+from studio_app.state.people import push_new_name
 from studio_app.state.privacy_requests import PrivacyRequestsState
 from studio_app.state.session import SessionMixin, user_action
 
@@ -48,8 +49,9 @@ class PrivacyCenterState(SessionMixin, rx.State):
     @user_action(scope="display_name", busy="busy")
     async def save_name(self, form: dict):
         name = str(form.get("display_name", ""))
-        await self._correct(lambda session, actor: accounts.rename(session, actor, name),
-                            done="Your name is corrected everywhere it is shown.")
+        seen = await self._correct(lambda session, actor: _rename(session, actor, name),
+                                   done="Your name is corrected everywhere it is shown.")
+        push_new_name(seen)  # and the pages others have open show it at once
 
     @rx.event
     @user_action(scope="email", busy="busy")
@@ -61,21 +63,26 @@ class PrivacyCenterState(SessionMixin, rx.State):
             done="We sent a link to the new address. Your email changes once you open it.")
 
     async def _correct(self, work, *, done: str):
-        """``work(db_session, actor)`` and the page read again, in one transaction."""
+        """``work(db_session, actor)`` and the page read again, in one transaction; returns what ``work`` did."""
         self.notice = ""
-        self._show(*await self._call(_after, work))
+        done_work, center = await self._call(_after, work)
+        self._show(*center)
         self.editing, self.notice = "", done
+        return done_work
 
     @rx.event
     @user_action
     async def give(self, kind: str):
-        self._show(*await self._call(_after, lambda session, actor: privacy.give_consent(session, actor, kind)))
+        await self._consent(privacy.give_consent, kind)
 
     @rx.event
     @user_action
     async def withdraw(self, kind: str):
-        self._show(*await self._call(_after, lambda session, actor: privacy.withdraw_consent(session, actor, kind)))
+        await self._consent(privacy.withdraw_consent, kind)
         return PrivacyRequestsState.load  # the withdrawal is logged with the person's requests
+
+    async def _consent(self, service, kind: str) -> None:
+        self._show(*(await self._call(_after, lambda session, actor: service(session, actor, kind)))[1])
 
     def _show(self, account, held, consents) -> None:
         self.display_name, self.email, self.role = account.display_name, account.email, account.role
@@ -98,5 +105,10 @@ def _center(session, actor):
 
 
 def _after(session, actor, work):
-    work(session, actor)
-    return _center(session, actor)
+    return work(session, actor), _center(session, actor)
+
+
+def _rename(session, actor, display_name: str):
+    """The name corrected, and where it shows to others (to refresh their open pages)."""
+    accounts.rename(session, actor, display_name)
+    return people.seen_by(session, actor)

@@ -7,13 +7,10 @@ import reflex as rx
 from studio_app.models.accounts import Role
 from studio_app.services import erasure
 from studio_app.settings import current_settings
-from studio_app.state.hiring import DirectoryState
-from studio_app.state.live import DIRECTORY_CHANNEL, project_channel, push_later, run_later, user_channel
-from studio_app.state.notifications import NotificationsState
-from studio_app.state.projects import ProjectState
+from studio_app.state.live import DIRECTORY_CHANNEL, project_channel, run_later, user_channel
+from studio_app.state.people import push_to_those_who_see
 from studio_app.state.session import SessionMixin, user_action
 from studio_app.state.tabs import forget_tabs_later, reset_disconnected, reset_personal_states
-from studio_app.state.thread import ThreadState
 
 CONFIRMATION_WORD = erasure.CONFIRMATION_WORD
 
@@ -58,19 +55,7 @@ async def _tell_the_others(report: erasure.ErasureReport, was_editor: bool) -> N
     channels += [user_channel(user_id) for user_id in report.other_member_ids]
     channels += [DIRECTORY_CHANNEL] if was_editor else []
     await reset_disconnected(channels)
-    for project_id in report.kept_project_ids:
-        push_later(project_channel(project_id), ThreadState, ThreadState._refresh_from_push)
-        push_later(project_channel(project_id), ProjectState, ProjectState._refresh_from_push)
-    for user_id in report.other_member_ids:
-        push_later(user_channel(user_id), NotificationsState, _refresh_notifications)
-    if was_editor:
-        push_later(DIRECTORY_CHANNEL, DirectoryState, DirectoryState._refresh_from_push)
-
-
-async def _refresh_notifications(state: NotificationsState) -> None:
-    """Another member's open notification center reads again: the erased person is now "Deleted user"."""
-    if state.loaded:
-        await NotificationsState.load.fn(state)
+    push_to_those_who_see(report.kept_project_ids, report.other_member_ids, directory=was_editor)
 
 
 class AccountDeletedNoticeState(rx.State):

@@ -27,6 +27,13 @@ TIMELINE_TEXT = {
     "project.stage_changed": "moved the project to",
     "project.changes_requested": "requested changes: back to",
     "project.brief_updated": "updated the brief",
+    "milestone.added": "added the milestone",
+    "milestone.completed": "completed the milestone",
+    "invitation.sent": "invited an editor",
+    "invitation.accepted": "joined the project",
+    "invitation.declined": "declined an invitation",
+    "invitation.revoked": "withdrew an invitation",
+    "member.removed": "removed",
 }
 
 
@@ -50,6 +57,15 @@ def new_form_key() -> str:
     return uuid.uuid4().hex
 
 
+def _timeline_detail(entry) -> str:
+    """Which stage, milestone or person the event is about."""
+    if "to" in entry.details:
+        return STAGE_LABELS.get(str(entry.details["to"]), "")
+    if entry.subject and entry.kind.startswith("milestone."):
+        return f"“{entry.subject}”"
+    return entry.subject
+
+
 class DashboardState(SessionMixin, rx.State):
     role: str = ""
     stage_counts: list[dict] = []
@@ -67,6 +83,10 @@ class DashboardState(SessionMixin, rx.State):
     @user_action
     async def load(self):
         self.loaded = False
+        return await self._reload()
+
+    async def _reload(self):
+        """Read the board (on load, and again when a push to the shell says its counts changed)."""
         role, board = await self._call(_dashboard)
         if board is None:  # an admin has no projects: their page is the admin console
             return rx.redirect(routes.ADMIN_PRIVACY)
@@ -188,8 +208,7 @@ class ProjectState(SessionMixin, rx.State):
         self.milestones = [milestone_row(row) for row in milestones]
         self.timeline = [
             {"who": entry.actor_name, "what": TIMELINE_TEXT.get(entry.kind, entry.kind.replace(".", " ")),
-             "detail": STAGE_LABELS.get(str(entry.details.get("to", "")), ""), "when": entry.created_at.strftime(
-                 "%d %b, %H:%M")}
+             "detail": _timeline_detail(entry), "when": entry.created_at.strftime("%d %b, %H:%M")}
             for entry in timeline
         ]
 
@@ -297,22 +316,31 @@ class InvitationLinkState(SessionMixin, rx.State):
     """The page a mailed invitation link opens; the token is in the path and is sent only to the service."""
 
     errors: dict[str, str] = {}
+    project: str = ""
+    producer: str = ""
+    expires: str = ""
+    checked: bool = False  # the link was read: show what it invites to, or why it cannot be answered
 
     def _token(self) -> str:
         return project_id_from_path(self.router.url.path)
 
     @rx.event
-    @user_action
+    @user_action(fields=False)
     async def check(self):
-        await self._call(lambda session, actor: None)  # signed out: to the sign-in page, then back here
+        self.project, self.producer, self.expires, self.checked = "", "", "", False
+        try:  # signed out: to the sign-in page, then back here
+            shown = await self._call(invitations.describe_link, self._token())
+        finally:
+            self.checked = True
+        self.project, self.producer, self.expires = shown.project_title, shown.inviter_name, _day(shown.expires_at)
 
     @rx.event
-    @user_action
+    @user_action(fields=False)
     async def accept(self):
         return self._opened(await self._call(invitations.accept_invitation, self._token()))
 
     @rx.event
-    @user_action
+    @user_action(fields=False)
     async def decline(self):
         return self._opened(await self._call(invitations.decline_invitation, self._token()))
 

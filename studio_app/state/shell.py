@@ -9,9 +9,10 @@ import reflex as rx
 
 from studio_app import routes
 from studio_app.errors import UserError
+from studio_app.security.urls import local_path
 from studio_app.services import notifications, policies
 from studio_app.state.live import presence, user_channel
-from studio_app.state.session import SessionMixin, user_action
+from studio_app.state.session import SessionMixin, SignedOut, user_action
 
 
 class ShellState(SessionMixin, rx.State):
@@ -22,6 +23,30 @@ class ShellState(SessionMixin, rx.State):
     @rx.event
     @user_action
     async def load(self):
+        await self._show_member()
+
+    @rx.event
+    @user_action
+    async def recognize(self):
+        """Public pages: a signed-in person sees their own menu there too (nobody signed in is fine here)."""
+        try:
+            await self._show_member()
+        except SignedOut:
+            self.reset()
+
+    @rx.event
+    @user_action
+    async def leave_if_signed_in(self):
+        """Signing in or up is done: on to where the person was going, or their home page."""
+        try:
+            actor = await self._call(lambda session, actor: actor)
+        except SignedOut:
+            return None
+        home = routes.ADMIN_PRIVACY if actor.is_admin else routes.DASHBOARD
+        target = local_path(self.router.url.query_parameters.get("next"), home)
+        return rx.redirect(home if target.startswith((routes.SIGN_IN, routes.SIGN_UP)) else target)
+
+    async def _show_member(self) -> None:
         actor, self.unread_notifications, notice = await self._call(_shell_data)
         self.role = actor.role.value
         self._show_notice(notice)
@@ -42,6 +67,10 @@ class ShellState(SessionMixin, rx.State):
     @user_action
     async def _refresh_from_push(self):
         self.unread_notifications = await self._call(notifications.unread_notification_count)
+        if self.router.url.path.rstrip("/") == routes.DASHBOARD:  # its counts change with the same events
+            from studio_app.state.projects import DashboardState  # (that module imports this one)
+
+            await (await self.get_state(DashboardState))._reload()
 
 
 def _shell_data(session, actor):

@@ -52,6 +52,10 @@ def test_delete_the_account(browser, app, app_settings, artifacts):
         producer.locator("#delete-account").screenshot(path=artifacts / "privacy-erasure-390.png")
         assert producer.evaluate("document.documentElement.scrollWidth") <= 390
         producer.get_by_label("Your password").fill(STRONG_PASSWORD)
+        producer.get_by_label("Type DELETE to confirm").fill("delete")  # the word exactly, in capitals
+        producer.get_by_role("button", name="Delete my account permanently").click()
+        expect(producer.locator("#erasure-confirmation-error")).to_contain_text("Type DELETE to confirm")
+        producer.get_by_label("Type DELETE to confirm").fill("DELETE")
         producer.get_by_role("button", name="Delete my account permanently").click()
 
         expect(producer).to_have_url(re.compile(re.escape(app.url) + r"/?\?account=deleted$"))

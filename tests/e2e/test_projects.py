@@ -139,7 +139,8 @@ def test_editor_profile_and_directory(two_people, app, artifacts):
     expect(editor.locator(".invitation")).to_contain_text("Podcast clips")
 
 
-def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_people, browser, app, app_settings):
+def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_people, browser, app, app_settings,
+                                                                        artifacts):
     producer, _, _ = two_people
     producer.get_by_label("Title").fill("Newcomer welcome")
     producer.get_by_role("button", name="Create project").click()
@@ -159,11 +160,16 @@ def test_an_emailed_invitation_link_brings_a_newcomer_into_the_project(two_peopl
         create_account(app, newcomer_email, name="Nina Newcomer", role="editor")
         sign_in(newcomer, app, newcomer_email, next_path=link)
         expect(newcomer.get_by_role("heading", name="You are invited to a project")).to_be_visible()
+        expect(newcomer.locator("#invitation-summary")).to_have_text(  # says who invites to what
+            "Paula Producer invites you to edit “Newcomer welcome” with them on Azekia Studio. Join to see the "
+            "brief and the project's thread.")
+        newcomer.set_viewport_size({"width": 390, "height": 844})
+        newcomer.screenshot(path=artifacts / "invitation-link-phone.png")
         newcomer.get_by_role("button", name="Join the project").click()
         expect(newcomer.get_by_role("heading", level=1)).to_have_text("Newcomer welcome")
         newcomer.goto(app.url + link)
-        newcomer.get_by_role("button", name="Join the project").click()
-        expect(newcomer.get_by_role("alert")).to_be_visible()  # a link works once
+        expect(newcomer.get_by_role("alert")).to_contain_text("already used")  # a link works once, and says so
+        expect(newcomer.get_by_role("button", name="Join the project")).to_have_count(0)
     finally:
         context.close()
 

@@ -12,6 +12,7 @@ from sqlmodel import func, select
 from studio_app.database import session_scope
 from studio_app.models.projects import Project
 from studio_app.state.projects import DashboardState, ProjectListState
+from studio_app.state.shell import ShellState
 from tests.e2e.journeys import at, create_account, new_email, open_form, sign_in
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
@@ -108,6 +109,30 @@ def test_an_admin_lands_on_the_admin_console(page, app):
     sign_in(page, app, email, next_path="/dashboard")
     expect(page).to_have_url(at(app, "/admin/privacy"))
     expect(page.get_by_role("heading", name="Admin console: privacy")).to_be_visible()
+    page.goto(app.url + "/")  # a public page recognizes them: their way in is the console, not a dashboard
+    expect(page.get_by_role("link", name="Open the admin console")).to_be_visible()
+    expect(page.get_by_role("link", name="Open your dashboard")).to_have_count(0)
+    page.goto(app.url + "/signin")
+    expect(page).to_have_url(at(app, "/admin/privacy"))
+
+
+def test_an_admin_opening_the_sign_in_page_is_sent_to_the_console_directly(app):
+    email = new_email()
+    with services_of(app.data_dir):
+        from studio_app.services.accounts import create_admin
+
+        with session_scope() as session:
+            create_admin(session, email, STRONG_PASSWORD, "Ada Admin")
+
+    async def scenario() -> str:
+        client = await LiveClient(app.url, session_cookie(app.url, email, STRONG_PASSWORD)).connect()
+        try:
+            await client.call(handler_name(ShellState, "leave_if_signed_in"), {}, "/signin")
+            return await until(client, re.escape('"path": "/admin/privacy"'))
+        finally:
+            await client.close()
+
+    assert '"path": "/dashboard"' not in run_in_own_loop(scenario())  # not through the dashboard's own redirect
 
 
 def test_an_admin_calling_the_dashboard_gets_a_page_and_never_a_silent_failure(app):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from studio_app.database import create_db_engine, schema_status
 from studio_app.settings import PROJECT_ROOT
+from tests.support.accounts import STRONG_PASSWORD
 from tests.support.servers import free_port
 
 
@@ -88,3 +89,59 @@ def test_workers_starting_together_all_accept_the_data_folder(tmp_path):
                for _ in range(6)]
     failures = [worker.stderr.read().decode() for worker in workers if worker.wait(timeout=60) != 0]
     assert failures == []
+
+
+def create_admin(tmp_path, typed: str) -> subprocess.CompletedProcess:
+    """``admin create`` with ``typed`` as what the person types (no terminal: getpass reads the same input)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env["STUDIO_DATA_DIR"] = str(tmp_path / "data")
+    return subprocess.run(
+        [sys.executable, "-m", "studio_app", "admin", "create", "--email", "admin@example.com"], input=typed,
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, start_new_session=True,
+    )
+
+
+def test_admin_create_asks_again_after_a_plain_message_then_creates_the_account(tmp_path):
+    result = create_admin(tmp_path, "\n".join([
+        "A" * 81,  # too long a display name
+        "Ada Admin",
+        "short", "short",  # too short a password
+        STRONG_PASSWORD, "a different one",
+        STRONG_PASSWORD, STRONG_PASSWORD,
+    ]) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "Display name, shown to the people you work with [Admin]:" in result.stdout
+    assert "Use at most 80 characters. Try again." in result.stderr
+    assert "Use at least 10 characters. Try again." in result.stderr
+    assert "The two passwords are different. Try again." in result.stderr
+    assert "Admin account created for admin@example.com" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("typed", ["", "Ada Admin\n", "Ada Admin\nshort\nshort\nshort\nshort\nshort\nshort\n"])
+def test_admin_create_stops_with_a_message_on_closed_or_wrong_input(tmp_path, typed):
+    result = create_admin(tmp_path, typed)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] in ("No admin account was created.", "Use at least 10 characters.")
+    assert "created for" not in result.stdout
+
+
+def test_serve_sets_up_the_frontend_folder_so_reflex_prints_no_new_project_advice(tmp_path):
+    """``reflex run`` runs its new-project command (which ends "Run `uv run reflex run`") only when the frontend
+    folder needs it; ``serve`` sets the folder up first. Checked on a folder of its own, not the project's."""
+    from studio_app.__main__ import LOCAL_TOOLS_BIN
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env |= {"STUDIO_DATA_DIR": str(tmp_path / "data"), "REFLEX_WEB_WORKDIR": str(tmp_path / "web"),
+            "REFLEX_USE_SYSTEM_BUN": "1", "PATH": f"{LOCAL_TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"}
+    script = ("from reflex.utils.prerequisites import needs_reinit\n"
+              "from studio_app.__main__ import initialize_web_directory\n"
+              "assert needs_reinit()\n"
+              "initialize_web_directory()\n"
+              "print('needs the new-project command:', needs_reinit())\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "needs the new-project command: False" in result.stdout
+    assert "uv run reflex run" not in result.stdout + result.stderr

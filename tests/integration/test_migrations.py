@@ -54,3 +54,28 @@ def test_the_drift_check_sees_a_table_without_migration(database_at_head):
 def test_upgrading_twice_changes_nothing(database_at_head):
     upgrade_to_head(database_at_head)
     assert schema_drift(database_at_head, SQLModel.metadata) == []
+
+
+def test_unread_message_notifications_become_one_per_thread(tmp_path):
+    """0008: the unread message notifications written one per message merge into the newest, counting them."""
+    import sqlite3
+
+    from alembic import command
+
+    from studio_app.database import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    command.upgrade(alembic_config(url), "0007_form_submissions")
+    rows = [("n1", "alice", "message", "p1", "2026-11-01 10:00:00", None),
+            ("n2", "alice", "message", "p1", "2026-11-01 11:00:00", None),
+            ("n3", "alice", "message", "p1", "2026-11-01 09:00:00", "2026-11-01 09:30:00"),  # read: stays
+            ("n4", "alice", "message", "p2", "2026-11-01 10:00:00", None),
+            ("n5", "alice", "stage_change", "p1", "2026-11-01 10:00:00", None),
+            ("n6", "bob", "message", "p1", "2026-11-01 10:00:00", None)]
+    with sqlite3.connect(tmp_path / "studio.db") as connection:  # foreign keys off: no accounts needed
+        connection.executemany("INSERT INTO notification (id, user_id, kind, project_id, created_at, read_at) "
+                               "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    upgrade_to_head(url)
+    with sqlite3.connect(tmp_path / "studio.db") as connection:
+        left = connection.execute("SELECT id, count FROM notification ORDER BY id").fetchall()
+    assert left == [("n2", 2), ("n3", 1), ("n4", 1), ("n5", 1), ("n6", 1)]

@@ -38,6 +38,7 @@ def live_app(work_dir: Path, extra_env: dict[str, str] | None = None, *, backend
         "STUDIO_PUBLIC_URL": public_url or url,
         "STUDIO_DATABASE_URL": "",
         "STUDIO_ALLOWED_ORIGINS": "",
+        "PYTHONUNBUFFERED": "1",  # tests read the log while the app runs
         **(extra_env or {}),
     }
     log = work_dir / f"app-{port}.log"

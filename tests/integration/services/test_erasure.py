@@ -224,7 +224,7 @@ def test_signed_out_wrong_password_or_no_confirmation_change_nothing(settings):
     with pytest.raises(InvalidInput) as wrong:
         delete(settings, world.producer, password="not my password")
     assert wrong.value.field == "password"
-    for confirmation in ("", "delet", None, ["DELETE"]):
+    for confirmation in ("", "delet", "delete", "Delete", None, ["DELETE"]):
         with pytest.raises(InvalidInput) as missing:
             delete(settings, world.producer, confirmation=confirmation)
         assert missing.value.field == "confirmation"

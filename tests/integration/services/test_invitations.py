@@ -164,7 +164,8 @@ def test_removed_editor_loses_access_at_once_and_can_come_back(settings):
             call(function, editor, project.id)
     assert call(projects.list_my_projects, editor) == []
     assert [m.role for m in call(projects.get_project, producer, project.id).members] == ["producer"]
-    assert call(projects.project_timeline, producer, project.id)[0].kind == "member.removed"
+    removal = call(projects.project_timeline, producer, project.id)[0]
+    assert (removal.kind, removal.subject) == ("member.removed", "Lea")  # names who
     with pytest.raises(InvalidInput):
         call(invitations.remove_editor, producer, project.id, editor.user_id)
     add_editor(producer, editor, project.id)
@@ -176,3 +177,30 @@ def test_the_producer_cannot_be_removed(sqlite_settings):
     project = new_project(producer)
     with pytest.raises(InvalidInput):
         call(invitations.remove_editor, producer, project.id, producer.user_id)
+
+
+def test_a_link_names_the_project_and_the_producer_until_it_is_used_or_expired(settings):
+    producer = person(settings, "zoe@example.com", name="Zoé Producer")
+    project = new_project(producer, title="Spring teaser")
+    invite(producer, project.id, settings, email="new@example.com")
+    token = link_token(settings, "new@example.com")
+    newcomer = person(settings, "someone.else@example.com", role="editor")
+    shown = call(invitations.describe_link, newcomer, token)
+    assert (shown.project_title, shown.inviter_name) == ("Spring teaser", "Zoé Producer")
+    with pytest.raises(NotAllowed):  # a producer is not who the link invites
+        call(invitations.describe_link, producer, token)
+    with pytest.raises(NotAllowed):
+        call(invitations.describe_link, None, token)
+    call(invitations.accept_invitation, newcomer, token)
+    with pytest.raises(InvalidInput, match="already used"):
+        call(invitations.describe_link, newcomer, token)
+    with pytest.raises(InvalidInput, match="already used"):  # an unknown link reads the same
+        call(invitations.describe_link, newcomer, "made-up-token")
+
+    invite(producer, project.id, settings, email="late@example.com")
+    late_token = link_token(settings, "late@example.com")
+    with session_scope() as session:
+        session.execute(sa.update(Invitation).where(Invitation.status == "pending")
+                        .values(expires_at=utcnow() - timedelta(minutes=1)))
+    with pytest.raises(InvalidInput, match="expired"):
+        call(invitations.describe_link, person(settings, "late@example.com", role="editor"), late_token)

@@ -174,13 +174,16 @@ def test_one_digest_per_offline_user_listing_everything_then_nothing_again(setti
     post(producer, project_id, "reply")  # the editor's message notifications default to in-app only
     assert digests(settings, producer, editor) == 1
     [mail] = digest_mails(settings)
-    assert mail.to == "zoe@example.com" and mail.subject == "4 new notifications on Azekia Studio"
-    assert mail.text.count("Eli Moreau posted in “Launch teaser”") == 3
-    assert "Eli Moreau moved “Launch teaser” to another stage" in mail.text
+    assert mail.to == "zoe@example.com" and mail.subject == "2 new notifications on Azekia Studio"
+    assert mail.text.count("3 new messages in “Launch teaser”, the latest from Eli Moreau") == 1  # one per thread
+    assert "Eli Moreau moved “Launch teaser” to another stage" in mail.text  # (no stage given to notify here)
     assert f"{settings.public_url}/projects/{project_id}" in mail.text
     assert all(row.emailed_at is not None for row in rows_of(producer))
     assert all(row.emailed_at is None for row in rows_of(editor))
     assert digests(settings, producer, editor) == 0 and len(digest_mails(settings)) == 1
+    post(editor, project_id, "four")  # the thread is still unread: its notification counts it, to be mailed again
+    assert digests(settings, producer, editor) == 1
+    assert "4 new messages in “Launch teaser”" in digest_mails(settings)[-1].text
 
 
 def test_digests_skip_read_in_app_only_and_online_users(people, sqlite_settings):

@@ -70,3 +70,4 @@ def test_provider_consents_are_given_when_connecting_and_withdrawn_here(sqlite_s
         assert not privacy.has_consent(session, zoe.user_id, "tiktok_publication")
     (logged,) = call(privacy_requests.my_requests, zoe)
     assert logged.kind == "consent" and logged.self_served and logged.status == "done"
+    assert logged.label == "Withdrew consent: Publishing on your TikTok"  # says which one

@@ -30,6 +30,8 @@ def test_stage_changes_notify_the_other_members_and_review_is_its_own_kind(sqlit
     assert sorted(kinds) == ["review_requested", "stage_change"]  # never notified of their own move
     editor_kinds = [item.kind for item in call(notifications.notification_center, editor).items]
     assert editor_kinds == ["stage_change", "invitation"]  # add_editor went through an invitation
+    assert center_texts(producer) == ["Eddie Editor asked for your review on “Spring teaser”",
+                                      "Eddie Editor moved “Spring teaser” to Editing"]  # says which stage
 
 
 def test_reading_a_thread_reads_its_message_notifications_only(sqlite_settings):
@@ -63,3 +65,31 @@ def test_a_mention_notifies_the_mentioned_member_as_a_mention(sqlite_settings):
     assert items == [("message", "Paula Producer posted in “Spring teaser”"),
                      ("mention", "Paula Producer mentioned you in “Spring teaser”")]
     assert call(notifications.preferences, editor)["mention"] == "email"
+
+
+def test_a_thread_makes_one_unread_notification_that_counts_its_messages_until_read(settings):
+    from studio_app.services import threads
+
+    producer = person(settings, "pro@example.com", name="Paula Producer")
+    editor = person(settings, "ed@example.com", role="editor", name="Eddie Editor")
+    project, other = new_project(producer, "Spring teaser"), new_project(producer, "Podcast")
+    for each in (project, other):
+        add_editor(producer, editor, each.id)
+    call(notifications.mark_notifications_read, editor)  # the invitations
+    for number in range(3):
+        call(threads.post_message, producer, project.id, f"note {number}", idempotency_key=f"n-{number}")
+    call(threads.post_message, producer, other.id, "hello", idempotency_key="o-1")
+    call(threads.post_message, editor, project.id, "On it", idempotency_key="e-1")  # the producer's own
+    assert call(notifications.unread_notification_count, editor) == 2  # one per thread, not four
+    assert [item.text for item in call(notifications.notification_center, editor).items if not item.read] == [
+        "Paula Producer posted in “Podcast”",
+        "3 new messages in “Spring teaser”, the latest from Paula Producer",
+    ]
+    assert center_texts(producer)[0] == "Eddie Editor posted in “Spring teaser”"
+
+    call(notifications.mark_thread_notifications_read, editor, project.id)
+    call(threads.post_message, producer, project.id, "one more", idempotency_key="n-4")
+    items = [(item.text, item.read) for item in call(notifications.notification_center, editor).items
+             if "Spring teaser" in item.text]
+    assert items[:2] == [("Paula Producer posted in “Spring teaser”", False),  # a new one once the old was read
+                         ("3 new messages in “Spring teaser”, the latest from Paula Producer", True)]

@@ -152,8 +152,10 @@ def test_milestones_owner_completion_and_overdue(settings, team):
     assert call(projects.complete_milestone, editor, rough.id).done
     assert call(projects.complete_milestone, producer, music.id).done
     assert [m.overdue for m in call(projects.list_milestones, producer, project.id)] == [False, False]
-    kinds = [e.kind for e in call(projects.project_timeline, producer, project.id)]
-    assert kinds.count("milestone.added") == 2 and kinds.count("milestone.completed") == 2
+    timeline = [(e.kind, e.subject) for e in call(projects.project_timeline, producer, project.id)]
+    assert [entry for entry in timeline if entry[0].startswith("milestone.")] == [  # each names its milestone
+        ("milestone.completed", "Music"), ("milestone.completed", "Rough cut"),
+        ("milestone.added", "Music"), ("milestone.added", "Rough cut")]
     with session_scope() as session:
         assert b"Rough" not in session.get(Milestone, rough.id).title_encrypted
 
