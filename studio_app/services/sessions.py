@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from studio_app.database import after_commit
 from studio_app.models.accounts import Role, User, UserSession
 from studio_app.models.base import is_row_id, utcnow
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, may, require, require_signed_in
-from studio_app.services import audit
+from studio_app.services import audit, session_generation
 from studio_app.services.keys import data_key_of
 from studio_app.services.tokens import hash_secret, new_secret
 from studio_app.settings import Settings
@@ -61,6 +62,14 @@ def create_session(session: Session, settings: Settings, user: User, client: Cli
 
 def resolve_session(session: Session, settings: Settings, secret: str | None) -> Actor | None:
     """The actor behind a cookie secret, or None if it is unknown, revoked or expired."""
+    found = resolve_session_until(session, settings, secret)
+    return found[0] if found is not None else None
+
+
+def resolve_session_until(session: Session, settings: Settings, secret: str | None
+                          ) -> tuple[Actor, datetime] | None:
+    """The actor behind a cookie secret and until when the session stays valid without being used again
+    (what a cache of sign-ins may trust), or None if it is unknown, revoked or expired."""
     if not secret or len(secret) > 128:
         return None
     now = utcnow()
@@ -78,7 +87,13 @@ def resolve_session(session: Session, settings: Settings, secret: str | None) ->
         row.last_used_at = now
         row.idle_expires_at = min(now + timedelta(minutes=settings.session_idle_minutes), row.absolute_expires_at)
         session.add(row)
-    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id)
+    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id), min(row.idle_expires_at,
+                                                                               row.absolute_expires_at)
+
+
+def announce_ended_sessions(session: Session) -> None:
+    """Once this transaction commits, every worker checks its cached sign-ins again (session_generation.py)."""
+    after_commit(session, session_generation.bump)
 
 
 def end_session(session: Session, secret: str | None) -> None:
@@ -138,12 +153,14 @@ def revoke_all_sessions(session: Session, user_id: str, *, actor_id: str) -> int
     )
     audit.record_event(session, "session.revoked_all", actor_id=actor_id, subject_id=user_id,
                        details={"count": result.rowcount})
+    announce_ended_sessions(session)
     return result.rowcount
 
 
 def _revoke(session: Session, row: UserSession, *, actor_id: str) -> None:
     row.revoked_at = utcnow()
     session.add(row)
+    announce_ended_sessions(session)
     audit.record_event(session, "session.revoked", actor_id=actor_id, subject_id=row.id)
 
 

@@ -15,8 +15,9 @@ from studio_app import routes
 from studio_app.database import session_scope
 from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor
-from studio_app.services.sessions import ClientInfo, resolve_session
+from studio_app.services.sessions import ClientInfo
 from studio_app.settings import current_settings
+from studio_app.state.session_cache import resolve_cached
 from studio_app.state.tabs import remember_tab
 
 Result = TypeVar("Result")
@@ -41,7 +42,8 @@ class SessionMixin(rx.State, mixin=True):
         return ClientInfo(ip_address=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent)
 
     async def _actor(self) -> Actor | None:
-        actor = await in_transaction(resolve_session, current_settings(), self._session_secret())
+        # Cached per worker until any session ends (state/session_cache.py): pushed tabs check it per message.
+        actor = await resolve_cached(current_settings(), self._session_secret())
         if actor is not None:
             # Which tabs hold this person's data: an erased account's tabs are reset (state/tabs.py).
             await remember_tab(self.router.session.client_token, actor.user_id)
