@@ -150,7 +150,10 @@ class ProjectState(SessionMixin, rx.State):
 
     @rx.event
     async def load(self):
-        self.project_id = project_id_from_path(self.router.url.path)
+        project_id = project_id_from_path(self.router.url.path)
+        if project_id != self.project_id:  # nothing of the previous project (an open brief editor) carries over
+            self.reset()
+            self.project_id = project_id
         self.errors, self.notice = {}, ""
         actor = await self._actor()
         if actor is None:

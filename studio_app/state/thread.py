@@ -1,25 +1,37 @@
 """A project's thread: one page of messages in its own substate, live across tabs and workers.
 
-Only a window of messages lives in state (older pages load on demand). Each draft carries an
-idempotency key made here, so a send replayed after a reconnect never posts twice, and a failed send
-keeps the draft and says so.
+Only a window of messages lives in state (older pages load on demand). A new, edited or deleted message is
+turned into its row once, by the tab that made the change, and pushed as such to the other tabs showing the
+project: each receiving tab checks its session (cached) and applies the row, with no database work.
+
+Each draft carries an idempotency key made here and rendered in the form, so a send replayed after a
+reconnect or a double click never posts twice; a failed send keeps the draft and says so. Everything in
+this state belongs to one project: opening another project keeps the draft with the project it was
+written for.
 """
 
 from __future__ import annotations
 
+import asyncio
+import bisect
+import functools
+import logging
 import uuid
 
 import reflex as rx
 
 from studio_app.security.policy import NotAllowed
 from studio_app.services import threads
+from studio_app.services.people import display_names, initials
 from studio_app.services.validation import InvalidInput
-from studio_app.state.live import presence, project_channel, push_later, user_channel
+from studio_app.state.live import presence, project_channel, push, push_later, run_in_order, run_later, user_channel
 from studio_app.state.session import SessionMixin, in_transaction
 from studio_app.state.shell import ShellState
 
 WINDOW = 50
 MAX_WINDOW = 300  # older pages beyond this are dropped from the top of the window
+DRAFTS_KEPT = 20  # drafts of other projects kept for when the person comes back to them
+logger = logging.getLogger(__name__)
 
 
 def _when(moment) -> str:
@@ -31,6 +43,7 @@ def message_row(view, names: dict[str, str]) -> dict:
     return {
         "mentions": " ".join(f"@{names[user_id]}" for user_id in view.mentions if user_id in names),
         "id": view.id,
+        "order": view.cursor,
         "author": view.author_name,
         "initials": view.author_initials,
         "body": view.body or "",
@@ -38,6 +51,7 @@ def message_row(view, names: dict[str, str]) -> dict:
         "edited": view.edited,
         "deleted": view.deleted,
         "mine": view.is_mine,
+        "reply_id": reply.id if reply else "",
         "reply_author": reply.author_name if reply else "",
         "reply_excerpt": (reply.excerpt or "Message deleted") if reply else "",
     }
@@ -54,20 +68,23 @@ class ThreadState(SessionMixin, rx.State):
     older_cursor: str = ""
     draft: str = ""
     draft_key: str = ""
-    compose_key: int = 0  # the message box's key: a new one after each send empties the box
+    compose_key: int = 0  # the message box's key: a new one after each send or project change empties or refills it
     replying_to: dict = {}
     members: list[dict] = []
     mentions: list[str] = []
     editing_id: str = ""
     send_error: str = ""
     _last_sent: str = ""
+    _last_sent_key: str = ""
+    _my_name: str = ""
+    _older_loaded: bool = False
+    _drafts: dict[str, str] = {}  # unsent text of the other projects this tab showed
     sending: bool = False
     loading_older: bool = False
 
     @rx.event
     async def open(self):
-        self.project_id = project_id_from_path(self.router.url.path)
-        self.draft_key = self.draft_key or uuid.uuid4().hex
+        self._show_project(project_id_from_path(self.router.url.path))
         self.send_error, self.replying_to, self.editing_id = "", {}, ""
         actor = await self._actor()
         if actor is None:
@@ -81,22 +98,32 @@ class ThreadState(SessionMixin, rx.State):
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
 
     @rx.event
-    def set_draft(self, value: str):
+    def set_draft(self, value: str, project_id: str = ""):
         # The draft is what the person typed in this tab: kept so a failed send loses nothing.
         value = value[:8000] if isinstance(value, str) else ""
+        if isinstance(project_id, str) and project_id and project_id != self.project_id:
+            self._keep_draft(project_id, value)  # a late copy of the box of a project the tab has left
+            return
         if not self.draft and value and value == self._last_sent:
             return  # the debounced copy of a message already sent, arriving after the send emptied the box
         self.draft = value
 
     @rx.event
     async def send(self, form: dict):
-        # The form carries what the box shows now; the debounced draft may lag a keystroke behind.
+        # The form carries what the box shows now (the debounced draft may lag a keystroke behind), the key and
+        # the project it was rendered with: a double click sends the same key twice, so it posts once.
         body = str(form.get("body", self.draft))[:8000]
-        # A send can arrive before the page's open event (a click right after load): take the project from the URL.
-        self.project_id = project_id_from_path(self.router.url.path)
-        self.draft_key = self.draft_key or uuid.uuid4().hex
-        self.draft = body
-        self.sending, self.send_error = True, ""
+        written_for, key = str(form.get("project") or ""), str(form.get("key") or "")
+        # A send can arrive before the page's open event (a click right after load): the URL names the project.
+        project_id = project_id_from_path(self.router.url.path)
+        self._show_project(project_id)
+        if written_for and written_for != project_id:
+            return  # the box still showed another project's draft: it stays with that project, nothing is sent
+        if not key:  # a form rendered before the page's first event: a repeat of the last send is that send
+            key = self._last_sent_key if body == self._last_sent else self.draft_key
+        if key == self._last_sent_key:
+            return  # the second click of a double click: that draft is already sent
+        self.draft, self.sending, self.send_error = body, True, ""
         yield
         actor = await self._actor()
         if actor is None:
@@ -105,11 +132,14 @@ class ThreadState(SessionMixin, rx.State):
             return
         try:
             if self.editing_id:
-                await in_transaction(threads.edit_message, actor, self.editing_id, body)
+                view, members = await in_transaction(_edit, actor, self.editing_id, body)
+                change = self._change("edit", view, members)
             else:
-                await in_transaction(threads.post_message, actor, self.project_id, body,
-                                     idempotency_key=self.draft_key, reply_to_id=self.replying_to.get("id"),
-                                     mention_ids=tuple(self.mentions))
+                posted, my_name = await in_transaction(
+                    _post, actor, project_id, body, None if self._my_name else actor.user_id, idempotency_key=key,
+                    reply_to_id=self.replying_to.get("id"), mention_ids=tuple(self.mentions))
+                self._my_name = my_name or self._my_name
+                change = self._new_message(posted, body, actor.user_id)
         except InvalidInput as invalid:
             self.send_error = invalid.message
         except (NotAllowed, LookupError) as error:
@@ -120,12 +150,8 @@ class ThreadState(SessionMixin, rx.State):
         else:
             self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
             self.compose_key += 1
-            self.mentions, self._last_sent = [], body
-            await self._reload_latest(actor)
-            push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
-                       skip_token=self.router.session.client_token)
-            for member in self.members:  # the other members, just re-read by _reload_latest
-                push_later(user_channel(member["id"]), ShellState, ShellState._refresh_from_push)
+            self.mentions, self._last_sent, self._last_sent_key = [], body, key
+            self._tell(change, actor.user_id)
         finally:
             self.sending = False
 
@@ -147,11 +173,13 @@ class ThreadState(SessionMixin, rx.State):
         found = next((row for row in self.messages if row["id"] == message_id and row["mine"]), None)
         if found is not None:
             self.editing_id, self.replying_to, self.draft = message_id, {}, found["body"]
+            self.compose_key += 1
 
     @rx.event
     def cancel_compose(self):
         if self.editing_id:
             self.draft = ""
+            self.compose_key += 1
         self.editing_id, self.replying_to, self.send_error = "", {}, ""
 
     @rx.event
@@ -160,13 +188,11 @@ class ThreadState(SessionMixin, rx.State):
         if actor is None:
             return self._to_sign_in()
         try:
-            await in_transaction(threads.delete_message, actor, message_id)
+            view, members = await in_transaction(_delete, actor, message_id)
         except (NotAllowed, LookupError) as error:
             self.send_error = str(error)
             return
-        await self._reload_latest(actor)
-        push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
-                   skip_token=self.router.session.client_token)
+        self._tell(self._change("delete", view, members), actor.user_id)
 
     @rx.event
     async def load_older(self):
@@ -180,6 +206,84 @@ class ThreadState(SessionMixin, rx.State):
         names = {member["id"]: member["name"] for member in self.members}
         self.messages = ([message_row(view, names) for view in page.messages] + self.messages)[:MAX_WINDOW]
         self.has_more, self.older_cursor, self.loading_older = page.has_more, page.before or "", False
+        self._older_loaded = True
+
+    def _show_project(self, project_id: str) -> None:
+        """Everything shown belongs to one project: moving to another keeps this one's draft for later and
+        starts from that one's own."""
+        if project_id == self.project_id:
+            self.draft_key = self.draft_key or uuid.uuid4().hex
+            return
+        drafts = dict(self._drafts)
+        if self.project_id and self.draft:
+            drafts[self.project_id] = self.draft
+        draft = drafts.pop(project_id, "")
+        compose_key = self.compose_key + 1
+        self.reset()
+        self.project_id, self.draft, self.compose_key, self.draft_key = project_id, draft, compose_key, uuid.uuid4().hex
+        self._drafts = dict(list(drafts.items())[-DRAFTS_KEPT:])
+
+    def _keep_draft(self, project_id: str, value: str) -> None:
+        drafts = {other: text for other, text in self._drafts.items() if other != project_id}
+        if value:
+            drafts[project_id] = value
+        self._drafts = dict(list(drafts.items())[-DRAFTS_KEPT:])
+
+    def _change(self, kind: str, view, members) -> dict:
+        names = {member["id"]: member["name"] for member in self.members}
+        return {"kind": kind, "project_id": view.project_id, "row": message_row(view, names),
+                "author_id": view.author_id, "members": frozenset(members)}
+
+    def _new_message(self, posted, body: str, user_id: str) -> dict:
+        """The row of a message this tab just posted, made from what the tab sent: nothing is read back."""
+        names = {member["id"]: member["name"] for member in self.members}
+        quoted = self.replying_to
+        row = {
+            "mentions": " ".join(f"@{names[member]}" for member in self.mentions if member in names),
+            "id": posted.message_id, "order": posted.cursor, "author": self._my_name,
+            "initials": initials(self._my_name), "body": body.strip(), "time": _when(posted.created_at),
+            "edited": False, "deleted": False, "mine": True, "reply_id": quoted.get("id", ""),
+            "reply_author": quoted.get("author", ""), "reply_excerpt": quoted.get("excerpt", ""),
+        }
+        return {"kind": "new", "project_id": self.project_id, "row": row, "author_id": user_id,
+                "members": frozenset(posted.member_ids)}
+
+    def _tell(self, change: dict, user_id: str) -> None:
+        """Show the change here, then push its row (built once) to the project's other tabs, in posting order."""
+        self._apply(change, user_id)
+        deliver = functools.partial(_deliver, change, user_id, self.router.session.client_token)
+        run_in_order(project_channel(change["project_id"]), deliver)
+
+    def _apply(self, change: dict, user_id: str) -> None:
+        row = {**change["row"], "mine": change["author_id"] == user_id}
+        rows = list(self.messages)
+        excerpt = "Message deleted" if row["deleted"] else row["body"][:threads.QUOTE_MAX]
+        rows = [{**other, "reply_excerpt": excerpt} if other.get("reply_id") == row["id"] else other for other in rows]
+        at = next((index for index, other in enumerate(rows) if other["id"] == row["id"]), None)
+        if at is not None:
+            rows[at] = row
+        elif change["kind"] == "new":
+            rows.insert(bisect.bisect([other.get("order", "") for other in rows], row["order"]), row)
+            limit = MAX_WINDOW if self._older_loaded else WINDOW
+            if len(rows) > limit:  # the window keeps its size: the oldest rows go back to "load older"
+                rows = rows[len(rows) - limit:]
+                self.has_more, self.older_cursor = True, rows[0]["order"]
+        self.messages = rows
+
+    async def _receive(self, change: dict) -> bool:
+        """Another tab changed this project's thread: apply its row if this tab still shows the project and its
+        session is still one of the members'. True when the person saw it."""
+        if project_id_from_path(self.router.url.path) != self.project_id or self.project_id != change["project_id"]:
+            # The tab moved on to another page: it stops receiving this project.
+            await presence().leave(project_channel(change["project_id"]), self.router.session.client_token)
+            return False
+        actor = await self._actor()
+        if actor is None or actor.user_id not in change["members"]:
+            self.messages, self.has_more = [], False
+            await presence().leave(project_channel(self.project_id), self.router.session.client_token)
+            return False
+        self._apply(change, actor.user_id)
+        return True
 
     async def _reload_latest(self, actor) -> bool:
         try:
@@ -189,14 +293,16 @@ class ThreadState(SessionMixin, rx.State):
             return False
         names = opened.member_names
         self.members = [{"id": user_id, "name": name} for user_id, name in names.items() if user_id != actor.user_id]
+        self._my_name = names.get(actor.user_id, "")
         self.messages = [message_row(view, names) for view in opened.page.messages]
         self.has_more, self.older_cursor = opened.page.has_more, opened.page.before or ""
+        self._older_loaded = False
         if opened.unread_notifications is not None:
             (await self.get_state(ShellState)).unread_notifications = opened.unread_notifications
         return True
 
     async def _refresh_from_push(self):
-        """Called for another tab when this project's thread changed; it re-checks its own session."""
+        """Re-read the whole window (after an erasure renamed an author): with this tab's own session."""
         if project_id_from_path(self.router.url.path) != self.project_id:
             # The tab moved on to another page: reading the thread now would mark it read unseen.
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
@@ -205,3 +311,56 @@ class ThreadState(SessionMixin, rx.State):
         if actor is None or not await self._reload_latest(actor):
             self.messages = []
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
+
+
+def _post(session, actor, project_id: str, body: str, name_of_user: str | None, **options):
+    """The posted message, and the author's name when the tab does not know it yet (a send before it opened)."""
+    posted = threads.post_to_thread(session, actor, project_id, body, **options)
+    return posted, display_names(session, [name_of_user])[name_of_user] if name_of_user else None
+
+
+def _edit(session, actor, message_id: str, body: str):
+    view = threads.edit_message(session, actor, message_id, body)
+    return view, threads.thread_members(session, view.project_id)
+
+
+def _delete(session, actor, message_id: str):
+    view = threads.delete_message(session, actor, message_id)
+    return view, threads.thread_members(session, view.project_id)
+
+
+async def _deliver(change: dict, author_id: str, skip_token: str) -> None:
+    """Push the change to the members' other tabs; a new message counts as read for those who saw it, and the
+    other members' unread badges are refreshed."""
+    project_id = change["project_id"]
+    seen = await push(project_channel(project_id), ThreadState, functools.partial(ThreadState._receive, change=change),
+                      skip_token=skip_token, users=change["members"])
+    if change["kind"] != "new":
+        return
+    if seen:
+        _mark_seen_soon(project_id, seen)
+    for member in change["members"] - seen - {author_id}:
+        push_later(user_channel(member), ShellState, ShellState._refresh_from_push)
+
+
+SEEN_BATCH_SECONDS = 1.0
+_seen_pending: dict[str, set[str]] = {}
+
+
+def _mark_seen_soon(project_id: str, user_ids: set[str]) -> None:
+    """Record in one transaction per project and second who saw the new messages live (a busy thread would
+    otherwise cost a write per message)."""
+    pending = _seen_pending.get(project_id)
+    if pending is not None:
+        pending.update(user_ids)
+        return
+    _seen_pending[project_id] = set(user_ids)
+
+    async def record() -> None:
+        await asyncio.sleep(SEEN_BATCH_SECONDS)
+        try:
+            await in_transaction(threads.mark_seen_live, project_id, _seen_pending.pop(project_id))
+        except Exception:  # the thread stays unread for them; reading it later marks it
+            logger.exception("could not record who saw a message")
+
+    run_later(record())
