@@ -52,6 +52,7 @@ class LiveClient:
 
     def __init__(self, app_url: str, cookie: str | None = None, *, origin: str | None = None):
         self.app_url, self.cookie, self.origin = app_url, cookie, origin or app_url
+        self.token = str(uuid.uuid4())  # the tab's client token, as a browser keeps it in sessionStorage
         self.client = socketio.AsyncClient(reconnection=False)
         self.updates: asyncio.Queue[dict] = asyncio.Queue()
         self.transcript: list[str] = []  # every update received, as JSON text
@@ -63,7 +64,7 @@ class LiveClient:
 
     async def connect(self) -> LiveClient:
         headers = {"Origin": self.origin} | ({"Cookie": f"studio_session={self.cookie}"} if self.cookie else {})
-        await self.client.connect(f"{self.app_url}?token={uuid.uuid4()}", socketio_path="_event",
+        await self.client.connect(f"{self.app_url}?token={self.token}", socketio_path="_event",
                                   transports=["websocket"], headers=headers, namespaces=[NAMESPACE])
         return self
 
