@@ -145,9 +145,9 @@ def thread_panel() -> rx.Component:
                 rx.box(
                     rx.vstack(rx.foreach(ThreadState.messages, message_bubble), spacing="3", width="100%",
                               id="thread-messages"),
-                    display="flex", flex_direction="column-reverse", overflow_y="auto", max_height="min(60vh, 36rem)",
+                    display="flex", flex_direction="column-reverse", overflow_y="auto", max_height="min(45vh, 28rem)",
                     width="100%", padding_right="0.25rem", id="thread-scroll", tab_index=0,
-                    aria_label="Messages",
+                    aria_label="Conversation",
                 ),
                 rx.text("No messages yet. Say hello and share the first details of the video.",
                         color_scheme="gray", size="2", id="thread-empty"),

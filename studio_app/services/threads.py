@@ -12,18 +12,17 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from studio_app.models.base import is_row_id, utcnow
-from studio_app.models.projects import Message, ProjectMember, ThreadReadMarker
+from studio_app.models.projects import Message, ProjectDataKey, ProjectMember, ThreadReadMarker
 from studio_app.security.crypto import DataKey
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, NotAllowed, require_in_project, require_signed_in
 from studio_app.services import notifications
-from studio_app.services.keys import project_key_of
+from studio_app.services.keys import project_key_of, unwrap_project_key
 from studio_app.services.people import display_names, initials, name_of
-from studio_app.services.sql import greatest, upsert
+from studio_app.services.sql import greatest, insert_missing, upsert
 from studio_app.services.validation import InvalidInput
 
 BODY_MAX = 8_000
@@ -89,10 +88,16 @@ def post_message(session: Session, actor: Actor | None, project_id: str, body: s
 
 def post_to_thread(session: Session, actor: Actor | None, project_id: str, body: str, *, idempotency_key: str,
                    reply_to_id: str | None = None, mention_ids: Iterable[str] = ()) -> Posted:
-    """``post_message`` for the chat's hot path: one query checks membership and lists the members, the row is
-    inserted without the ORM's unit of work, and nothing is read back."""
+    """``post_message`` for the chat's hot path: one query checks membership, lists the members and reads the
+    project's key; the row is inserted without the ORM's unit of work, and nothing is read back."""
     actor = require_signed_in(actor)
-    roles = _member_roles(session, project_id)
+    rows = session.exec(
+        select(ProjectMember.user_id, ProjectMember.role, ProjectDataKey.wrapped_key)
+        .join(ProjectDataKey, ProjectDataKey.project_id == ProjectMember.project_id)
+        .where(ProjectMember.project_id == project_id, ProjectMember.removed_at.is_(None))
+        .order_by(ProjectMember.joined_at).limit(MEMBERS_MAX)
+    ).all() if is_row_id(project_id) else []
+    roles = {user_id: role for user_id, role, _ in rows}
     actor = require_in_project(actor, Action.POST_MESSAGE, roles.get(actor.user_id))
     members = tuple(roles)
     body = _check_body(body)
@@ -102,18 +107,15 @@ def post_to_thread(session: Session, actor: Actor | None, project_id: str, body:
         _check_reply_to(session, project_id, reply_to_id)
     message = Message(project_id=project_id, author_id=actor.user_id, reply_to_id=reply_to_id, mentions=mentions,
                       idempotency_key=key, created_at=utcnow())
-    set_encrypted(message, "body_encrypted", body, data_key=project_key_of(session, project_id))
-    try:
-        # A savepoint: a draft sent again (same key) must not undo the caller's work; it returns the first message.
-        with session.begin_nested():
-            session.execute(sa.insert(Message).values({column.name: getattr(message, column.name)
-                                                       for column in Message.__table__.columns}))
-    except IntegrityError:
+    set_encrypted(message, "body_encrypted", body, data_key=unwrap_project_key(project_id, rows[0][2]))
+    # A draft sent again (same key, by a retry or another tab at the same moment) inserts nothing: the first
+    # message stands, and nothing else of the caller's transaction is undone.
+    if not insert_missing(session, Message, [{column.name: getattr(message, column.name)
+                                              for column in Message.__table__.columns}],
+                          key=("author_id", "idempotency_key"), returning=Message.id):
         existing = _existing_message(session, actor, key)
-        if existing is None:
-            raise
         if existing.project_id != project_id:
-            raise InvalidInput("idempotency_key", "This draft was already sent to another project.") from None
+            raise InvalidInput("idempotency_key", "This draft was already sent to another project.")
         return Posted(existing.id, existing.created_at, _encode_cursor(existing), members)
     # Mentioned members hear about it as a mention (mailed by default); the others as a new message.
     notifications.notify(session, user_ids=[member for member in members if member not in mentions], kind="message",

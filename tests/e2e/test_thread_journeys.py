@@ -21,7 +21,8 @@ def producer_page(browser, app):
 
         producer = person(current_settings(), email, name="Paula Producer")
         editor = person(current_settings(), new_email(), role="editor", name="Eddie Editor")
-        projects = [new_project(producer, title) for title in ("Alpha teaser", "Beta teaser")]
+        projects = [new_project(producer, title, brief_markdown="Cut **30 s** from the rushes.")
+                    for title in ("Alpha teaser", "Beta teaser")]
         for project in projects:
             add_editor(producer, editor, project.id)
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -85,7 +85,7 @@ def test_posting_the_same_draft_twice_keeps_one_message(settings):
 
 def test_losing_the_race_to_a_concurrent_send_returns_the_winner(settings):
     """The insert is tried first (no look-up on the hot path): the unique key makes the second of two tabs
-    sending the same draft lose, inside a savepoint, so the rest of its transaction stands."""
+    sending the same draft insert nothing, and the rest of its transaction stands."""
     producer, editor = producer_and_editor(settings)
     project_id = create_project(producer, editor)
     winner = post(producer, project_id, "Both tabs sent this", key="draft-7")
