@@ -70,7 +70,7 @@ async def measure(app, producer_email: str, editor_email: str, project_id: str):
 
 
 def run() -> Result:
-    with tempfile.TemporaryDirectory() as work, live_app(Path(work)) as app:
+    with tempfile.TemporaryDirectory() as work, live_app(Path(work), backend_only=True) as app:  # sockets only
         seen, round_trips = asyncio.run(measure(app, *prepare(app)))
     seen_summary, trip_summary = summary_ms(seen), summary_ms(round_trips)
     return Result(

@@ -1,0 +1,39 @@
+"""Sessions resolved once per worker and trusted until any session ends: in this process (one worker) and
+through Redis (several workers)."""
+
+import pytest
+
+from studio_app.database import session_scope
+from studio_app.services import sessions
+from studio_app.state import session_cache
+from tests.support.accounts import signed_in, verified_account
+from tests.support.app_env import app_environment
+from tests.support.live_clients import run_in_own_loop
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def settings(request, monkeypatch, tmp_path):
+    redis = {"REDIS_URL": request.getfixturevalue("redis_url")} if request.param == "redis" else {}
+    monkeypatch.setattr(session_cache, "_entries", {})
+    with app_environment(monkeypatch, tmp_path / "data", f"sqlite:///{tmp_path / 'studio.db'}", **redis) as chosen:
+        yield chosen
+
+
+def test_a_cached_sign_in_ends_with_the_session(settings):
+    verified_account(settings, "zoe@example.com")
+    secret, actor = signed_in(settings, "zoe@example.com")
+    other_secret, _ = signed_in(settings, "zoe@example.com")
+
+    async def resolve(cookie):
+        return await session_cache.resolve_cached(settings, cookie)
+
+    assert run_in_own_loop(resolve(secret)) == actor
+    assert session_cache._entries  # cached: the next events of the tab cost no transaction
+    with session_scope() as session:
+        sessions.end_session(session, secret)  # signing out, here or on another worker
+    assert run_in_own_loop(resolve(secret)) is None  # at once, not when the entry would have expired
+    assert run_in_own_loop(resolve(other_secret)) is not None  # the other browser stays signed in
+    with session_scope() as session:
+        sessions.revoke_all_sessions(session, actor.user_id, actor_id=actor.user_id)
+    assert run_in_own_loop(resolve(other_secret)) is None
+    assert run_in_own_loop(resolve(None)) is None
