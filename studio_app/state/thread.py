@@ -343,12 +343,12 @@ async def _deliver(change: dict, author_id: str, skip_token: str) -> None:
         push_later(user_channel(member), ShellState, ShellState._refresh_from_push)
 
 
-SEEN_BATCH_SECONDS = 1.0
+SEEN_BATCH_SECONDS = 5.0
 _seen_pending: dict[str, set[str]] = {}
 
 
 def _mark_seen_soon(project_id: str, user_ids: set[str]) -> None:
-    """Record in one transaction per project and second who saw the new messages live (a busy thread would
+    """Record in one transaction per project every few seconds who saw the new messages live (a busy thread would
     otherwise cost a write per message)."""
     pending = _seen_pending.get(project_id)
     if pending is not None:
