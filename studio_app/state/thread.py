@@ -12,10 +12,8 @@ written for.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import functools
-import logging
 import uuid
 
 import reflex as rx
@@ -24,14 +22,13 @@ from studio_app.security.policy import NotAllowed
 from studio_app.services import threads
 from studio_app.services.people import display_names, initials
 from studio_app.services.validation import InvalidInput
-from studio_app.state.live import presence, project_channel, push, push_later, run_in_order, run_later, user_channel
+from studio_app.state.live import presence, project_channel, push, push_later, run_in_order, user_channel
 from studio_app.state.session import SessionMixin, in_transaction
 from studio_app.state.shell import ShellState
 
 WINDOW = 50
 MAX_WINDOW = 300  # older pages beyond this are dropped from the top of the window
 DRAFTS_KEPT = 20  # drafts of other projects kept for when the person comes back to them
-logger = logging.getLogger(__name__)
 
 
 def _when(moment) -> str:
@@ -337,30 +334,8 @@ async def _deliver(change: dict, author_id: str, skip_token: str) -> None:
                       skip_token=skip_token, users=change["members"])
     if change["kind"] != "new":
         return
-    if seen:
-        _mark_seen_soon(project_id, seen)
+    if seen:  # before any badge is counted again: a message seen live never shows as unread
+        await in_transaction(threads.mark_seen_live, project_id, seen)
     for member in change["members"] - seen - {author_id}:
         push_later(user_channel(member), ShellState, ShellState._refresh_from_push)
 
-
-SEEN_BATCH_SECONDS = 5.0
-_seen_pending: dict[str, set[str]] = {}
-
-
-def _mark_seen_soon(project_id: str, user_ids: set[str]) -> None:
-    """Record in one transaction per project every few seconds who saw the new messages live (a busy thread would
-    otherwise cost a write per message)."""
-    pending = _seen_pending.get(project_id)
-    if pending is not None:
-        pending.update(user_ids)
-        return
-    _seen_pending[project_id] = set(user_ids)
-
-    async def record() -> None:
-        await asyncio.sleep(SEEN_BATCH_SECONDS)
-        try:
-            await in_transaction(threads.mark_seen_live, project_id, _seen_pending.pop(project_id))
-        except Exception:  # the thread stays unread for them; reading it later marks it
-            logger.exception("could not record who saw a message")
-
-    run_later(record())
