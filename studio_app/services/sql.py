@@ -10,14 +10,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 
-def upsert(session: Session, model: type, values: dict[str, Any], *, key: tuple[str, ...],
+def upsert(session: Session, model: type, values: dict[str, Any] | list[dict[str, Any]], *, key: tuple[str, ...],
            update: dict[str, Any] | None = None) -> None:
-    """Insert ``values`` or, when a row with the same ``key`` columns exists, set ``update`` on it.
+    """Insert ``values`` (a row, or several in one statement) or, when a row with the same ``key`` columns
+    exists, set ``update`` on it.
 
     ``update`` maps column names to values or to functions of the proposed row (``excluded``), so a
     caller can keep the greater of the stored and the new value in the same statement.
     """
-    insert = _insert(session, model).values(**values)
+    insert = _insert(session, model).values(values)
     changes = {name: value(insert.excluded) if callable(value) else value for name, value in (update or {}).items()}
     statement = insert.on_conflict_do_update(index_elements=list(key), set_=changes) if changes else (
         insert.on_conflict_do_nothing(index_elements=list(key)))
