@@ -11,8 +11,12 @@ import reflex as rx
 from reflex_base.event.processor.base_state_processor import process_event
 
 from studio_app.errors import UserError
+from studio_app.security.cookies import read_session_secret
+from studio_app.services.sessions import resolve_session
 from studio_app.services.validation import InvalidInput
-from studio_app.state.session import PLAIN_PROBLEM, ProblemState, SessionMixin, user_action
+from studio_app.settings import current_settings
+from studio_app.state.session import PLAIN_PROBLEM, ProblemState, SessionMixin, in_transaction, user_action
+from studio_app.state.tabs import TabSession
 from tests.support.accounts import signed_in, verified_account
 from tests.support.app_env import app_environment
 
@@ -72,6 +76,10 @@ def run(handler: str, payload: dict, cookie: str = ""):
         root.router_data = {"pathname": "/probe", "asPath": "/probe", "headers": {"cookie": cookie},
                             "token": "probe-tab"}
         root.router = root.router.__class__.from_router_data(root.router_data)
+        # What the socket's first event does (state/tabs.py): the tab is bound to the session its cookie proves.
+        actor = await in_transaction(resolve_session, current_settings(), read_session_secret(current_settings(),
+                                                                                              cookie))
+        (await root.get_state(TabSession))._session_id = actor.session_id if actor else ""
         probe = await root.get_state(UserActionProbeState)
         result = UserActionProbeState.event_handlers[handler].fn(probe, **payload)
         events = [event async for event in result] if hasattr(result, "__aiter__") else [await result]
