@@ -20,7 +20,9 @@ from tests.support.liveapp import live_app
 from tests.support.projects import add_editor, new_project, person
 
 ROUNDS = 150
-TARGET = 25.0  # a post runs two transactions with sealed inserts, then fans out; a bare event touches no database
+TARGET = 4.0  # a post runs one transaction (sealed insert, notifications), then pushes the row it made; a bare
+# event touches no database
+P99_LIMIT_MS = 100
 
 
 def prepare(app) -> tuple[str, str, str]:
@@ -68,7 +70,7 @@ async def measure(app, producer_email: str, editor_email: str, project_id: str):
 
 
 def run() -> Result:
-    with tempfile.TemporaryDirectory() as work, live_app(Path(work)) as app:
+    with tempfile.TemporaryDirectory() as work, live_app(Path(work), backend_only=True) as app:  # sockets only
         seen, round_trips = asyncio.run(measure(app, *prepare(app)))
     seen_summary, trip_summary = summary_ms(seen), summary_ms(round_trips)
     return Result(
@@ -77,6 +79,6 @@ def run() -> Result:
         peer=trip_summary["p50_ms"],
         target=TARGET,
         unit="ms (p50)",
-        details={"post_to_seen": seen_summary, "bare_event_round_trip": trip_summary,
-                 "product_limit_ms": 1000, "p99_within_limit": seen_summary["p99_ms"] < 1000},
+        details={"post_to_seen": seen_summary, "bare_event_round_trip": trip_summary},
+        conditions={f"post_to_seen_p99_under_{P99_LIMIT_MS}_ms": seen_summary["p99_ms"] < P99_LIMIT_MS},
     )

@@ -17,7 +17,8 @@ RESULTS = Path(__file__).parent / "results"
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """``ratio`` = measured / peer; it holds when it is at most ``target`` (lower is better)."""
+    """``ratio`` = measured / peer; it holds when it is at most ``target`` (lower is better) and every one of
+    ``conditions`` (named requirements checked in the same run, e.g. a p99 limit) is true."""
 
     name: str
     measured: float
@@ -25,6 +26,7 @@ class Result:
     target: float
     unit: str
     details: dict = dataclasses.field(default_factory=dict)
+    conditions: dict[str, bool] = dataclasses.field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -32,7 +34,7 @@ class Result:
 
     @property
     def holds(self) -> bool:
-        return self.ratio <= self.target
+        return self.ratio <= self.target and all(self.conditions.values())
 
     def as_json(self) -> dict:
         return {
@@ -43,6 +45,7 @@ class Result:
             "target": self.target,
             "unit": self.unit,
             "holds": self.holds,
+            "conditions": self.conditions,
             "details": self.details,
         }
 

@@ -98,11 +98,17 @@ def composer() -> rx.Component:
                           align="center"),
             ),
             rx.text_area(id="message-body", name="body", value=ThreadState.draft,
-                         on_change=ThreadState.set_draft.debounce(250), placeholder="Write a message (Markdown works)…",
+                         on_change=lambda value: ThreadState.set_draft(value, ThreadState.project_id).debounce(250),
+                         placeholder="Write a message (Markdown works). Enter sends, Shift+Enter starts a new line.",
                          aria_label="Message", max_length=8000, rows="3", width="100%", required=True,
-                         # A new key after each send empties the box (the debounced input keeps its own copy);
-                         # not the idempotency key, which the page's first event sets while someone may be typing.
+                         enter_key_submit=True,
+                         # A new key after each send or project change empties or refills the box (the debounced
+                         # input keeps its own copy); not the idempotency key, which the page's first event sets
+                         # while someone may be typing.
                          key=ThreadState.compose_key),
+            # What a double click submits twice: the same draft's key, and the project the box was written for.
+            rx.el.input(type="hidden", name="key", value=ThreadState.draft_key),
+            rx.el.input(type="hidden", name="project", value=ThreadState.project_id),
             rx.cond(
                 ThreadState.members.length() > 0,
                 rx.hstack(
@@ -113,7 +119,8 @@ def composer() -> rx.Component:
             ),
             rx.cond(ThreadState.send_error,
                     rx.text(ThreadState.send_error, color_scheme="red", size="2", role="alert", id="send-error")),
-            rx.hstack(rx.spacer(), rx.button("Send", type="submit", loading=ThreadState.sending), width="100%"),
+            rx.hstack(rx.spacer(), rx.button("Send", type="submit", loading=ThreadState.sending,
+                                             disabled=ThreadState.sending), width="100%"),
             spacing="2",
             width="100%",
         ),
@@ -133,8 +140,15 @@ def thread_panel() -> rx.Component:
             ),
             rx.cond(
                 ThreadState.messages.length() > 0,
-                rx.vstack(rx.foreach(ThreadState.messages, message_bubble), spacing="3", width="100%",
-                          id="thread-messages"),
+                # Reversed flex direction: the browser opens the scrolled box at its end (the latest message) and
+                # keeps it there as messages arrive, with no script.
+                rx.box(
+                    rx.vstack(rx.foreach(ThreadState.messages, message_bubble), spacing="3", width="100%",
+                              id="thread-messages"),
+                    display="flex", flex_direction="column-reverse", overflow_y="auto", max_height="min(45vh, 28rem)",
+                    width="100%", padding_right="0.25rem", id="thread-scroll", tab_index=0,
+                    aria_label="Conversation",
+                ),
                 rx.text("No messages yet. Say hello and share the first details of the video.",
                         color_scheme="gray", size="2", id="thread-empty"),
             ),

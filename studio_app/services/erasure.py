@@ -42,6 +42,7 @@ from studio_app.services import accounts, audit, files, mail_templates, mailing,
 from studio_app.services.keys import data_key_of, unwrap_project_key
 from studio_app.services.people import display_names
 from studio_app.services.retention import PROOF_YEARS
+from studio_app.services.sessions import announce_ended_sessions
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
 
@@ -256,6 +257,7 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
     session.execute(sa.delete(Invitation).where(sa.or_(Invitation.invitee_id == user_id,
                                                        Invitation.invitee_email_index == user.email_index)))
     sessions_ended = _count(session, UserSession, UserSession.user_id == user_id)
+    announce_ended_sessions(session)  # the database deletes them with the account
     session.execute(sa.delete(UserDataKey).where(UserDataKey.user_id == user_id))  # the crypto-shred
     session.execute(sa.delete(OneTimeToken).where(OneTimeToken.user_id == user_id))  # a pending email's blind index
     # The database cascades the rest of what is theirs: sessions, consents, memberships, read markers, notifications,

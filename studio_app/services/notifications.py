@@ -165,11 +165,16 @@ def mark_notifications_read(session: Session, actor: Actor | None, ids: Iterable
 def mark_thread_notifications_read(session: Session, actor: Actor | None, project_id: str) -> int:
     """Reading a project's thread reads its message notifications too (nothing to email about afterwards)."""
     actor = require(actor, Action.VIEW_OWN_ACCOUNT)
-    if not is_row_id(project_id):
+    return mark_message_notifications_read(session, [actor.user_id], project_id)
+
+
+def mark_message_notifications_read(session: Session, user_ids: list[str], project_id: str) -> int:
+    """The message notifications of a project read by these people (their tab showed the thread)."""
+    if not is_row_id(project_id) or not user_ids:
         return 0
     return session.execute(
         sa.update(Notification)
-        .where(Notification.user_id == actor.user_id, Notification.project_id == project_id,
+        .where(Notification.user_id.in_(user_ids), Notification.project_id == project_id,
                Notification.kind == "message", Notification.read_at.is_(None))
         .values(read_at=utcnow())
     ).rowcount

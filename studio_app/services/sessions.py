@@ -17,7 +17,7 @@ from studio_app.models.accounts import Role, User, UserSession
 from studio_app.models.base import is_row_id, utcnow
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, may, require, require_signed_in
-from studio_app.services import audit
+from studio_app.services import audit, session_generation
 from studio_app.services.keys import data_key_of
 from studio_app.services.tokens import hash_secret, new_secret
 from studio_app.settings import Settings
@@ -72,18 +72,27 @@ def resolve_session(session: Session, settings: Settings, secret: str | None) ->
     """The actor behind a cookie secret, or None if it is unknown, revoked or expired."""
     if not secret or len(secret) > 128:
         return None
-    return _live_actor(session, settings, UserSession.token_hash == hash_secret(secret))
+    found = _live_actor(session, settings, UserSession.token_hash == hash_secret(secret))
+    return found[0] if found is not None else None
 
 
 def resolve_session_id(session: Session, settings: Settings, session_id: str | None) -> Actor | None:
     """The actor of a session known by its id (a tab bound to it when its cookie was checked), or None if it
     ended. The id is no credential: only the server binds a tab to it."""
+    found = resolve_session_id_until(session, settings, session_id)
+    return found[0] if found is not None else None
+
+
+def resolve_session_id_until(session: Session, settings: Settings, session_id: str | None
+                             ) -> tuple[Actor, datetime] | None:
+    """``resolve_session_id`` and until when the session stays valid without being used again (what a cache of
+    sign-ins may trust, ``state/session_cache.py``)."""
     if not session_id or not is_row_id(session_id):
         return None
     return _live_actor(session, settings, UserSession.id == session_id)
 
 
-def _live_actor(session: Session, settings: Settings, which) -> Actor | None:
+def _live_actor(session: Session, settings: Settings, which) -> tuple[Actor, datetime] | None:
     now = utcnow()
     found = session.exec(
         select(UserSession, User.role)
@@ -99,7 +108,14 @@ def _live_actor(session: Session, settings: Settings, which) -> Actor | None:
         row.last_used_at = now
         row.idle_expires_at = min(now + timedelta(minutes=settings.session_idle_minutes), row.absolute_expires_at)
         session.add(row)
-    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id)
+    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id), min(row.idle_expires_at,
+                                                                               row.absolute_expires_at)
+
+
+def announce_ended_sessions(session: Session) -> None:
+    """Sessions end with their account (erasure: the database deletes them, and the erasure resets that person's
+    tabs itself): once this transaction commits, every worker checks its cached sign-ins again."""
+    _announce_end(session, ())
 
 
 def ended_among(session: Session, session_ids: list[str]) -> list[str]:
@@ -183,15 +199,21 @@ def _revoke(session: Session, row: UserSession, *, actor_id: str) -> None:
 
 
 def _announce_end(session: Session, session_ids: tuple[str, ...]) -> None:
+    """After the commit: every worker's cached sign-ins are checked again (``session_generation.py``), then the
+    listeners reset the tabs of ``session_ids``."""
+
     def announce() -> None:
-        for listener in list(SESSION_END_LISTENERS):
+        try:
+            session_generation.bump()
+        except Exception:  # cached entries still expire within CACHE_SECONDS
+            logger.exception("could not move the session generation on")
+        for listener in list(SESSION_END_LISTENERS) if session_ids else ():
             try:
                 listener(session_ids)
             except Exception:  # the periodic sweep of ended sessions catches up
                 logger.exception("a session-end listener failed")
 
-    if session_ids:
-        after_commit(session, announce)
+    after_commit(session, announce)
 
 
 def approximate_ip(ip: str | None) -> str:

@@ -12,18 +12,17 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from studio_app.models.base import is_row_id, utcnow
-from studio_app.models.projects import Message, ProjectMember, ThreadReadMarker
+from studio_app.models.projects import Message, ProjectDataKey, ProjectMember, ThreadReadMarker
 from studio_app.security.crypto import DataKey
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, NotAllowed, require_in_project, require_signed_in
 from studio_app.services import notifications
-from studio_app.services.keys import project_key_of
+from studio_app.services.keys import project_key_of, unwrap_project_key
 from studio_app.services.people import display_names, initials, name_of
-from studio_app.services.sql import greatest, upsert
+from studio_app.services.sql import greatest, insert_missing, upsert
 from studio_app.services.validation import InvalidInput
 
 BODY_MAX = 8_000
@@ -48,6 +47,7 @@ class QuoteView:
 @dataclasses.dataclass(frozen=True)
 class MessageView:
     id: str
+    project_id: str
     author_id: str | None
     author_name: str
     author_initials: str
@@ -58,6 +58,7 @@ class MessageView:
     reply_to: QuoteView | None
     mentions: tuple[str, ...]
     is_mine: bool
+    cursor: str  # orders messages as the thread does (creation time, then id) and pages from here
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,38 +68,61 @@ class ThreadPage:
     has_more: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class Posted:
+    """What the real-time layer needs of a new message: the tab that sent it already holds its text."""
+
+    message_id: str
+    created_at: datetime
+    cursor: str
+    member_ids: tuple[str, ...]  # the project's current members: whom the real-time layer tells
+
+
 def post_message(session: Session, actor: Actor | None, project_id: str, body: str, *, idempotency_key: str,
                  reply_to_id: str | None = None, mention_ids: Iterable[str] = ()) -> MessageView:
     """Post to the project's thread; sending the same draft again (same key) returns the first message."""
-    actor = _require_member(session, actor, Action.POST_MESSAGE, project_id)
+    posted = post_to_thread(session, actor, project_id, body, idempotency_key=idempotency_key,
+                            reply_to_id=reply_to_id, mention_ids=mention_ids)
+    return _views(session, actor, project_key_of(session, project_id), [session.get(Message, posted.message_id)])[0]
+
+
+def post_to_thread(session: Session, actor: Actor | None, project_id: str, body: str, *, idempotency_key: str,
+                   reply_to_id: str | None = None, mention_ids: Iterable[str] = ()) -> Posted:
+    """``post_message`` for the chat's hot path: one query checks membership, lists the members and reads the
+    project's key; the row is inserted without the ORM's unit of work, and nothing is read back."""
+    actor = require_signed_in(actor)
+    rows = session.exec(
+        select(ProjectMember.user_id, ProjectMember.role, ProjectDataKey.wrapped_key)
+        .join(ProjectDataKey, ProjectDataKey.project_id == ProjectMember.project_id)
+        .where(ProjectMember.project_id == project_id, ProjectMember.removed_at.is_(None))
+        .order_by(ProjectMember.joined_at).limit(MEMBERS_MAX)
+    ).all() if is_row_id(project_id) else []
+    roles = {user_id: role for user_id, role, _ in rows}
+    actor = require_in_project(actor, Action.POST_MESSAGE, roles.get(actor.user_id))
+    members = tuple(roles)
     body = _check_body(body)
     key = _check_idempotency_key(idempotency_key)
-    members = thread_members(session, project_id)
     mentions = _check_mentions(mention_ids, members)
     if reply_to_id is not None:
         _check_reply_to(session, project_id, reply_to_id)
-    existing = _existing_message(session, actor, key)
-    if existing is not None:
-        return _same_draft(session, actor, existing, project_id)
-    project_key = project_key_of(session, project_id)
     message = Message(project_id=project_id, author_id=actor.user_id, reply_to_id=reply_to_id, mentions=mentions,
                       idempotency_key=key, created_at=utcnow())
-    set_encrypted(message, "body_encrypted", body, data_key=project_key)
-    try:
-        # A savepoint: losing the race to a concurrent send of the same draft must not undo the caller's work.
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
+    set_encrypted(message, "body_encrypted", body, data_key=unwrap_project_key(project_id, rows[0][2]))
+    # A draft sent again (same key, by a retry or another tab at the same moment) inserts nothing: the first
+    # message stands, and nothing else of the caller's transaction is undone.
+    if not insert_missing(session, Message, [{column.name: getattr(message, column.name)
+                                              for column in Message.__table__.columns}],
+                          key=("author_id", "idempotency_key"), returning=Message.id):
         existing = _existing_message(session, actor, key)
-        if existing is None:
-            raise
-        return _same_draft(session, actor, existing, project_id)
+        if existing.project_id != project_id:
+            raise InvalidInput("idempotency_key", "This draft was already sent to another project.")
+        return Posted(existing.id, existing.created_at, _encode_cursor(existing), members)
     # Mentioned members hear about it as a mention (mailed by default); the others as a new message.
     notifications.notify(session, user_ids=[member for member in members if member not in mentions], kind="message",
                          project_id=project_id, actor_id=actor.user_id, subject_id=message.id)
     notifications.notify(session, user_ids=mentions, kind="mention", project_id=project_id, actor_id=actor.user_id,
                          subject_id=message.id)
-    return _views(session, actor, project_key, [message])[0]
+    return Posted(message.id, message.created_at, _encode_cursor(message), members)
 
 
 def edit_message(session: Session, actor: Actor | None, message_id: str, body: str) -> MessageView:
@@ -114,14 +138,15 @@ def edit_message(session: Session, actor: Actor | None, message_id: str, body: s
     return _views(session, actor, project_key, [message])[0]
 
 
-def delete_message(session: Session, actor: Actor | None, message_id: str) -> None:
+def delete_message(session: Session, actor: Actor | None, message_id: str) -> MessageView:
     """The row stays, without its body, so replies keep their place and quote "Message deleted"."""
-    _, message = _own_message(session, actor, message_id)
+    actor, message = _own_message(session, actor, message_id)
     if message.deleted_at is None:
         message.deleted_at = utcnow()
         message.body_encrypted = None
         session.add(message)
         session.flush()
+    return _views(session, actor, project_key_of(session, message.project_id), [message])[0]
 
 
 def thread_page(session: Session, actor: Actor | None, project_id: str, *, before: str | None = None,
@@ -159,6 +184,19 @@ def mark_thread_read(session: Session, actor: Actor | None, project_id: str, up_
     upsert(session, ThreadReadMarker, {"project_id": project_id, "user_id": actor.user_id, "last_read_at": read_at},
            key=("project_id", "user_id"),
            update={"last_read_at": lambda proposed: greatest(ThreadReadMarker.last_read_at, proposed.last_read_at)})
+
+
+def mark_seen_live(session: Session, project_id: str, user_ids: Iterable[str]) -> None:
+    """The thread counts as read now for the members whose open tab just showed a new message (the real-time
+    layer reports them), as if each tab had read it; people who are no longer members are ignored."""
+    seen = sorted(set(user_ids) & set(thread_members(session, project_id)))
+    if not seen:
+        return
+    now = utcnow()
+    upsert(session, ThreadReadMarker, [{"project_id": project_id, "user_id": user_id, "last_read_at": now}
+                                       for user_id in seen], key=("project_id", "user_id"),
+           update={"last_read_at": lambda proposed: greatest(ThreadReadMarker.last_read_at, proposed.last_read_at)})
+    notifications.mark_message_notifications_read(session, seen, project_id)
 
 
 def unread_counts(session: Session, actor: Actor | None) -> dict[str, int]:
@@ -207,10 +245,15 @@ def read_latest(session: Session, actor: Actor | None, project_id: str, *, limit
 
 def thread_members(session: Session, project_id: str) -> list[str]:
     """User ids of the project's current members: whom the real-time layer tells about a new message."""
+    return list(_member_roles(session, project_id))
+
+
+def _member_roles(session: Session, project_id: object) -> dict[str, str]:
+    """The current members' roles, in the order they joined."""
     if not is_row_id(project_id):
-        return []
-    return list(session.exec(
-        select(ProjectMember.user_id)
+        return {}
+    return dict(session.exec(
+        select(ProjectMember.user_id, ProjectMember.role)
         .where(ProjectMember.project_id == project_id, ProjectMember.removed_at.is_(None))
         .order_by(ProjectMember.joined_at).limit(MEMBERS_MAX)
     ).all())
@@ -289,12 +332,6 @@ def _existing_message(session: Session, actor: Actor, key: str) -> Message | Non
     ).first()
 
 
-def _same_draft(session: Session, actor: Actor, existing: Message, project_id: str) -> MessageView:
-    if existing.project_id != project_id:
-        raise InvalidInput("idempotency_key", "This draft was already sent to another project.")
-    return _views(session, actor, project_key_of(session, project_id), [existing])[0]
-
-
 def _views(session: Session, actor: Actor, project_key: DataKey, messages: Sequence[Message]) -> list[MessageView]:
     """Views of messages of one project: one query for the quoted messages not in hand, one for all names."""
     by_id = {message.id: message for message in messages}
@@ -309,6 +346,7 @@ def _views(session: Session, actor: Actor, project_key: DataKey, messages: Seque
         name = name_of(names, message.author_id)
         views.append(MessageView(
             id=message.id,
+            project_id=message.project_id,
             author_id=message.author_id,
             author_name=name,
             author_initials=initials(name),
@@ -319,6 +357,7 @@ def _views(session: Session, actor: Actor, project_key: DataKey, messages: Seque
             reply_to=_quote(quoted.get(message.reply_to_id), names, project_key),
             mentions=tuple(message.mentions),
             is_mine=message.author_id == actor.user_id,
+            cursor=_encode_cursor(message),
         ))
     return views
 
@@ -338,7 +377,8 @@ def _quote(message: Message | None, names: dict[str, str], project_key: DataKey)
 
 
 def _encode_cursor(message: Message) -> str:
-    return f"{(message.created_at - _EPOCH) // timedelta(microseconds=1)}-{message.id}"
+    # Zero-padded: cursors compare as text in the same order as the thread.
+    return f"{(message.created_at - _EPOCH) // timedelta(microseconds=1):020d}-{message.id}"
 
 
 def _decode_cursor(cursor: object) -> tuple[datetime, str]:

@@ -1,10 +1,11 @@
-"""Real time: which open tabs show which project, and pushing fresh data to them.
+"""Real time: which open tabs show which project, and pushing what changed to them.
 
 A tab registers its client token when it opens a project; after a change, the other tabs showing
-that project are refreshed through ``app.modify_state``. With Redis (several workers) the registry
+that project receive it through ``app.modify_state``. With Redis (several workers) the registry
 lives in Redis and Reflex relays each update to the worker that holds the tab's socket.
-Refreshing re-runs the tab's own authorization: a tab whose session ended or whose member was
-removed receives nothing.
+A push reaches only the tabs of the people it is for (a project's current members), and each tab
+checks its own session first (cached, state/session_cache.py): a tab whose session ended receives nothing.
+Presence ends with the socket: a registered tab counts only while Reflex's token manager knows it connected.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from functools import cache
 from typing import Any
 
@@ -25,8 +26,12 @@ from studio_app.jobs.exports import run_export_round
 from studio_app.settings import current_settings
 
 PRESENCE_TTL_SECONDS = 3 * 3600
+# A reload closes the socket and opens another with the same client token within a second or two.
+RELOAD_GRACE_SECONDS = 15
+Connected = Callable[[str], Awaitable[bool]]  # whether a client token has a connected socket on any worker
 logger = logging.getLogger(__name__)
 _pending_tasks: set[asyncio.Task] = set()  # run_later keeps its tasks alive until they finish
+_last_in_order: dict[str, asyncio.Task] = {}  # run_in_order: the last task started per key
 
 
 class MemoryPresence:
@@ -47,9 +52,9 @@ class MemoryPresence:
         self._tabs[channel] = {token: self._tabs[channel][token] for token in live}
         return live
 
-    async def online_users(self) -> set[str]:
+    async def online_users(self, connected: Connected) -> set[str]:
         return {user for channel in list(self._tabs) if channel.startswith("user:")
-                for user in (await self.tabs(channel)).values()}
+                for token, user in (await self.tabs(channel)).items() if await connected(token)}
 
     async def channels(self, prefix: str) -> list[str]:
         return [channel for channel, tabs in list(self._tabs.items()) if channel.startswith(prefix) and tabs]
@@ -81,11 +86,11 @@ class RedisPresence:
         await self._redis.zremrangebyscore(key, "-inf", time.time())
         return dict(member.split(" ", 1) for member in await self._redis.zrange(key, 0, -1))
 
-    async def online_users(self) -> set[str]:
+    async def online_users(self, connected: Connected) -> set[str]:
         users = set()
         async for key in self._redis.scan_iter(match=self._key("user:*"), count=500):
             channel = key.removeprefix(self._key(""))
-            users.update((await self.tabs(channel)).values())
+            users.update([user for token, user in (await self.tabs(channel)).items() if await connected(token)])
         return users
 
     async def channels(self, prefix: str) -> list[str]:
@@ -119,49 +124,82 @@ def user_channel(user_id: str) -> str:
     return f"user:{user_id}"
 
 
-def push_later(channel: str, state_cls: type[rx.State], refresh: Callable[[rx.State], Awaitable[None]],
+def push_later(channel: str, state_cls: type[rx.State], refresh: Callable[[rx.State], Awaitable[object]],
                *, skip_token: str | None = None) -> None:
     """Refresh ``state_cls`` in every other tab of ``channel``, after the current handler returns.
 
     It runs as a task: modifying another tab's state while this handler holds its own state's lock
     could deadlock with that tab doing the same to us.
     """
-    run_later(_push(channel, state_cls, refresh, skip_token))
+    run_later(push(channel, state_cls, refresh, skip_token=skip_token))
 
 
-def run_later(work: Coroutine[Any, Any, Any]) -> None:
+def run_later(work: Coroutine[Any, Any, Any]) -> asyncio.Task:
     """Run ``work`` as a task after the current handler returns, keeping a reference until it is done."""
     task = asyncio.create_task(work)
     _pending_tasks.add(task)
     task.add_done_callback(_pending_tasks.discard)
+    return task
 
 
-async def _push(channel, state_cls, refresh, skip_token) -> None:
+def run_in_order(key: str, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+    """Like ``run_later``, but after the work started earlier under the same ``key`` (a project's pushes reach
+    each tab in the order the messages were posted)."""
+    previous = _last_in_order.get(key)
+
+    async def after_previous():
+        if previous is not None:
+            await asyncio.wait([previous])
+        await work()
+
+    task = _last_in_order[key] = run_later(after_previous())
+    task.add_done_callback(lambda done: _last_in_order.pop(key) if _last_in_order.get(key) is done else None)
+
+
+async def push(channel: str, state_cls: type[rx.State], refresh: Callable[[rx.State], Awaitable[object]], *,
+               skip_token: str | None = None, users: Collection[str] | None = None) -> set[str]:
+    """Call ``refresh`` on ``state_cls`` of every other connected tab of ``channel``, all at once; returns the
+    users whose tab's ``refresh`` returned True. Tabs of people not in ``users`` (no longer members) leave the
+    channel and get nothing."""
     app = RegistrationContext.get().app
     token_manager = app.event_namespace._token_manager
-    for client_token in await presence().tabs(channel):
-        if client_token == skip_token:
-            continue
+    registry = presence()
+    tabs = await registry.tabs(channel)
+
+    async def one(client_token: str, user_id: str) -> str | None:
         try:
-            if not await token_manager.is_token_connected(client_token):
-                await presence().leave(channel, client_token)
-                continue
+            if (users is not None and user_id not in users) or not await token_manager.is_token_connected(
+                    client_token):
+                await registry.leave(channel, client_token)
+                return None
             async with app.modify_state(rx.BaseStateToken(ident=client_token, cls=state_cls)) as root:
-                await refresh(await root.get_state(state_cls))
+                return user_id if await refresh(await root.get_state(state_cls)) is True else None
         except Exception:  # one broken tab must not stop the others
             logger.exception("live update failed for one tab")
+            return None
+
+    reached = await asyncio.gather(*(one(token, user) for token, user in tabs.items() if token != skip_token))
+    return {user for user in reached if user is not None}
+
+
+async def present_users(connected: Connected, grace: float = RELOAD_GRACE_SECONDS) -> set[str]:
+    """Who has a tab of the app connected: sampled twice, ``grace`` seconds apart, so that a tab reloading at
+    one sample (its socket closed for a moment) counts, and a closed tab stops counting at once."""
+    first = await presence().online_users(connected)
+    await asyncio.sleep(grace)
+    return first | await presence().online_users(connected)
 
 
 DIGEST_INTERVAL_SECONDS = 300
 
 
-async def digest_loop():
-    """Lifespan task: every few minutes, one worker mails digests to the members who have no tab open."""
+async def digest_loop(app: rx.App):
+    """Lifespan task: every few minutes, one worker mails digests to the members who have no tab connected."""
     while True:
         await asyncio.sleep(DIGEST_INTERVAL_SECONDS)
         try:
             if await presence().claim("digests", DIGEST_INTERVAL_SECONDS - 10):
-                online = await presence().online_users()
+                online = await present_users(app.event_namespace._token_manager.is_token_connected)
                 await asyncio.to_thread(run_digest_round, current_settings(), online)
         except Exception:  # the next round tries again; mail failures are already retried per person
             logger.exception("digest round failed")

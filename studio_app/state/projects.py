@@ -184,7 +184,10 @@ class ProjectState(SessionMixin, rx.State):
     @rx.event
     @user_action
     async def load(self):
-        self.project_id = project_id_from_path(self.router.url.path)
+        project_id = project_id_from_path(self.router.url.path)
+        if project_id != self.project_id:  # nothing of the previous project (an open brief editor) carries over
+            self.reset()
+            self.project_id = project_id
         self.notice, self.form_key = "", new_form_key()
         await self._reload()
 

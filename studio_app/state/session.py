@@ -23,8 +23,9 @@ from studio_app.database import session_scope
 from studio_app.errors import UserError
 from studio_app.security.log_redaction import describe_exception
 from studio_app.security.policy import Actor
-from studio_app.services.sessions import ClientInfo, resolve_session_id
+from studio_app.services.sessions import ClientInfo, resolve_session_id_until
 from studio_app.settings import current_settings
+from studio_app.state import session_cache
 from studio_app.state.tabs import bound_actor, bound_session_id, remember_tab
 
 Result = TypeVar("Result")
@@ -85,10 +86,16 @@ class SessionMixin(rx.State, mixin=True):
         """``work(db_session, actor, *args, **kwargs)`` for the person signed in on this tab, in one transaction
         with resolving their session; raises ``SignedOut`` when there is none (``@user_action`` handles it)."""
         settings, session_id = current_settings(), await bound_session_id(self)
+        # Cached per worker until any session ends (state/session_cache.py); resolved in the same transaction
+        # as the work otherwise.
+        cached, generation = await session_cache.lookup(session_id)
 
         def as_actor(session):
-            actor = resolve_session_id(session, settings, session_id)
-            return (None, None) if actor is None else (actor, work(session, actor, *args, **kwargs))
+            if cached is not None:
+                return cached, work(session, cached, *args, **kwargs)
+            found = resolve_session_id_until(session, settings, session_id)
+            session_cache.remember(session_id, found, generation)
+            return (None, None) if found is None else (found[0], work(session, found[0], *args, **kwargs))
 
         actor, result = await in_transaction(as_actor)
         if actor is None:
@@ -97,7 +104,7 @@ class SessionMixin(rx.State, mixin=True):
         return result
 
     async def _actor(self) -> Actor | None:
-        """The signed-in person or None, for code that only needs to know who it is (tab bookkeeping)."""
+        """The signed-in person or None, for code that only needs to know who it is (tab bookkeeping, pushes)."""
         actor = await bound_actor(self)
         if actor is not None:
             await self._remember(actor)

@@ -32,6 +32,7 @@ from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor
 from studio_app.services import sessions
 from studio_app.settings import current_settings
+from studio_app.state import session_cache
 from studio_app.state.live import PRESENCE_TTL_SECONDS, presence, run_later
 
 # Recording again this often keeps the registry entry alive without a Redis call on every event.
@@ -141,17 +142,9 @@ async def bound_session_id(state: rx.State) -> str:
 
 
 async def bound_actor(state: rx.State) -> Actor | None:
-    """The live session this tab is bound to, or None (ended, or never proved by a cookie)."""
-    session_id = await bound_session_id(state)
-    if not session_id:
-        return None
-    settings = current_settings()
-
-    def resolve() -> Actor | None:
-        with session_scope() as db:
-            return sessions.resolve_session_id(db, settings, session_id)
-
-    return await asyncio.to_thread(resolve)
+    """The live session this tab is bound to, or None (ended, or never proved by a cookie); cached per worker
+    until any session ends (``state/session_cache.py``): a tab receiving pushes checks it per message."""
+    return await session_cache.resolve_cached(current_settings(), await bound_session_id(state))
 
 
 async def _reset_tabs(client_tokens: Iterable[str], still_bound, leave_to=None) -> int:

@@ -1,24 +1,33 @@
 """A project's thread: one page of messages in its own substate, live across tabs and workers.
 
-Only a window of messages lives in state (older pages load on demand). Each draft carries an
-idempotency key made here, so a send replayed after a reconnect never posts twice, and a failed send
-keeps the draft and says so.
+Only a window of messages lives in state (older pages load on demand). A new, edited or deleted message is
+turned into its row once, by the tab that made the change, and pushed as such to the other tabs showing the
+project: each receiving tab checks its session (cached) and applies the row, with no database work.
+
+Each draft carries an idempotency key made here and rendered in the form, so a send replayed after a
+reconnect or a double click never posts twice; a failed send keeps the draft and says so. Everything in
+this state belongs to one project: opening another project keeps the draft with the project it was
+written for.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import uuid
 
 import reflex as rx
 
 from studio_app.errors import UserError
 from studio_app.services import threads
-from studio_app.state.live import presence, project_channel, push_later, user_channel
-from studio_app.state.session import SessionMixin, SignedOut, user_action
+from studio_app.services.people import display_names, initials
+from studio_app.state.live import presence, project_channel, push, push_later, run_in_order, user_channel
+from studio_app.state.session import SessionMixin, SignedOut, in_transaction, user_action
 from studio_app.state.shell import ShellState
 
 WINDOW = 50
 MAX_WINDOW = 300  # older pages beyond this are dropped from the top of the window
+DRAFTS_KEPT = 20  # drafts of other projects kept for when the person comes back to them
 
 
 def _when(moment) -> str:
@@ -30,6 +39,7 @@ def message_row(view, names: dict[str, str]) -> dict:
     return {
         "mentions": " ".join(f"@{names[user_id]}" for user_id in view.mentions if user_id in names),
         "id": view.id,
+        "order": view.cursor,
         "author": view.author_name,
         "initials": view.author_initials,
         "body": view.body or "",
@@ -37,6 +47,7 @@ def message_row(view, names: dict[str, str]) -> dict:
         "edited": view.edited,
         "deleted": view.deleted,
         "mine": view.is_mine,
+        "reply_id": reply.id if reply else "",
         "reply_author": reply.author_name if reply else "",
         "reply_excerpt": (reply.excerpt or "Message deleted") if reply else "",
     }
@@ -53,21 +64,24 @@ class ThreadState(SessionMixin, rx.State):
     older_cursor: str = ""
     draft: str = ""
     draft_key: str = ""
-    compose_key: int = 0  # the message box's key: a new one after each send empties the box
+    compose_key: int = 0  # the message box's key: a new one after each send or project change empties or refills it
     replying_to: dict = {}
     members: list[dict] = []
     mentions: list[str] = []
     editing_id: str = ""
     send_error: str = ""
     _last_sent: str = ""
+    _last_sent_key: str = ""
+    _my_name: str = ""
+    _older_loaded: bool = False
+    _drafts: dict[str, str] = {}  # unsent text of the other projects this tab showed
     sending: bool = False
     loading_older: bool = False
 
     @rx.event
     @user_action
     async def open(self):
-        self.project_id = project_id_from_path(self.router.url.path)
-        self.draft_key = self.draft_key or uuid.uuid4().hex
+        self._show_project(project_id_from_path(self.router.url.path))
         self.send_error, self.replying_to, self.editing_id = "", {}, ""
         actor = await self._reload_latest()
         if actor is not None:
@@ -79,9 +93,12 @@ class ThreadState(SessionMixin, rx.State):
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
 
     @rx.event
-    def set_draft(self, value: str):
+    def set_draft(self, value: str, project_id: str = ""):
         # The draft is what the person typed in this tab: kept so a failed send loses nothing.
         value = value[:8000] if isinstance(value, str) else ""
+        if isinstance(project_id, str) and project_id and project_id != self.project_id:
+            self._keep_draft(project_id, value)  # a late copy of the box of a project the tab has left
+            return
         if not self.draft and value and value == self._last_sent:
             return  # the debounced copy of a message already sent, arriving after the send emptied the box
         self.draft = value
@@ -89,34 +106,40 @@ class ThreadState(SessionMixin, rx.State):
     @rx.event
     @user_action
     async def send(self, form: dict):
-        # The form carries what the box shows now; the debounced draft may lag a keystroke behind.
+        # The form carries what the box shows now (the debounced draft may lag a keystroke behind), the key and
+        # the project it was rendered with: a double click sends the same key twice, so it posts once.
         body = str(form.get("body", self.draft))[:8000]
-        # A send can arrive before the page's open event (a click right after load): take the project from the URL.
-        self.project_id = project_id_from_path(self.router.url.path)
-        self.draft_key = self.draft_key or uuid.uuid4().hex
-        self.draft = body
-        self.sending, self.send_error = True, ""
+        written_for, key = str(form.get("project") or ""), str(form.get("key") or "")
+        # A send can arrive before the page's open event (a click right after load): the URL names the project.
+        project_id = project_id_from_path(self.router.url.path)
+        self._show_project(project_id)
+        if written_for and written_for != project_id:
+            return  # the box still showed another project's draft: it stays with that project, nothing is sent
+        if not key:  # a form rendered before the page's first event: a repeat of the last send is that send
+            key = self._last_sent_key if body == self._last_sent else self.draft_key
+        if key == self._last_sent_key:
+            return  # the second click of a double click: that draft is already sent
+        self.draft, self.sending, self.send_error = body, True, ""
         yield
         # On an unexpected failure (logged, a plain message shown by @user_action) the draft stays in the box and
         # the same key is reused: retrying cannot post twice.
         try:
             if self.editing_id:
-                await self._call(threads.edit_message, self.editing_id, body)
+                user_id, view, members = await self._call(_edit, self.editing_id, body)
+                change = self._change("edit", view, members)
             else:
-                await self._call(threads.post_message, self.project_id, body,
-                                 idempotency_key=self.draft_key, reply_to_id=self.replying_to.get("id"),
-                                 mention_ids=tuple(self.mentions))
+                user_id, posted, my_name = await self._call(
+                    _post, project_id, body, not self._my_name, idempotency_key=key,
+                    reply_to_id=self.replying_to.get("id"), mention_ids=tuple(self.mentions))
+                self._my_name = my_name or self._my_name
+                change = self._new_message(posted, body, user_id)
         except UserError as error:
             self.send_error = error.message
         else:
             self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
             self.compose_key += 1
-            self.mentions, self._last_sent = [], body
-            await self._reload_latest()
-            push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
-                       skip_token=self.router.session.client_token)
-            for member in self.members:  # the other members, just re-read by _reload_latest
-                push_later(user_channel(member["id"]), ShellState, ShellState._refresh_from_push)
+            self.mentions, self._last_sent, self._last_sent_key = [], body, key
+            self._tell(change, user_id)
         finally:
             self.sending = False
 
@@ -138,24 +161,24 @@ class ThreadState(SessionMixin, rx.State):
         found = next((row for row in self.messages if row["id"] == message_id and row["mine"]), None)
         if found is not None:
             self.editing_id, self.replying_to, self.draft = message_id, {}, found["body"]
+            self.compose_key += 1
 
     @rx.event
     def cancel_compose(self):
         if self.editing_id:
             self.draft = ""
+            self.compose_key += 1
         self.editing_id, self.replying_to, self.send_error = "", {}, ""
 
     @rx.event
     @user_action
     async def delete(self, message_id: str):
         try:
-            await self._call(threads.delete_message, message_id)
+            user_id, view, members = await self._call(_delete, message_id)
         except UserError as error:
             self.send_error = error.message
             return
-        await self._reload_latest()
-        push_later(project_channel(self.project_id), ThreadState, ThreadState._refresh_from_push,
-                   skip_token=self.router.session.client_token)
+        self._tell(self._change("delete", view, members), user_id)
 
     @rx.event
     @user_action
@@ -168,6 +191,84 @@ class ThreadState(SessionMixin, rx.State):
         names = {member["id"]: member["name"] for member in self.members}
         self.messages = ([message_row(view, names) for view in page.messages] + self.messages)[:MAX_WINDOW]
         self.has_more, self.older_cursor, self.loading_older = page.has_more, page.before or "", False
+        self._older_loaded = True
+
+    def _show_project(self, project_id: str) -> None:
+        """Everything shown belongs to one project: moving to another keeps this one's draft for later and
+        starts from that one's own."""
+        if project_id == self.project_id:
+            self.draft_key = self.draft_key or uuid.uuid4().hex
+            return
+        drafts = dict(self._drafts)
+        if self.project_id and self.draft:
+            drafts[self.project_id] = self.draft
+        draft = drafts.pop(project_id, "")
+        compose_key = self.compose_key + 1
+        self.reset()
+        self.project_id, self.draft, self.compose_key, self.draft_key = project_id, draft, compose_key, uuid.uuid4().hex
+        self._drafts = dict(list(drafts.items())[-DRAFTS_KEPT:])
+
+    def _keep_draft(self, project_id: str, value: str) -> None:
+        drafts = {other: text for other, text in self._drafts.items() if other != project_id}
+        if value:
+            drafts[project_id] = value
+        self._drafts = dict(list(drafts.items())[-DRAFTS_KEPT:])
+
+    def _change(self, kind: str, view, members) -> dict:
+        names = {member["id"]: member["name"] for member in self.members}
+        return {"kind": kind, "project_id": view.project_id, "row": message_row(view, names),
+                "author_id": view.author_id, "members": frozenset(members)}
+
+    def _new_message(self, posted, body: str, user_id: str) -> dict:
+        """The row of a message this tab just posted, made from what the tab sent: nothing is read back."""
+        names = {member["id"]: member["name"] for member in self.members}
+        quoted = self.replying_to
+        row = {
+            "mentions": " ".join(f"@{names[member]}" for member in self.mentions if member in names),
+            "id": posted.message_id, "order": posted.cursor, "author": self._my_name,
+            "initials": initials(self._my_name), "body": body.strip(), "time": _when(posted.created_at),
+            "edited": False, "deleted": False, "mine": True, "reply_id": quoted.get("id", ""),
+            "reply_author": quoted.get("author", ""), "reply_excerpt": quoted.get("excerpt", ""),
+        }
+        return {"kind": "new", "project_id": self.project_id, "row": row, "author_id": user_id,
+                "members": frozenset(posted.member_ids)}
+
+    def _tell(self, change: dict, user_id: str) -> None:
+        """Show the change here, then push its row (built once) to the project's other tabs, in posting order."""
+        self._apply(change, user_id)
+        deliver = functools.partial(_deliver, change, user_id, self.router.session.client_token)
+        run_in_order(project_channel(change["project_id"]), deliver)
+
+    def _apply(self, change: dict, user_id: str) -> None:
+        row = {**change["row"], "mine": change["author_id"] == user_id}
+        rows = list(self.messages)
+        excerpt = "Message deleted" if row["deleted"] else row["body"][:threads.QUOTE_MAX]
+        rows = [{**other, "reply_excerpt": excerpt} if other.get("reply_id") == row["id"] else other for other in rows]
+        at = next((index for index, other in enumerate(rows) if other["id"] == row["id"]), None)
+        if at is not None:
+            rows[at] = row
+        elif change["kind"] == "new":
+            rows.insert(bisect.bisect([other.get("order", "") for other in rows], row["order"]), row)
+            limit = MAX_WINDOW if self._older_loaded else WINDOW
+            if len(rows) > limit:  # the window keeps its size: the oldest rows go back to "load older"
+                rows = rows[len(rows) - limit:]
+                self.has_more, self.older_cursor = True, rows[0]["order"]
+        self.messages = rows
+
+    async def _receive(self, change: dict) -> bool:
+        """Another tab changed this project's thread: apply its row if this tab still shows the project and its
+        session is still one of the members'. True when the person saw it."""
+        if project_id_from_path(self.router.url.path) != self.project_id or self.project_id != change["project_id"]:
+            # The tab moved on to another page: it stops receiving this project.
+            await presence().leave(project_channel(change["project_id"]), self.router.session.client_token)
+            return False
+        actor = await self._actor()
+        if actor is None or actor.user_id not in change["members"]:
+            self.messages, self.has_more = [], False
+            await presence().leave(project_channel(self.project_id), self.router.session.client_token)
+            return False
+        self._apply(change, actor.user_id)
+        return True
 
     async def _reload_latest(self):
         """The latest window for this tab's person; returns them, or None when the thread is not theirs to read."""
@@ -179,14 +280,16 @@ class ThreadState(SessionMixin, rx.State):
             return None
         names = opened.member_names
         self.members = [{"id": user_id, "name": name} for user_id, name in names.items() if user_id != actor.user_id]
+        self._my_name = names.get(actor.user_id, "")
         self.messages = [message_row(view, names) for view in opened.page.messages]
         self.has_more, self.older_cursor = opened.page.has_more, opened.page.before or ""
+        self._older_loaded = False
         if opened.unread_notifications is not None:
             (await self.get_state(ShellState)).unread_notifications = opened.unread_notifications
         return actor
 
     async def _refresh_from_push(self):
-        """Called for another tab when this project's thread changed; it re-checks its own session."""
+        """Re-read the whole window (after an erasure renamed an author): with this tab's own session."""
         if project_id_from_path(self.router.url.path) != self.project_id:
             # The tab moved on to another page: reading the thread now would mark it read unseen.
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
@@ -198,3 +301,36 @@ class ThreadState(SessionMixin, rx.State):
         if actor is None:
             self.messages = []
             await presence().leave(project_channel(self.project_id), self.router.session.client_token)
+
+
+# The works below (for ``self._call``) also return who did it: the pushes name the author.
+def _post(session, actor, project_id: str, body: str, needs_name: bool, **options):
+    """The poster, the posted message, and their name when the tab does not know it yet (a send before it
+    opened)."""
+    posted = threads.post_to_thread(session, actor, project_id, body, **options)
+    return actor.user_id, posted, display_names(session, [actor.user_id])[actor.user_id] if needs_name else None
+
+
+def _edit(session, actor, message_id: str, body: str):
+    view = threads.edit_message(session, actor, message_id, body)
+    return actor.user_id, view, threads.thread_members(session, view.project_id)
+
+
+def _delete(session, actor, message_id: str):
+    view = threads.delete_message(session, actor, message_id)
+    return actor.user_id, view, threads.thread_members(session, view.project_id)
+
+
+async def _deliver(change: dict, author_id: str, skip_token: str) -> None:
+    """Push the change to the members' other tabs; a new message counts as read for those who saw it, and the
+    other members' unread badges are refreshed."""
+    project_id = change["project_id"]
+    seen = await push(project_channel(project_id), ThreadState, functools.partial(ThreadState._receive, change=change),
+                      skip_token=skip_token, users=change["members"])
+    if change["kind"] != "new":
+        return
+    if seen:  # before any badge is counted again: a message seen live never shows as unread
+        await in_transaction(threads.mark_seen_live, project_id, seen)
+    for member in change["members"] - seen - {author_id}:
+        push_later(user_channel(member), ShellState, ShellState._refresh_from_push)
+

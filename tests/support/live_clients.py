@@ -57,6 +57,7 @@ class LiveClient:
         client of its own network address; ``app_url`` must then name the server by its IPv4 address.
         ``token``: the tab's client token (a new one by default); ``headers``: extra handshake headers."""
         self.app_url, self.cookie, self.origin = app_url, cookie, origin or app_url
+        # The tab's client token, as a browser keeps it in sessionStorage.
         self.token, self.extra_headers = token or str(uuid.uuid4()), headers or {}
         bound = (lambda: aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(local_address, 0)))
                  ) if local_address else None

@@ -18,6 +18,7 @@ class LiveApp:
     port: int
     data_dir: Path
     log: Path
+    pid: int  # of the server process, leader of its process group
 
     @property
     def websocket_url(self) -> str:
@@ -49,5 +50,5 @@ def live_app(work_dir: Path, extra_env: dict[str, str] | None = None, *, backend
         ready_url=f"{url}/api/health" if backend_only else f"{url}/",
         log=log,
         timeout=BUILD_AND_START_TIMEOUT,
-    ):
-        yield LiveApp(url=url, port=port, data_dir=data_dir, log=log)
+    ) as process:
+        yield LiveApp(url=url, port=port, data_dir=data_dir, log=log, pid=process.pid)

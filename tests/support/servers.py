@@ -39,13 +39,14 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float, log: Path
 
 @contextmanager
 def running_process(
-    args: list[str], *, env: Mapping[str, str], ready_url: str, log: Path, timeout: float = 60
+    args: list[str], *, env: Mapping[str, str], ready_url: str, log: Path, timeout: float = 60,
+    cwd: Path = PROJECT_ROOT,
 ) -> Iterator[subprocess.Popen]:
     """Run a server in its own process group until the block ends; its output goes to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
         process = subprocess.Popen(
-            args, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
+            args, cwd=cwd, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:

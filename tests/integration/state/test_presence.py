@@ -1,8 +1,10 @@
 """The registry of open tabs per project, in memory and in real Redis."""
 
+import asyncio
 import uuid
 
 import pytest
+from reflex.utils.token_manager import LocalTokenManager
 
 from studio_app.state import live
 from studio_app.state.live import MemoryPresence, RedisPresence
@@ -48,16 +50,45 @@ def test_entries_expire(registry, monkeypatch):
     assert run(scenario()) == {}
 
 
-def test_online_users_and_one_claim_per_period(registry):
+def test_online_users_are_those_with_a_connected_tab_and_one_claim_per_period(registry):
     suffix = uuid.uuid4().hex
+    manager = LocalTokenManager()  # Reflex's own record of the sockets of a worker
 
     async def scenario():
         await registry.join(f"user:zoe-{suffix}", "tab-a", f"zoe-{suffix}")
+        await registry.join(f"user:kim-{suffix}", "tab-c", f"kim-{suffix}")
         await registry.join(f"project:{suffix}", "tab-b", f"sam-{suffix}")  # a project tab is not a presence
-        online = await registry.online_users()
+        for token, sid in (("tab-a", "sid-a"), ("tab-b", "sid-b"), ("tab-c", "sid-c")):
+            await manager.link_token_to_sid(token, sid)
+        await manager.disconnect_token("tab-c", "sid-c")  # Kim closed the tab
+        online = await registry.online_users(manager.is_token_connected)
         return online, await registry.claim(f"test-{suffix}", 30), await registry.claim(f"test-{suffix}", 30)
 
     online, first, second = run(scenario())
     assert f"zoe-{suffix}" in online and f"sam-{suffix}" not in online
+    assert f"kim-{suffix}" not in online  # presence ends with the socket, not hours later
     assert first is True
     assert second is (isinstance(registry, MemoryPresence))  # Redis lets only one worker have it
+
+
+def test_a_reloading_tab_stays_present_and_a_closed_one_does_not(registry, monkeypatch):
+    suffix = uuid.uuid4().hex
+    manager = LocalTokenManager()
+    monkeypatch.setattr(live, "presence", lambda: registry)
+
+    async def scenario():
+        await registry.join(f"user:zoe-{suffix}", "tab-zoe", f"zoe-{suffix}")
+        await registry.join(f"user:kim-{suffix}", "tab-kim", f"kim-{suffix}")
+        await manager.link_token_to_sid("tab-zoe", "sid-1")
+        await manager.link_token_to_sid("tab-kim", "sid-2")
+        await manager.disconnect_token("tab-zoe", "sid-1")  # Zoé reloads: her socket is closed at the first look
+        await manager.disconnect_token("tab-kim", "sid-2")  # Kim closed the tab
+        looking = asyncio.create_task(live.present_users(manager.is_token_connected, grace=0.5))
+        while not looking.done() and not await manager.is_token_connected("tab-zoe"):
+            await asyncio.sleep(0.05)  # the first look happens at once; then Zoé's page is back
+            await manager.link_token_to_sid("tab-zoe", "sid-3")
+        return await looking
+
+    present = run(scenario())
+    assert f"zoe-{suffix}" in present
+    assert f"kim-{suffix}" not in present
