@@ -116,7 +116,8 @@ def test_an_admin_lands_on_the_admin_console(page, app):
     expect(page).to_have_url(at(app, "/admin/privacy"))
 
 
-def test_an_admin_opening_the_sign_in_page_is_sent_to_the_console_directly(app):
+def admin_calls(app, handler: str, path: str, awaited: str) -> str:
+    """A new admin's tab calls ``handler`` on ``path``; what it received until ``awaited`` (a regex) arrived."""
     email = new_email()
     with services_of(app.data_dir):
         from studio_app.services.accounts import create_admin
@@ -127,31 +128,23 @@ def test_an_admin_opening_the_sign_in_page_is_sent_to_the_console_directly(app):
     async def scenario() -> str:
         client = await LiveClient(app.url, session_cookie(app.url, email, STRONG_PASSWORD)).connect()
         try:
-            await client.call(handler_name(ShellState, "leave_if_signed_in"), {}, "/signin")
-            return await until(client, re.escape('"path": "/admin/privacy"'))
+            await client.call(handler, {}, path)
+            return await until(client, awaited)
         finally:
             await client.close()
 
-    assert '"path": "/dashboard"' not in run_in_own_loop(scenario())  # not through the dashboard's own redirect
+    return run_in_own_loop(scenario())
+
+
+def test_an_admin_opening_the_sign_in_page_is_sent_to_the_console_directly(app):
+    received = admin_calls(app, handler_name(ShellState, "leave_if_signed_in"), "/signin",
+                           re.escape('"path": "/admin/privacy"'))
+    assert '"path": "/dashboard"' not in received  # not through the dashboard's own redirect
 
 
 def test_an_admin_calling_the_dashboard_gets_a_page_and_never_a_silent_failure(app):
-    email = new_email()
-    with services_of(app.data_dir):
-        from studio_app.services.accounts import create_admin
-
-        with session_scope() as session:
-            create_admin(session, email, STRONG_PASSWORD, "Ada Admin")
-
-    async def scenario() -> str:
-        client = await LiveClient(app.url, session_cookie(app.url, email, STRONG_PASSWORD)).connect()
-        try:
-            await client.call(handler_name(DashboardState, "load"), {}, "/dashboard")
-            return await until(client, re.escape("/admin/privacy"))
-        finally:
-            await client.close()
-
-    assert '"loaded_rx_state_": true' not in run_in_own_loop(scenario())
+    received = admin_calls(app, handler_name(DashboardState, "load"), "/dashboard", re.escape("/admin/privacy"))
+    assert '"loaded_rx_state_": true' not in received
 
 
 def test_an_address_typed_as_the_sign_in_page_appears_is_kept(page, app):
