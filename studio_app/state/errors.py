@@ -9,7 +9,6 @@ state and handler, the exception's type and where it was raised, and a short ref
 
 from __future__ import annotations
 
-import logging
 import re
 import traceback
 
@@ -18,7 +17,6 @@ from reflex_base.event import Event
 from studio_app.security.log_redaction import install
 from studio_app.state.session import ProblemState, log_failure
 
-logger = logging.getLogger(__name__)
 _HANDLER_NAME = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
 
 
