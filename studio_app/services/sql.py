@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,11 +21,12 @@ def upsert(session: Session, model: type, values: dict[str, Any] | Sequence[dict
     caller can keep the greater of the stored and the new value in the same statement. ``key_where`` names
     a partial unique index by its condition.
     """
-    insert = _insert(session, model).values(values if isinstance(values, Sequence) else [values])
-    changes = {name: value(insert.excluded) if callable(value) else value for name, value in (update or {}).items()}
+    insert = _insert(session, model)
+    proposed = _proposed_row(session.get_bind().dialect.name, model.__table__) if update else None
+    changes = {name: value(proposed) if callable(value) else value for name, value in (update or {}).items()}
     statement = insert.on_conflict_do_update(index_elements=list(key), index_where=key_where, set_=changes) \
         if changes else insert.on_conflict_do_nothing(index_elements=list(key), index_where=key_where)
-    session.execute(statement)
+    session.execute(statement, _rows(values))
 
 
 def insert_missing(session: Session, model: type, rows: Sequence[dict[str, Any]], *, key: tuple[str, ...],
@@ -33,8 +35,8 @@ def insert_missing(session: Session, model: type, rows: Sequence[dict[str, Any]]
 
     A row another writer holds is skipped, not an error (on PostgreSQL the insert waits for that writer first).
     """
-    statement = _insert(session, model).values(list(rows)).on_conflict_do_nothing(index_elements=list(key))
-    return list(session.execute(statement.returning(returning)).scalars().all())
+    statement = _insert(session, model).on_conflict_do_nothing(index_elements=list(key)).returning(returning)
+    return list(session.execute(statement, _rows(rows)).scalars().all())
 
 
 def serialize_writers(session: Session, lock_id: int, touched: sa.Column) -> None:
@@ -50,8 +52,21 @@ def serialize_writers(session: Session, lock_id: int, touched: sa.Column) -> Non
 
 
 def _insert(session: Session, model: type):
+    """On the model's table (Core, not the ORM's bulk path): rows go as parameters, not in the statement, so the
+    statement is compiled once and cached (rows written into it with ``values()`` are compiled on every call)."""
     dialect = session.get_bind().dialect.name
-    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](model)
+    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](model.__table__)
+
+
+@functools.cache
+def _proposed_row(dialect: str, table: sa.Table):
+    """The row an upsert proposes (``excluded``): the same alias for every insert into ``table``, made once (making
+    it costs more than the rest of a small upsert)."""
+    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table).excluded
+
+
+def _rows(values: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list(values) if isinstance(values, Sequence) else [values]
 
 
 def greatest(column: sa.ColumnElement, proposed: sa.ColumnElement) -> sa.ColumnElement:
