@@ -16,7 +16,14 @@ from sqlmodel import Session, select
 
 from studio_app import routes
 from studio_app.models.base import is_row_id, new_id, utcnow
-from studio_app.models.projects import UNREAD_THREAD_NOTIFICATION, Notification, NotificationPreference, Project
+from studio_app.models.projects import (
+    UNREAD_THREAD_NOTIFICATION,
+    Milestone,
+    Notification,
+    NotificationPreference,
+    Project,
+)
+from studio_app.security.crypto import DataKey
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, require
 from studio_app.services import mail_templates, mailing
@@ -43,7 +50,8 @@ _TEXTS = {
     "mention": "{actor} mentioned you in “{title}”",
     "invitation": "{actor} invited you to “{title}”",
     "stage_change": "{actor} moved “{title}” to {stage}",
-    "milestone_due": "A milestone of “{title}” is due",
+    "milestone_due": "“{milestone}” is due in “{title}”",
+    "milestone_due_unnamed": "A milestone of “{title}” is due",  # deleted since
     "review_requested": "{actor} asked for your review on “{title}”",
     "export_ready": "Your data archive is ready to download from your privacy center",
 }
@@ -165,16 +173,17 @@ def mark_notifications_read(session: Session, actor: Actor | None, ids: Iterable
 def mark_thread_notifications_read(session: Session, actor: Actor | None, project_id: str) -> int:
     """Reading a project's thread reads its message notifications too (nothing to email about afterwards)."""
     actor = require(actor, Action.VIEW_OWN_ACCOUNT)
-    return mark_message_notifications_read(session, [actor.user_id], project_id)
+    return mark_message_notifications_read(session, [(project_id, actor.user_id)])
 
 
-def mark_message_notifications_read(session: Session, user_ids: list[str], project_id: str) -> int:
-    """The message notifications of a project read by these people (their tab showed the thread)."""
-    if not is_row_id(project_id) or not user_ids:
+def mark_message_notifications_read(session: Session, read: Iterable[tuple[str, str]]) -> int:
+    """The message notifications of these (project, person) pairs read (their tab showed the thread)."""
+    pairs = sorted({(project_id, user_id) for project_id, user_id in read if is_row_id(project_id)})
+    if not pairs:
         return 0
     return session.execute(
         sa.update(Notification)
-        .where(Notification.user_id.in_(user_ids), Notification.project_id == project_id,
+        .where(sa.tuple_(Notification.project_id, Notification.user_id).in_(pairs),
                Notification.kind == "message", Notification.read_at.is_(None))
         .values(read_at=utcnow())
     ).rowcount
@@ -212,11 +221,14 @@ def users_awaiting_digest(session: Session, *, created_before: datetime, limit: 
 
 def _render(session: Session, rows: Iterable[Notification]) -> dict[str, str]:
     rows = list(rows)
-    titles = _project_titles(session, {row.project_id for row in rows if row.project_id})
+    keys = project_keys_of(session, {row.project_id for row in rows if row.project_id})
+    titles = _project_titles(session, keys)
+    milestones = _milestone_titles(session, {row.subject_id for row in rows if row.kind == "milestone_due"}, keys)
     names = display_names(session, (row.actor_id for row in rows))
     return {
-        row.id: _TEXTS[_text_key(row)].format(actor=name_of(names, row.actor_id), count=row.count,
-                                              title=titles.get(row.project_id, UNTITLED), stage=_stage(row))
+        row.id: _TEXTS[_text_key(row, milestones)].format(
+            actor=name_of(names, row.actor_id), count=row.count, title=titles.get(row.project_id, UNTITLED),
+            stage=_stage(row), milestone=milestones.get(row.subject_id))
         if row.kind in _TEXTS else "Something happened in one of your projects"
         for row in rows
     }
@@ -227,17 +239,27 @@ def _stage(row: Notification) -> str:
     return row.subject_id.capitalize() if row.kind == "stage_change" and row.subject_id else "another stage"
 
 
-def _text_key(row: Notification) -> str:
+def _text_key(row: Notification, milestones: dict[str, str]) -> str:
+    if row.kind == "milestone_due" and row.subject_id not in milestones:
+        return "milestone_due_unnamed"
     return "messages" if row.kind == "message" and row.count > 1 else row.kind
 
 
-def _project_titles(session: Session, project_ids: set[str]) -> dict[str, str]:
-    if not project_ids:
+def _project_titles(session: Session, keys: dict[str, DataKey]) -> dict[str, str]:
+    if not keys:
         return {}
-    keys = project_keys_of(session, project_ids)
-    projects = session.exec(select(Project).where(Project.id.in_(sorted(project_ids))).limit(len(project_ids))).all()
-    return {project.id: get_decrypted(project, "title_encrypted", data_key=keys[project.id])
-            for project in projects if project.id in keys}
+    projects = session.exec(select(Project).where(Project.id.in_(sorted(keys))).limit(len(keys))).all()
+    return {project.id: get_decrypted(project, "title_encrypted", data_key=keys[project.id]) for project in projects}
+
+
+def _milestone_titles(session: Session, milestone_ids: set[str], keys: dict[str, DataKey]) -> dict[str, str]:
+    if not milestone_ids:
+        return {}
+    milestones = session.exec(
+        select(Milestone).where(Milestone.id.in_(sorted(milestone_ids))).limit(len(milestone_ids))
+    ).all()
+    return {milestone.id: get_decrypted(milestone, "title_encrypted", data_key=keys[milestone.project_id])
+            for milestone in milestones if milestone.project_id in keys}
 
 
 def _link(row: Notification) -> str:

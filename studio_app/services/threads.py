@@ -87,9 +87,14 @@ def post_message(session: Session, actor: Actor | None, project_id: str, body: s
 
 
 def post_to_thread(session: Session, actor: Actor | None, project_id: str, body: str, *, idempotency_key: str,
-                   reply_to_id: str | None = None, mention_ids: Iterable[str] = ()) -> Posted:
+                   reply_to_id: str | None = None, mention_ids: Iterable[str] = (), watching: Iterable[str] = ()
+                   ) -> Posted:
     """``post_message`` for the chat's hot path: one query checks membership, lists the members and reads the
-    project's key; the row is inserted without the ORM's unit of work, and nothing is read back."""
+    project's key; the row is inserted without the ORM's unit of work, and nothing is read back.
+
+    ``watching``: the members whose open tab shows the thread now (the real-time layer's view). They will see the
+    message arrive, so they get no "new message" notification; the real-time layer writes one for any of them whose
+    tab turns out not to show it (``notify_missed``). Mentions notify every mentioned member."""
     actor = require_signed_in(actor)
     rows = session.exec(
         select(ProjectMember.user_id, ProjectMember.role, ProjectDataKey.wrapped_key)
@@ -118,8 +123,10 @@ def post_to_thread(session: Session, actor: Actor | None, project_id: str, body:
             raise InvalidInput("idempotency_key", "This draft was already sent to another project.")
         return Posted(existing.id, existing.created_at, _encode_cursor(existing), members)
     # Mentioned members hear about it as a mention (mailed by default); the others as a new message.
-    notifications.notify(session, user_ids=[member for member in members if member not in mentions], kind="message",
-                         project_id=project_id, actor_id=actor.user_id, subject_id=message.id)
+    told_live = set(watching)
+    notifications.notify(session, user_ids=[member for member in members if member not in mentions
+                                            and member not in told_live],
+                         kind="message", project_id=project_id, actor_id=actor.user_id, subject_id=message.id)
     notifications.notify(session, user_ids=mentions, kind="mention", project_id=project_id, actor_id=actor.user_id,
                          subject_id=message.id)
     return Posted(message.id, message.created_at, _encode_cursor(message), members)
@@ -186,17 +193,51 @@ def mark_thread_read(session: Session, actor: Actor | None, project_id: str, up_
            update={"last_read_at": lambda proposed: greatest(ThreadReadMarker.last_read_at, proposed.last_read_at)})
 
 
-def mark_seen_live(session: Session, project_id: str, user_ids: Iterable[str]) -> None:
-    """The thread counts as read now for the members whose open tab just showed a new message (the real-time
-    layer reports them), as if each tab had read it; people who are no longer members are ignored."""
-    seen = sorted(set(user_ids) & set(thread_members(session, project_id)))
-    if not seen:
+@dataclasses.dataclass(frozen=True)
+class SeenLive:
+    """A member's open tab showed a project's new message as it arrived."""
+
+    project_id: str
+    user_id: str
+    created_at: datetime  # the message's
+
+
+def mark_seen_live(session: Session, seen: Iterable[SeenLive]) -> None:
+    """The threads count as read up to the messages the members' open tabs just showed (the real-time layer reports
+    them, several projects at once), as if each tab had read them; people who are no longer members are ignored.
+
+    Read up to that message, not up to now: one posted since, still on its way to the tab, stays unread.
+    """
+    read_up_to: dict[tuple[str, str], datetime] = {}
+    for item in seen:
+        if is_row_id(item.project_id):
+            key = (item.project_id, item.user_id)
+            read_up_to[key] = max(item.created_at, read_up_to.get(key, item.created_at))
+    projects = {project_id for project_id, _ in read_up_to}
+    if not projects:
         return
-    now = utcnow()
-    upsert(session, ThreadReadMarker, [{"project_id": project_id, "user_id": user_id, "last_read_at": now}
-                                       for user_id in seen], key=("project_id", "user_id"),
+    members = set(session.exec(
+        select(ProjectMember.project_id, ProjectMember.user_id)
+        .where(ProjectMember.project_id.in_(projects), ProjectMember.removed_at.is_(None))
+        .limit(len(projects) * MEMBERS_MAX)
+    ).all())
+    markers = [{"project_id": project_id, "user_id": user_id, "last_read_at": read_at}
+               for (project_id, user_id), read_at in sorted(read_up_to.items()) if (project_id, user_id) in members]
+    if not markers:
+        return
+    upsert(session, ThreadReadMarker, markers, key=("project_id", "user_id"),
            update={"last_read_at": lambda proposed: greatest(ThreadReadMarker.last_read_at, proposed.last_read_at)})
-    notifications.mark_message_notifications_read(session, seen, project_id)
+    notifications.mark_message_notifications_read(session, [(marker["project_id"], marker["user_id"])
+                                                            for marker in markers])
+
+
+def notify_missed(session: Session, project_id: str, user_ids: Iterable[str], author_id: str | None,
+                  message_id: str) -> None:
+    """The "new message" notification of members who were thought to be watching the thread (``post_to_thread``'s
+    ``watching``) but whose tab did not show the message; people who are no longer members are ignored."""
+    members = set(thread_members(session, project_id))
+    notifications.notify(session, user_ids=[user_id for user_id in user_ids if user_id in members], kind="message",
+                         project_id=project_id, actor_id=author_id, subject_id=message_id)
 
 
 def unread_counts(session: Session, actor: Actor | None) -> dict[str, int]:

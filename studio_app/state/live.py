@@ -20,7 +20,9 @@ from typing import Any
 
 import reflex as rx
 from reflex_base.registry import RegistrationContext
+from sqlmodel import Session
 
+from studio_app.database import session_scope
 from studio_app.jobs.digests import run_digest_round
 from studio_app.jobs.exports import run_export_round
 from studio_app.settings import current_settings
@@ -154,6 +156,37 @@ def run_in_order(key: str, work: Callable[[], Coroutine[Any, Any, Any]]) -> None
 
     task = _last_in_order[key] = run_later(after_previous())
     task.add_done_callback(lambda done: _last_in_order.pop(key) if _last_in_order.get(key) is done else None)
+
+
+class WriteBehind:
+    """Writes that may wait a moment (what open tabs just showed), gathered from every handler of this worker: each
+    transaction writes all that arrived in the ``gather_seconds`` before it, so their number stays small however
+    busy the app is, and no handler waits for them. What is still queued when the process dies is not written (the
+    caller chooses writes whose loss is harmless)."""
+
+    def __init__(self, write: Callable[[Session, list], object], gather_seconds: float) -> None:
+        self._write, self._gather_seconds, self._queued, self._writer = write, gather_seconds, [], None
+
+    def add(self, *items: object) -> None:
+        self._queued.extend(items)
+        if self._writer is None:
+            self._writer = run_later(self._write_queued())
+
+    async def _write_queued(self) -> None:
+        try:
+            while self._queued:
+                await asyncio.sleep(self._gather_seconds)
+                items, self._queued = self._queued, []
+                try:
+                    await asyncio.to_thread(self._write_in_transaction, items)
+                except Exception:  # these items are lost (see above); the next ones are written
+                    logger.exception("a write-behind transaction failed")
+        finally:
+            self._writer = None
+
+    def _write_in_transaction(self, items: list) -> None:
+        with session_scope() as session:
+            self._write(session, items)
 
 
 async def push(channel: str, state_cls: type[rx.State], refresh: Callable[[rx.State], Awaitable[object]], *,

@@ -21,7 +21,15 @@ import reflex as rx
 from studio_app.errors import UserError
 from studio_app.services import threads
 from studio_app.services.people import display_names, initials
-from studio_app.state.live import presence, project_channel, push, push_later, run_in_order, user_channel
+from studio_app.state.live import (
+    WriteBehind,
+    presence,
+    project_channel,
+    push,
+    push_later,
+    run_in_order,
+    user_channel,
+)
 from studio_app.state.session import SessionMixin, SignedOut, in_transaction, user_action
 from studio_app.state.shell import ShellState
 
@@ -128,11 +136,12 @@ class ThreadState(SessionMixin, rx.State):
                 user_id, view, members = await self._call(_edit, self.editing_id, body)
                 change = self._change("edit", view, members)
             else:
+                watching = frozenset((await presence().tabs(project_channel(project_id))).values())
                 user_id, posted, my_name = await self._call(
                     _post, project_id, body, not self._my_name, idempotency_key=key,
-                    reply_to_id=self.replying_to.get("id"), mention_ids=tuple(self.mentions))
+                    reply_to_id=self.replying_to.get("id"), mention_ids=tuple(self.mentions), watching=watching)
                 self._my_name = my_name or self._my_name
-                change = self._new_message(posted, body, user_id)
+                change = self._new_message(posted, body, user_id, watching)
         except UserError as error:
             self.send_error = error.message
         else:
@@ -219,7 +228,7 @@ class ThreadState(SessionMixin, rx.State):
         return {"kind": kind, "project_id": view.project_id, "row": message_row(view, names),
                 "author_id": view.author_id, "members": frozenset(members)}
 
-    def _new_message(self, posted, body: str, user_id: str) -> dict:
+    def _new_message(self, posted, body: str, user_id: str, watching: frozenset[str]) -> dict:
         """The row of a message this tab just posted, made from what the tab sent: nothing is read back."""
         names = {member["id"]: member["name"] for member in self.members}
         quoted = self.replying_to
@@ -231,7 +240,7 @@ class ThreadState(SessionMixin, rx.State):
             "reply_author": quoted.get("author", ""), "reply_excerpt": quoted.get("excerpt", ""),
         }
         return {"kind": "new", "project_id": self.project_id, "row": row, "author_id": user_id,
-                "members": frozenset(posted.member_ids)}
+                "members": frozenset(posted.member_ids), "created_at": posted.created_at, "watching": watching}
 
     def _tell(self, change: dict, user_id: str) -> None:
         """Show the change here, then push its row (built once) to the project's other tabs, in posting order."""
@@ -241,14 +250,17 @@ class ThreadState(SessionMixin, rx.State):
 
     def _apply(self, change: dict, user_id: str) -> None:
         row = {**change["row"], "mine": change["author_id"] == user_id}
-        rows = list(self.messages)
-        excerpt = "Message deleted" if row["deleted"] else row["body"][:threads.QUOTE_MAX]
-        rows = [{**other, "reply_excerpt": excerpt} if other.get("reply_id") == row["id"] else other for other in rows]
-        at = next((index for index, other in enumerate(rows) if other["id"] == row["id"]), None)
+        # The plain rows (through the state, each row read would be wrapped to watch for changes): rows are replaced,
+        # never changed in place, and assigning the list marks it changed.
+        rows = list(self.get_value("messages"))
+        if change["kind"] != "new":  # the replies quoting an edited or deleted message quote what it says now
+            excerpt = "Message deleted" if row["deleted"] else row["body"][:threads.QUOTE_MAX]
+            rows = [{**other, "reply_excerpt": excerpt} if other["reply_id"] == row["id"] else other for other in rows]
+        at = next((index for index in range(len(rows) - 1, -1, -1) if rows[index]["id"] == row["id"]), None)
         if at is not None:
             rows[at] = row
         elif change["kind"] == "new":
-            rows.insert(bisect.bisect([other.get("order", "") for other in rows], row["order"]), row)
+            rows.insert(bisect.bisect([other["order"] for other in rows], row["order"]), row)
             limit = MAX_WINDOW if self._older_loaded else WINDOW
             if len(rows) > limit:  # the window keeps its size: the oldest rows go back to "load older"
                 rows = rows[len(rows) - limit:]
@@ -321,16 +333,22 @@ def _delete(session, actor, message_id: str):
     return actor.user_id, view, threads.thread_members(session, view.project_id)
 
 
+# A new message counts as read for the members whose tab showed it: written a moment later, several at once.
+_seen_live = WriteBehind(threads.mark_seen_live, gather_seconds=0.2)
+
+
 async def _deliver(change: dict, author_id: str, skip_token: str) -> None:
-    """Push the change to the members' other tabs; a new message counts as read for those who saw it, and the
-    other members' unread badges are refreshed."""
+    """Push the change to the members' other tabs. A new message counts as read for those who saw it; those thought
+    to be watching who did not see it (their tab had gone) get the notification the others got when it was posted,
+    and then every member who did not see it has their unread badge refreshed."""
     project_id = change["project_id"]
     seen = await push(project_channel(project_id), ThreadState, functools.partial(ThreadState._receive, change=change),
                       skip_token=skip_token, users=change["members"])
     if change["kind"] != "new":
         return
-    if seen:  # before any badge is counted again: a message seen live never shows as unread
-        await in_transaction(threads.mark_seen_live, project_id, seen)
+    if seen:
+        _seen_live.add(*(threads.SeenLive(project_id, user_id, change["created_at"]) for user_id in seen))
+    if missed := (change["watching"] & change["members"]) - seen - {author_id}:
+        await in_transaction(threads.notify_missed, project_id, missed, author_id, change["row"]["id"])
     for member in change["members"] - seen - {author_id}:
         push_later(user_channel(member), ShellState, ShellState._refresh_from_push)
-

@@ -57,7 +57,7 @@ def test_a_due_milestone_is_announced_once_to_its_owner(sqlite_settings):
     assert call(projects.notify_due_milestones) == 0  # told once
     texts = [item.text for item in call(notifications.notification_center, editor).items
              if item.kind == "milestone_due"]
-    assert texts == ["A milestone of “Spring teaser” is due"]
+    assert texts == ["“First cut” is due in “Spring teaser”"]
     assert due.title == "First cut"
 
 

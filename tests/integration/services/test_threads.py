@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from studio_app.database import get_engine, session_scope
 from studio_app.models.accounts import UserDataKey
-from studio_app.models.base import new_id
+from studio_app.models.base import new_id, utcnow
 from studio_app.models.projects import Message, Notification, ProjectMember, ThreadReadMarker
 from studio_app.security.policy import NotAllowed
 from studio_app.services import threads
@@ -339,3 +339,50 @@ def test_a_page_costs_the_same_in_a_short_and_a_long_thread(settings):
     _, long_older = page_statements(producer, long, long_first.before)
     assert len(short_older) == len(long_older) <= 6
     assert all("LIMIT" in statement.upper() or "project_data_key" in statement for statement in long_statements)
+
+
+def hot_post(actor, project_id, body="Live", *, watching=()):
+    with session_scope() as session:
+        return threads.post_to_thread(session, actor, project_id, body, idempotency_key=new_id(), watching=watching)
+
+
+def message_notifications(user_id, project_id):
+    with session_scope() as session:
+        return session.exec(select(Notification).where(Notification.user_id == user_id,
+                                                       Notification.project_id == project_id,
+                                                       Notification.kind == "message")).all()
+
+
+def test_members_watching_the_thread_get_no_notification_unless_their_tab_missed_it(settings):
+    producer, editor = producer_and_editor(settings)
+    project_id = create_project(producer, editor)
+    hot_post(producer, project_id, "You are watching", watching={editor.user_id, producer.user_id})
+    assert message_notifications(editor.user_id, project_id) == []
+    missed = hot_post(producer, project_id, "Your tab had gone", watching={editor.user_id})
+    with session_scope() as session:  # the real-time layer found the tab gone: the notification is written now
+        threads.notify_missed(session, project_id, {editor.user_id}, producer.user_id, missed.message_id)
+    [told] = message_notifications(editor.user_id, project_id)
+    assert (told.subject_id, told.actor_id, told.read_at) == (missed.message_id, producer.user_id, None)
+    hot_post(producer, project_id, "Nobody watching")
+    [told] = message_notifications(editor.user_id, project_id)
+    assert told.count == 2  # one notification per thread until read, counting the messages
+
+
+def test_a_message_seen_live_reads_the_thread_up_to_it_not_up_to_now(settings):
+    producer, editor = producer_and_editor(settings)
+    project_id = create_project(producer, editor)
+    other = create_project(producer, editor, title="Other")
+    seen = hot_post(editor, project_id, "seen")
+    hot_post(editor, other, "seen elsewhere")
+    hot_post(editor, project_id, "still on its way to the tab")
+    assert unread(producer) == {project_id: 2, other: 1}
+    outsider = member(settings, "outsider@example.com", name="Olga Outsider", role="editor")
+    with session_scope() as session:  # several projects at once, as the real-time layer gathers them
+        threads.mark_seen_live(session, [
+            threads.SeenLive(project_id, producer.user_id, seen.created_at),
+            threads.SeenLive(other, producer.user_id, utcnow()),
+            threads.SeenLive(project_id, outsider.user_id, seen.created_at)])
+    assert unread(producer) == {project_id: 1, other: 0}
+    with session_scope() as session:
+        assert session.exec(select(ThreadReadMarker).where(ThreadReadMarker.user_id == outsider.user_id)).all() == []
+    assert [row.read_at is not None for row in message_notifications(producer.user_id, other)] == [True]
