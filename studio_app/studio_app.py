@@ -1,5 +1,8 @@
 """Builds the Reflex app: pages, stylesheet, and our HTTP routes mounted in front of Reflex."""
 
+import asyncio
+import gc
+
 import reflex as rx
 
 from studio_app.api import with_studio_routes
@@ -21,6 +24,17 @@ from studio_app.state.live import digest_loop, export_loop
 from studio_app.state.store import sealed_state_manager
 from studio_app.state.tabs import SessionGuard, session_end_loop
 
+
+async def freeze_startup_objects():
+    """Start-up builds most of the heap (compiled pages, Reflex's registries) and none of it ever becomes garbage:
+    frozen, it leaves the collector's sight, and a full collection walks only what the tabs hold. Unfrozen, each
+    one paused every socket for about 300 ms (load_chat: p99 post-to-seen at 50 msg/s 600 ms, 200 ms frozen).
+    Only start-up objects: a tab's state forms reference cycles that must stay collectable."""
+    await asyncio.sleep(0)  # once the server has started
+    gc.collect()
+    gc.freeze()
+
+
 # Nothing personal in any log line, Reflex's included, whoever makes an event fail (state/errors.py).
 install_safe_logging()
 app = rx.App(
@@ -35,3 +49,4 @@ app.add_middleware(SessionGuard())
 app.register_lifespan_task(digest_loop)
 app.register_lifespan_task(export_loop)
 app.register_lifespan_task(session_end_loop)
+app.register_lifespan_task(freeze_startup_objects)

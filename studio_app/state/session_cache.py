@@ -11,6 +11,7 @@ committed after that read moves the generation, so the next check anywhere resol
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from datetime import datetime
 
@@ -22,6 +23,9 @@ from studio_app.services.sessions import resolve_session_id_until
 from studio_app.settings import Settings
 
 CACHE_SECONDS = 30
+# Tabs opened together would all resolve again at the same moment (a burst of transactions that stalls their
+# pushes): each entry's lifetime is shortened by up to this share, at random.
+CACHE_SPREAD = 0.5
 _MAX_ENTRIES = 10_000
 _entries: dict[str, tuple[Actor, float, int]] = {}  # session id -> (actor, trusted until, generation)
 
@@ -44,7 +48,8 @@ def remember(session_id: str, found: tuple[Actor, datetime] | None, generation: 
     actor, valid_until = found
     if len(_entries) >= _MAX_ENTRIES:
         _entries.clear()
-    lifetime = min(CACHE_SECONDS, (valid_until - utcnow()).total_seconds())
+    spread = CACHE_SPREAD * random.random()  # noqa: S311  (a lifetime, not a secret)
+    lifetime = min(CACHE_SECONDS * (1 - spread), (valid_until - utcnow()).total_seconds())
     _entries[session_id] = (actor, time.monotonic() + lifetime, generation)
 
 
