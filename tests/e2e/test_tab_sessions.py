@@ -3,6 +3,7 @@ way a session ends resets the stored states of its tabs, connected or not (check
 app's keys); closed tabs of other people drop an erased person's name and headline."""
 
 import asyncio
+import json
 import time
 import uuid
 from datetime import timedelta
@@ -18,11 +19,12 @@ from studio_app.models.base import utcnow
 from studio_app.services import profiles, threads
 from studio_app.services.tokens import hash_secret
 from studio_app.state.account import AccountState, SessionsState
+from studio_app.state.auth import PasswordResetState
 from studio_app.state.hiring import DirectoryState
 from studio_app.state.privacy_erasure import PrivacyErasureState
 from studio_app.state.projects import ProjectState
 from studio_app.state.thread import ThreadState
-from tests.support.accounts import STRONG_PASSWORD
+from tests.support.accounts import STRONG_PASSWORD, last_mail_to, link_token
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
 from tests.support.liveapp import live_app
 from tests.support.projects import add_editor, call, new_project, person
@@ -151,6 +153,29 @@ async def end_by_password_change(backend, who, cookie):
         await other.close()
 
 
+def showing(text: str):
+    return lambda update: text in json.dumps(update)
+
+
+async def end_by_password_reset(backend, who, cookie):
+    """Forgotten password: the link is asked for and used from a signed-out tab, as the /forgot and /reset pages do."""
+    signed_out = await LiveClient(backend.url).connect()
+    try:
+        await signed_out.call(handler_name(PasswordResetState, "request_link"), {"form": {"email": who["email"]}},
+                              "/forgot", until=showing('"requested_rx_state_": true'))
+        with services_of(backend.data_dir):
+            from studio_app.settings import current_settings
+
+            token = link_token(await asyncio.to_thread(last_mail_to, current_settings(), who["email"],
+                                                       containing="/reset?token="), "/reset")
+        new_password = "harbour violet signal 63"
+        await signed_out.call(handler_name(PasswordResetState, "choose_password"),
+                              {"form": {"new_password": new_password, "confirm_password": new_password}},
+                              f"/reset?token={token}", until=showing('"done_rx_state_": true'))
+    finally:
+        await signed_out.close()
+
+
 def end_by_expiry(backend, who, cookie):
     with services_of(backend.data_dir), session_scope() as db:
         row = db.exec(select(UserSession).where(UserSession.token_hash == hash_secret(cookie))).one()
@@ -159,7 +184,7 @@ def end_by_expiry(backend, who, cookie):
 
 
 WAYS = {"sign-out": end_by_sign_out, "sign-out-everywhere": end_everywhere, "revoked": end_by_revocation,
-        "password-changed": end_by_password_change, "expired": end_by_expiry}
+        "password-changed": end_by_password_change, "password-reset": end_by_password_reset, "expired": end_by_expiry}
 
 
 @pytest.mark.parametrize("way", list(WAYS))
