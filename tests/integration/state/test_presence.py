@@ -92,3 +92,29 @@ def test_a_reloading_tab_stays_present_and_a_closed_one_does_not(registry, monke
     present = run(scenario())
     assert f"zoe-{suffix}" in present
     assert f"kim-{suffix}" not in present
+
+
+def test_write_behind_gathers_what_arrives_together_into_one_transaction(tmp_path, monkeypatch):
+    from tests.support.app_env import app_environment
+
+    written: list[list[str]] = []
+
+    def write(session, items):
+        assert session.connection() is not None  # a real transaction of the app's database
+        if "broken" in items:
+            raise RuntimeError("the database went away")
+        written.append(list(items))
+
+    async def scenario():
+        behind = live.WriteBehind(write, gather_seconds=0.05)
+        behind.add("a")
+        behind.add("b", "c")
+        await asyncio.sleep(0.3)
+        behind.add("broken")  # this batch is lost and logged; the next one is written
+        await asyncio.sleep(0.3)
+        behind.add("d")
+        await asyncio.sleep(0.3)
+
+    with app_environment(monkeypatch, tmp_path / "data", f"sqlite:///{tmp_path / 'studio.db'}"):
+        run(scenario())
+    assert written == [["a", "b", "c"], ["d"]]
