@@ -35,8 +35,14 @@ def insert_missing(session: Session, model: type, rows: Sequence[dict[str, Any]]
 
     A row another writer holds is skipped, not an error (on PostgreSQL the insert waits for that writer first).
     """
-    statement = _insert(session, model).on_conflict_do_nothing(index_elements=list(key)).returning(returning)
+    statement = _insert_missing_statement(session.get_bind().dialect.name, model.__table__, key, returning)
     return list(session.execute(statement, _rows(rows)).scalars().all())
+
+
+@functools.cache
+def _insert_missing_statement(dialect: str, table: sa.Table, key: tuple[str, ...], returning: sa.ColumnElement):
+    # Made once: SQLAlchemy remembers a statement object's cache key (making it again costs more than the insert).
+    return _DIALECT_INSERT[dialect](table).on_conflict_do_nothing(index_elements=list(key)).returning(returning)
 
 
 def serialize_writers(session: Session, lock_id: int, touched: sa.Column) -> None:
@@ -51,18 +57,20 @@ def serialize_writers(session: Session, lock_id: int, touched: sa.Column) -> Non
         session.execute(sa.update(touched.table).where(sa.false()).values({touched: touched}))
 
 
+_DIALECT_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
 def _insert(session: Session, model: type):
     """On the model's table (Core, not the ORM's bulk path): rows go as parameters, not in the statement, so the
     statement is compiled once and cached (rows written into it with ``values()`` are compiled on every call)."""
-    dialect = session.get_bind().dialect.name
-    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](model.__table__)
+    return _DIALECT_INSERT[session.get_bind().dialect.name](model.__table__)
 
 
 @functools.cache
 def _proposed_row(dialect: str, table: sa.Table):
     """The row an upsert proposes (``excluded``): the same alias for every insert into ``table``, made once (making
     it costs more than the rest of a small upsert)."""
-    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table).excluded
+    return _DIALECT_INSERT[dialect](table).excluded
 
 
 def _rows(values: dict[str, Any] | Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -86,6 +86,16 @@ def post_message(session: Session, actor: Actor | None, project_id: str, body: s
     return _views(session, actor, project_key_of(session, project_id), [session.get(Message, posted.message_id)])[0]
 
 
+# Built once: SQLAlchemy remembers a statement object's cache key, where building the statement again per post cost
+# more than running it.
+_MEMBERS_AND_KEY = (
+    select(ProjectMember.user_id, ProjectMember.role, ProjectDataKey.wrapped_key)
+    .join(ProjectDataKey, ProjectDataKey.project_id == ProjectMember.project_id)
+    .where(ProjectMember.project_id == sa.bindparam("project_id"), ProjectMember.removed_at.is_(None))
+    .order_by(ProjectMember.joined_at).limit(MEMBERS_MAX)
+)
+
+
 def post_to_thread(session: Session, actor: Actor | None, project_id: str, body: str, *, idempotency_key: str,
                    reply_to_id: str | None = None, mention_ids: Iterable[str] = (), watching: Iterable[str] = ()
                    ) -> Posted:
@@ -96,12 +106,7 @@ def post_to_thread(session: Session, actor: Actor | None, project_id: str, body:
     message arrive, so they get no "new message" notification; the real-time layer writes one for any of them whose
     tab turns out not to show it (``notify_missed``). Mentions notify every mentioned member."""
     actor = require_signed_in(actor)
-    rows = session.exec(
-        select(ProjectMember.user_id, ProjectMember.role, ProjectDataKey.wrapped_key)
-        .join(ProjectDataKey, ProjectDataKey.project_id == ProjectMember.project_id)
-        .where(ProjectMember.project_id == project_id, ProjectMember.removed_at.is_(None))
-        .order_by(ProjectMember.joined_at).limit(MEMBERS_MAX)
-    ).all() if is_row_id(project_id) else []
+    rows = session.exec(_MEMBERS_AND_KEY, params={"project_id": project_id}).all() if is_row_id(project_id) else []
     roles = {user_id: role for user_id, role, _ in rows}
     actor = require_in_project(actor, Action.POST_MESSAGE, roles.get(actor.user_id))
     members = tuple(roles)
