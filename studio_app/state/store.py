@@ -44,6 +44,8 @@ from studio_app.settings import current_settings
 
 logger = logging.getLogger(__name__)
 
+# Under load, the disk store writes the states that fell due at most this often, in one trip to a worker thread.
+WRITE_ROUND_SECONDS = 0.5
 # Headers that are credentials: never stored (Reflex already keeps them from the frontend).
 PRIVATE_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization", "x-csrf-token"})
 
@@ -179,17 +181,19 @@ class SealedDiskStateManager(StateManagerDisk):
             self._purge_token(token)
 
     async def _process_write_queue(self):
-        """Reflex's write loop (0.10.1), with the two purges above in place of the full walks."""
+        """Reflex's write loop (0.10.1), with the two purges above in place of the full walks, and each round's
+        states sealed and written in one trip to a worker thread, at most every ``WRITE_ROUND_SECONDS`` (under load
+        states fall due one by one, and a trip per substate cost more than writing it)."""
         while True:
             try:
                 now = time.time()
                 due = sorted((item for item in self._write_queue.values()
                               if now - item.timestamp >= self._write_debounce_seconds), key=lambda item: item.timestamp)
-                for item in due:
-                    await self.set_state_for_substate(item.token, self._write_queue.pop(item.token).state)
+                blobs = [blob for item in due
+                         for blob in self._touched_blobs(item.token, self._write_queue.pop(item.token).state)]
                 self._purge_expired_tokens(now)
-                await run_in_thread(self._purge_expired_states)
-                await self._process_write_queue_delay()
+                await run_in_thread(functools.partial(self._write_round, blobs, purge=True))
+                await asyncio.gather(self._process_write_queue_delay(), asyncio.sleep(WRITE_ROUND_SECONDS))
             except asyncio.CancelledError:
                 await self._flush_write_queue()
                 raise
@@ -213,15 +217,25 @@ class SealedDiskStateManager(StateManagerDisk):
             return None
 
     async def set_state_for_substate(self, token: StateToken, substate: Any):
-        if token.get_and_reset_touched_state(substate):
-            plaintext = serialize(token, substate)
-            if plaintext:
-                substate_token = token.with_cls(type(substate))
-                path = self.token_path(substate_token)
-                await run_in_thread(functools.partial(self._write, path, seal(str(substate_token), plaintext)))
+        await run_in_thread(functools.partial(self._write_round, self._touched_blobs(token, substate), purge=False))
+
+    def _touched_blobs(self, token: StateToken, substate: Any) -> list[tuple[Path, str, bytes]]:
+        """(file, state key, pickled bytes) of ``substate`` and its substates changed since they were last written;
+        pickled here, on the event loop, where nothing changes them meanwhile."""
+        blobs = []
+        if token.get_and_reset_touched_state(substate) and (plaintext := serialize(token, substate)):
+            substate_token = token.with_cls(type(substate))
+            blobs.append((self.token_path(substate_token), str(substate_token), plaintext))
         if isinstance(token, BaseStateToken) and isinstance(substate, BaseState):
             for child in substate.substates.values():
-                await self.set_state_for_substate(token, child)
+                blobs.extend(self._touched_blobs(token, child))
+        return blobs
+
+    def _write_round(self, blobs: list[tuple[Path, str, bytes]], *, purge: bool) -> None:
+        for path, state_key, plaintext in blobs:
+            self._write(path, seal(state_key, plaintext))
+        if purge:
+            self._purge_expired_states()
 
     def _write(self, path: Path, data: bytes) -> None:
         """Atomic, private from the first byte: readers see the old blob or the new one."""
