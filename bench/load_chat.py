@@ -8,8 +8,9 @@ project page's events (``ShellState.load``, ``ProjectState.load``, ``ThreadState
 pushes each row to the room's other tabs through ``app.modify_state``, with no database, session or encryption.
 
 Both apps run one backend process (the embedded default: SQLite, disk state manager). Each is offered rising
-rates, ``PHASE_SECONDS`` each, in steps of at most a quarter (a coarser ladder made the ratio jump with noise); a rate is sustained when every message reached all five members' tabs and the
-p99 post-to-seen stayed under ``SUSTAINED_P99_MS``. The result compares the highest sustained rates as
+rates, ``PHASE_SECONDS`` each, in steps of at most a quarter (a coarser ladder made the ratio jump with noise);
+a rate is sustained when every message reached all five members' tabs and the p99 post-to-seen stayed under
+``SUSTAINED_P99_MS``. The result compares the highest sustained rates as
 milliseconds of offered interval per message (1000 / rate; lower is better): the app holds at a ratio of at most
 2, at least half the peer's rate. Also required: each message reaches each member exactly once (it appears once
 in their window and never comes back) and in order (each sender's messages arrive in the order sent, and a
