@@ -12,39 +12,40 @@ BUN_PACKAGE := bun@1.4.5
 AXE_CORE_PACKAGE := axe-core@4.14.1
 AXE_CORE := $(TOOLS)/node_modules/axe-core/axe.min.js
 CHROMIUM := /usr/bin/chromium
+FFMPEG := /usr/bin/ffmpeg
 ONLY ?=
 
 export PATH := $(TOOLS_BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 
-.PHONY: run test test-unit test-integration test-e2e lint bench lock clean
+.PHONY: run test test-unit test-integration test-e2e lint bench lock clean chromium ffmpeg
 
-run: $(VENV)/.runtime $(TOOLS)/.installed
+run: $(VENV)/.runtime $(TOOLS)/.installed ffmpeg
 	$(PY) -m studio_app serve
 
 # Unit and integration tests run on parallel workers (WORKERS=1 runs them in one process); the browser tier
 # shares one built app per run, so it runs in one process after them.
 WORKERS ?= auto
 
-test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium
+test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -n $(WORKERS) tests/unit tests/integration
 	$(PY) -m pytest tests/e2e
 
-test-unit: $(VENV)/.dev
+test-unit: $(VENV)/.dev ffmpeg
 	$(PY) -m pytest -n $(WORKERS) tests/unit
 
-test-integration: $(VENV)/.dev
+test-integration: $(VENV)/.dev ffmpeg
 	$(PY) -m pytest -n $(WORKERS) tests/integration
 
-test-e2e: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium
+test-e2e: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg
 	$(PY) -m pytest tests/e2e
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check studio_app tests bench alembic rxconfig.py
 	$(VENV)/bin/lint-imports
 
-bench: $(VENV)/.dev $(TOOLS)/.installed
+bench: $(VENV)/.dev $(TOOLS)/.installed ffmpeg
 	$(PY) -m bench.run $(ONLY)
 
 $(VENV)/bin/python:
@@ -87,6 +88,12 @@ chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "Chromium is missing: run 'sudo apt-get install -y chromium' (the browser tests need it)"; exit 1; fi; fi
+
+# Media processing runs ffmpeg and ffprobe (Debian's, like Chromium).
+ffmpeg:
+	@if [ ! -x $(FFMPEG) ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; \
+		else echo "ffmpeg is missing: run 'sudo apt-get install -y ffmpeg' (media processing needs it)"; exit 1; fi; fi
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web .states
