@@ -7,7 +7,7 @@ SameSite=Lax as a second line.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -45,6 +45,15 @@ def _client(request: Request) -> ClientInfo:
                       user_agent=request.headers.get("user-agent"))
 
 
+def _next_of_sign_in_page(request: Request) -> str:
+    """The ``next`` of the sign-in page the form was sent from: its hidden field is filled by the page's state,
+    which a person who signs in quickly (or a browser's autofill) can beat."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.path.rstrip("/") != routes.SIGN_IN:
+        return ""
+    return parse_qs(referer.query).get("next", [""])[0]
+
+
 def _back_to_sign_in(reason: str, after: str, **extra: str | int) -> RedirectResponse:
     query = urlencode({"error": reason, **extra, "next": after})
     return RedirectResponse(f"{routes.SIGN_IN}?{query}", status_code=303)
@@ -72,7 +81,7 @@ async def _signing_in(request: Request, service) -> Response:
     if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
         return PlainTextResponse("Form too large.", status_code=413)
     form = await request.form()
-    after = local_path(str(form.get("next") or ""), routes.DASHBOARD)
+    after = local_path(str(form.get("next") or "") or _next_of_sign_in_page(request), routes.DASHBOARD)
     previous = read_session_secret(settings, request.headers.get("cookie"))
 
     def run() -> str:

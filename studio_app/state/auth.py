@@ -98,7 +98,7 @@ class SignInState(SessionMixin, rx.State):
     error: str = ""
     notice: str = ""
     needs_verification: bool = False
-    after: str = routes.DASHBOARD
+    after: str = ""  # until the page's event fills it, the sign-in route reads the page's own address
 
     @rx.event
     def show_outcome(self):

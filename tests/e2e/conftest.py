@@ -1,8 +1,9 @@
 import os
+import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from studio_app.settings import load_settings
 from tests.e2e.page_checks import CheckedBrowser, PageChecks
@@ -13,13 +14,20 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 CHECKED_ROUTES = pytest.StashKey[set]()
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-gpu", "--no-first-run"]
+# What a page shows after a round trip to the app: Playwright's 5 s default is short on a 2-core machine that
+# builds or tests something else at the same time (CI shares it), and a wait ends as soon as the page shows it.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """One app for the whole e2e run: built once, served in the background."""
     with live_app(tmp_path_factory.mktemp("live-app")) as running:
-        yield running
+        try:
+            yield running
+        finally:  # kept with the screenshots for a failed run (the log holds nothing personal)
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copyfile(running.log, ARTIFACTS / "app.log")
 
 
 @pytest.fixture(scope="session")

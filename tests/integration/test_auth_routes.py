@@ -90,6 +90,20 @@ def test_wrong_credentials_go_back_to_the_form_without_a_cookie(server):
     assert session_cookie(response)[0] is None
 
 
+@pytest.mark.parametrize(("referer", "expected"), [
+    ("/signin?next=%2Fprojects%2Fnew", "/projects/new"),
+    ("/signin/?next=/invitations", "/invitations"),
+    ("/signin?next=https%3A%2F%2Fevil.example%2F", "/dashboard"),  # never an open redirect
+    ("/forgot?next=%2Fprojects%2Fnew", "/dashboard"),  # only the sign-in page's own next counts
+])
+def test_a_form_sent_before_its_page_state_arrived_goes_where_the_page_said(server, referer, expected):
+    """The hidden ``next`` field is filled by the page's state: a quick person submits it empty."""
+    base, origin, _ = server
+    response = post(base, "/api/auth/signin", origin, {"email": EMAIL, "password": STRONG_PASSWORD, "next": ""},
+                    referer=origin + referer)
+    assert response.status_code == 303 and response.headers["location"] == expected
+
+
 @pytest.mark.parametrize("origin", ["https://evil.example", None])
 def test_cross_site_sign_in_and_sign_out_are_refused(server, origin):
     base, _, settings = server
