@@ -38,10 +38,10 @@ def publish_sample(user_ids: Collection[str], *, now: float | None = None) -> No
         _publish_to_file(settings, sorted(user_ids), now)
 
 
-def recent_online_users(*, now: float | None = None) -> set[str] | None:
+def recent_online_users(settings: Settings | None = None, *, now: float | None = None) -> set[str] | None:
     """Everyone seen connected in the last ``WINDOW_SECONDS``; None when no web process published lately."""
     now = time.time() if now is None else now
-    settings = current_settings()
+    settings = settings or current_settings()
     samples = _redis_samples(settings) if settings.redis_url else _file_samples(settings)
     if not samples or max(at for at, _ in samples) < now - STALE_SECONDS:
         return None
