@@ -9,9 +9,11 @@ other behind one interpreter lock.
 Declare a task in a module of ``studio_app/jobs/`` (every module of the package is imported by the consumers, so
 they know every task)::
 
-    @background_task(retries=3, base_delay_seconds=2, timeout_seconds=3600)
+    @background_task(retries=3, base_delay_seconds=2, timeout_seconds=3600, on_final_failure=mark_asset_failed)
     def process_asset_task(asset_id: str) -> None:
         process_asset(asset_id)
+
+(``on_final_failure(asset_id, error)`` runs once the last try failed: say so where people look.)
 
 and enqueue it once the transaction that made the work commits (a rollback must enqueue nothing, and a consumer
 must find the rows the task reads)::
@@ -75,6 +77,8 @@ class BackgroundTask:
     base_delay_seconds: float = 0
     timeout_seconds: float | None = None
     every_minutes: int | None = None  # periodic tasks only
+    # Called in the consumer with the task's arguments and the error once the last try failed (mark a row failed).
+    on_final_failure: Callable[..., Any] | None = None
 
     @property
     def name(self) -> str:
@@ -88,13 +92,16 @@ class BackgroundTask:
 _TASKS: dict[str, BackgroundTask] = {}
 
 
-def background_task(*, retries: int = 3, base_delay_seconds: float = 2, timeout_seconds: float | None = None
+def background_task(*, retries: int = 3, base_delay_seconds: float = 2, timeout_seconds: float | None = None,
+                    on_final_failure: Callable[..., Any] | None = None
                     ) -> Callable[[Callable[..., Any]], BackgroundTask]:
     """Declare a queue task: retried ``retries`` times with exponential backoff from ``base_delay_seconds``,
-    interrupted (and counted as a failed try) after ``timeout_seconds`` when given."""
+    interrupted (and counted as a failed try) after ``timeout_seconds`` when given. ``on_final_failure(*args,
+    error)`` runs in the consumer after the last try failed, before the failure is recorded for admins."""
 
     def declare(function: Callable[..., Any]) -> BackgroundTask:
-        return _declare(BackgroundTask(function, retries, base_delay_seconds, timeout_seconds))
+        return _declare(BackgroundTask(function, retries, base_delay_seconds, timeout_seconds,
+                                       on_final_failure=on_final_failure))
 
     return declare
 
@@ -252,6 +259,11 @@ def _record_if_final(signal: str, huey_task: Any, error: BaseException | None = 
     attempts = (task.retries if task else 0) + 1
     if error is None and signal == huey_signals.SIGNAL_TIMEOUT:
         error = TimeoutError(f"took longer than {huey_task.timeout} s")
+    if task is not None and task.on_final_failure is not None:
+        try:
+            task.on_final_failure(*huey_task.args, error)
+        except Exception:
+            logger.exception("the final-failure handler of %s failed", name)
     try:
         with session_scope() as session:
             job_failures.record_failure(session, name, list(huey_task.args), error, attempts)

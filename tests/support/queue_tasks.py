@@ -35,7 +35,12 @@ def fails_twice(marker: str) -> None:
         raise RuntimeError("the storage at 10.1.2.3 did not answer for zoe@example.com")
 
 
-@background_task(retries=1, base_delay_seconds=1)
+def note_final_failure(marker: str, error: BaseException) -> None:
+    with open(f"{marker}.final", "a") as notes:
+        notes.write(f"{type(error).__name__}\n")
+
+
+@background_task(retries=1, base_delay_seconds=1, on_final_failure=note_final_failure)
 def always_fails(marker: str) -> None:
     record_run(marker)
     raise ValueError("cannot read 'Zoé Martin' (zoe@example.com)")

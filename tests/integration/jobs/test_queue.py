@@ -69,6 +69,7 @@ def test_a_task_that_always_fails_is_kept_with_a_safe_reason_and_an_admin_retrie
         enqueue(always_fails, marker)
         wait_until(lambda: failures_of(always_fails.name))
         assert len(runs_of(marker)) == 2  # the first try and its one retry
+        assert runs_of(f"{marker}.final") == ["ValueError"]  # the task's own handler heard of it, once
         [failure] = call(job_failures.failed_jobs, admin)
         assert (failure.task_name, failure.arguments, failure.attempts) == (always_fails.name, [marker], 2)
         assert failure.error_type == "ValueError"
