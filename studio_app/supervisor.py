@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-GRACE_SECONDS = 20
+GRACE_SECONDS = 15  # under the 20 s a test harness or a service manager waits before SIGKILL
 POLL_SECONDS = 0.2
 _PR_SET_PDEATHSIG = 1
 
