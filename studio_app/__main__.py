@@ -1,4 +1,4 @@
-"""``python -m studio_app``: check the configuration, migrate, serve.
+"""``python -m studio_app``: check the configuration, migrate, serve, run job-queue consumers.
 
 Every failure a person can fix (a bad variable, an unreachable service) ends with one line
 naming the variable, never a traceback.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from studio_app.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
@@ -44,12 +45,17 @@ def migrate(settings: Settings) -> None:
     upgrade_to_head(settings.database_url)
 
 
-def serve(settings: Settings, *, backend_only: bool = False) -> None:
-    """Replace this process with Reflex's production server (frontend and backend on one port).
+def serve(settings: Settings, *, backend_only: bool = False, with_worker: bool | None = None) -> int:
+    """Run Reflex's production server (frontend and backend on one port) and a job-queue consumer next to it, as
+    children of this process: one command starts everything, and SIGINT or SIGTERM here stops both
+    (``studio_app/supervisor.py``).
 
-    ``backend_only`` serves the event socket and HTTP routes without building or serving the frontend:
-    the extra instances of a scaled-out deployment, behind the same reverse proxy, sharing Redis.
+    ``backend_only`` serves the event socket and HTTP routes without building or serving the frontend: the extra
+    instances of a scaled-out deployment, behind the same reverse proxy, sharing Redis. They start no consumer
+    unless ``with_worker`` says so (queue consumers are usually scaled apart: ``python -m studio_app worker``).
     """
+    from studio_app.supervisor import Child, supervise
+
     if LOCAL_TOOLS_BIN.is_dir():
         # Reflex needs Node >= 22 and bun; the project installs both here when the system's are older.
         os.environ["PATH"] = f"{LOCAL_TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -68,7 +74,32 @@ def serve(settings: Settings, *, backend_only: bool = False) -> None:
     os.chdir(PROJECT_ROOT)
     if not backend_only:
         initialize_web_directory()
-    os.execv(reflex, args)  # noqa: S606  (fixed argv, no shell)
+    children = [Child("app", args, stop_signal=signal.SIGINT)]
+    if (not backend_only) if with_worker is None else with_worker:
+        consumer = [sys.executable, "-m", "studio_app", "worker"]
+        if not settings.redis_url:
+            consumer.append("--flush-locks")  # the embedded default's only consumer: a lock left is a dead one's
+        children.append(Child("queue consumer", consumer))
+    return supervise(children)
+
+
+def default_worker_count() -> int:
+    """One worker process per core, at most 4 (media jobs use ffmpeg's own threads too)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def run_worker(settings: Settings, *, workers: int, flush_locks: bool) -> int:
+    """A job-queue consumer (``jobs/queue.py``) in this process until SIGINT (finish running tasks) or SIGTERM."""
+    import logging
+
+    from studio_app.jobs.queue import run_consumer
+    from studio_app.security import log_redaction
+
+    log_redaction.install()  # a task's exception (names, addresses) never reaches a log line
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stdout)
+    run_consumer(workers=workers, flush_locks=flush_locks)
+    return 0
 
 
 def initialize_web_directory() -> None:
@@ -156,6 +187,12 @@ def rotate_keys(settings: Settings) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m studio_app", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     serve_command = commands.add_parser("serve", help="check, migrate, then start the app")
     serve_command.add_argument("--backend-only", action="store_true",
                                help="serve the event socket and HTTP routes only (extra instances behind a proxy)")
+    serve_command.add_argument("--with-worker", action="store_true", default=None,
+                               help="with --backend-only: start a job-queue consumer too (serve alone always does)")
+    worker_command = commands.add_parser("worker", help="run a job-queue consumer (several share the work)")
+    worker_command.add_argument("--workers", type=_positive, default=default_worker_count(),
+                                help="worker processes running tasks side by side (default: one per core, at most 4)")
+    worker_command.add_argument("--flush-locks", action="store_true",
+                                help="clear the locks of periodic rounds first (only when no other consumer runs)")
     admin = commands.add_parser("admin", help="administration").add_subparsers(dest="admin_command", required=True)
     admin.add_parser("create", help="create an admin account (prompts for the password)").add_argument(
         "--email", required=True)
@@ -178,9 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         print(f"Configuration OK: {settings.public_url}, data in {settings.data_dir}")
         return 0
+    if args.command == "worker":  # migrations are the web app's (``serve`` or ``migrate``), once per release
+        return run_worker(settings, workers=args.workers, flush_locks=args.flush_locks)
     migrate(settings)
     if args.command == "serve":
-        serve(settings, backend_only=args.backend_only)
+        return serve(settings, backend_only=args.backend_only, with_worker=args.with_worker)
     if args.command == "admin":
         return create_admin(args.email)
     if args.command == "keys":

@@ -26,6 +26,7 @@ PRIVACY_POLICY_VERSION = "/privacy/versions/[policy_version]"
 COOKIES = "/cookies"
 PRIVACY_CENTER = "/privacy-center"
 ADMIN_PRIVACY = "/admin/privacy"
+ADMIN_JOBS = "/admin/jobs"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.

@@ -30,6 +30,7 @@ _DATABASE_SCHEMES = {"sqlite", "postgresql", "postgresql+psycopg"}
 
 KEY_BYTES = 32
 KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+QUEUE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 # Keys given in the environment come from one secret store: a pepper or index key left
 # behind in one machine's data folder would be lost with that machine.
 _KEY_FIELDS = ("master_keys", "index_key", "password_pepper")
@@ -159,6 +160,13 @@ def _text(_variable: str, raw: str) -> str:
     return raw.strip()
 
 
+def _queue_name(variable: str, raw: str) -> str:
+    raw = raw.strip()
+    if not QUEUE_NAME_PATTERN.fullmatch(raw):
+        raise SettingsError(variable, f"'{raw}' is not 1-40 letters, digits, '-' or '_'")
+    return raw
+
+
 Origin = Annotated[str, _checked(_origin)]
 PositiveInt = Annotated[int, _checked(_positive_int)]
 Text = Annotated[str, _checked(_text)]
@@ -175,6 +183,8 @@ class Settings(BaseSettings):
     public_url: Origin
     database_url: Annotated[str, _checked(_database_url)]
     redis_url: Annotated[str | None, _checked(_url_of(("redis", "rediss"), "a redis:// URL"))] = None
+    # The job queue's name: its keys in Redis, its rows in the SQLite queue file (two deployments can share a Redis).
+    queue_name: Annotated[str, _checked(_queue_name)] = "studio"
     allowed_origins: Annotated[tuple[str, ...], NoDecode, _checked(_origins)]
     host: Text = "127.0.0.1"
     port: Annotated[int, _checked(_port)] = 3000
@@ -220,6 +230,11 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def queue_file(self) -> Path:
+        """The job queue's SQLite file (embedded default; Redis holds the queue when configured)."""
+        return self.data_dir / "queue.sqlite3"
 
     @property
     def keys_dir(self) -> Path:

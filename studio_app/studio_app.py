@@ -20,7 +20,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     projects,
 )
 from studio_app.state.errors import backend_exception_handler, install_safe_logging
-from studio_app.state.live import digest_loop, export_loop
+from studio_app.state.live import presence_publish_loop
 from studio_app.state.store import sealed_state_manager
 from studio_app.state.tabs import SessionGuard, session_end_loop
 
@@ -46,7 +46,9 @@ app = rx.App(
 app._state_manager = sealed_state_manager()
 # Every socket proves its session before its first event, the hydration included (state/tabs.py).
 app.add_middleware(SessionGuard())
-app.register_lifespan_task(digest_loop)
-app.register_lifespan_task(export_loop)
+# Background work runs on the job queue's consumers (jobs/queue.py), not here. What stays in the web process needs
+# what only it holds: who has a socket open (published for the queue's digest round), and the tabs' Reflex states
+# (the sweep of ended sessions resets them through app.modify_state, which a consumer cannot reach).
+app.register_lifespan_task(presence_publish_loop)
 app.register_lifespan_task(session_end_loop)
 app.register_lifespan_task(freeze_startup_objects)

@@ -1,7 +1,7 @@
 """Building data exports: claim a queued one atomically, build it, repeat; give back those a dead worker left.
 
-Runs on a worker thread (``asyncio.to_thread``): kicked when someone asks for an export, and by the periodic
-loop in ``state/live.py`` for anything left over (a restart, a re-queued export). Each step is its own short
+Runs on the queue's consumers: enqueued when someone asks for an export (``request_export``, once the request
+commits), and every minute for anything left over (a restart, a re-queued export). Each step is its own short
 transaction; the archive streams through the sealing writer into storage and appears there only once
 complete, so a crash half-way leaves no blob.
 """
@@ -13,9 +13,13 @@ import threading
 import time
 from datetime import datetime
 
-from studio_app.database import session_scope
+from sqlmodel import Session
+
+from studio_app.database import after_commit, session_scope
 from studio_app.integrations.storage import current_storage
+from studio_app.jobs.queue import background_task, enqueue, periodic_task
 from studio_app.security.crypto import DataKey
+from studio_app.security.policy import Actor
 from studio_app.security.stream_crypto import SealingWriter
 from studio_app.services import exports
 from studio_app.settings import current_settings
@@ -27,6 +31,24 @@ logger = logging.getLogger(__name__)
 _round_lock = threading.Lock()
 MAX_PER_ROUND = 20
 PROGRESS_EVERY_SECONDS = 0.5
+
+
+def request_export(session: Session, actor: Actor | None) -> exports.ExportView:
+    """Ask for an archive of the actor's data (the service decides) and have a consumer build it at once."""
+    view = exports.request_export(session, actor)
+    after_commit(session, lambda: enqueue(build_queued_exports))
+    return view
+
+
+@background_task(retries=3, base_delay_seconds=5)
+def build_queued_exports() -> None:
+    run_export_round()
+
+
+@periodic_task(every_minutes=1)
+def export_sweep() -> None:
+    """What a request's task did not build: exports given back after a dead consumer, or a failed enqueue."""
+    run_export_round()
 
 
 class ExportAbandoned(Exception):

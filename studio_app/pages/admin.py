@@ -1,4 +1,5 @@
-"""The admin console: privacy requests, policy versions, product news. Admins only (the services decide)."""
+"""The admin console: privacy requests, policy versions, product news, failed background jobs. Admins only (the
+services decide)."""
 
 import reflex as rx
 
@@ -7,6 +8,7 @@ from studio_app.components.forms import field_error, form_alert, text_field
 from studio_app.components.privacy_requests import status_badge
 from studio_app.components.thread import SAFE_LINK
 from studio_app.pages.projects import checkbox_field, empty_state, signed_in_page
+from studio_app.state.admin_jobs import AdminJobsState
 from studio_app.state.admin_privacy import AdminPrivacyState
 from studio_app.state.shell import ShellState
 
@@ -162,11 +164,59 @@ def admin_privacy() -> rx.Component:
             AdminPrivacyState.allowed,
             rx.vstack(
                 rx.heading("Admin console: privacy", as_="h1", size="7"),
+                rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
                 form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
                 requests_section(),
                 policy_section(),
                 news_section(),
                 spacing="5", width="100%",
+            ),
+            empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
+        ),
+    )
+
+
+def failure_item(row: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["task"], weight="bold"), rx.text(row["task_name"], size="1", color_scheme="gray")),
+        rx.table.cell(row["arguments"], word_break="break-all"),
+        rx.table.cell(row["error"]),
+        rx.table.cell(row["attempts"]),
+        rx.table.cell(row["failed"]),
+        rx.table.cell(rx.cond(
+            row["retried"],
+            rx.badge("Retried", color_scheme="gray"),
+            rx.button("Retry", size="1", on_click=AdminJobsState.retry(row["id"]),
+                      aria_label="Retry " + row["task"].to(str)),
+        )),
+    )
+
+
+@rx.page(route=routes.ADMIN_JOBS, title="Admin · background jobs · Azekia Studio",
+         on_load=[ShellState.load, AdminJobsState.load])
+def admin_jobs() -> rx.Component:
+    return signed_in_page(
+        rx.cond(
+            AdminJobsState.allowed,
+            rx.vstack(
+                rx.heading("Admin console: failed background jobs", as_="h1", size="7"),
+                rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
+                rx.text("Jobs that still failed after every retry, newest first. The reason names the kind of error; "
+                        "nothing personal is kept. Retry puts the job back on the queue once.",
+                        size="2", color_scheme="gray"),
+                form_alert(AdminJobsState.notice, color="green", icon="circle-check"),
+                form_alert(AdminJobsState.errors["retry"]),
+                rx.cond(
+                    AdminJobsState.failures.length() > 0,
+                    rx.box(rx.table.root(
+                        rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in
+                                                       ("Job", "Arguments", "Reason", "Tries", "Failed", "")))),
+                        rx.table.body(rx.foreach(AdminJobsState.failures, failure_item)),
+                        width="100%", size="1",
+                    ), width="100%", overflow_x="auto"),
+                    empty_state("No failed job. Jobs that fail after every retry appear here."),
+                ),
+                spacing="4", width="100%", id="admin-jobs",
             ),
             empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
         ),

@@ -32,6 +32,8 @@ class Action(enum.StrEnum):
     EDIT_MESSAGE = "message.edit"
     # Privacy administration: answering requests, publishing policy versions, sending product news
     ADMINISTER_PRIVACY = "privacy.administer"
+    # Operations: the background jobs that failed, and retrying them
+    ADMINISTER_JOBS = "jobs.administer"
 
 
 # Stage moves an editor may make on a project they work on; producers make any move.
@@ -75,7 +77,7 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
         return actor.role == Role.EDITOR
     if action == Action.CREATE_PROJECT:
         return actor.role == Role.PRODUCER
-    if action == Action.ADMINISTER_PRIVACY:
+    if action in (Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS):
         return actor.is_admin
     return False
 

@@ -23,13 +23,10 @@ from reflex_base.registry import RegistrationContext
 from sqlmodel import Session
 
 from studio_app.database import session_scope
-from studio_app.jobs.digests import run_digest_round
-from studio_app.jobs.exports import run_export_round
+from studio_app.jobs.presence import SAMPLE_SECONDS, publish_sample
 from studio_app.settings import current_settings
 
 PRESENCE_TTL_SECONDS = 3 * 3600
-# A reload closes the socket and opens another with the same client token within a second or two.
-RELOAD_GRACE_SECONDS = 15
 Connected = Callable[[str], Awaitable[bool]]  # whether a client token has a connected socket on any worker
 logger = logging.getLogger(__name__)
 _pending_tasks: set[asyncio.Task] = set()  # run_later keeps its tasks alive until they finish
@@ -215,46 +212,20 @@ async def push(channel: str, state_cls: type[rx.State], refresh: Callable[[rx.St
     return {user for user in reached if user is not None}
 
 
-async def present_users(connected: Connected, grace: float = RELOAD_GRACE_SECONDS) -> set[str]:
-    """Who has a tab of the app connected: sampled twice, ``grace`` seconds apart, so that a tab reloading at
-    one sample (its socket closed for a moment) counts, and a closed tab stops counting at once."""
-    first = await presence().online_users(connected)
-    await asyncio.sleep(grace)
-    return first | await presence().online_users(connected)
+async def publish_presence(connected: Connected) -> None:
+    """Publish who has a tab connected now, for the digest round that runs on the queue (``jobs/presence.py``)."""
+    users = await presence().online_users(connected)
+    await asyncio.to_thread(publish_sample, users)
 
 
-DIGEST_INTERVAL_SECONDS = 300
-
-
-async def digest_loop(app: rx.App):
-    """Lifespan task: every few minutes, one worker mails digests to the members who have no tab connected."""
+async def presence_publish_loop(app: rx.App):
+    """Lifespan task: every few seconds, one web worker publishes who has a tab connected (the consumers cannot
+    see the sockets)."""
+    connected = app.event_namespace._token_manager.is_token_connected
     while True:
-        await asyncio.sleep(DIGEST_INTERVAL_SECONDS)
         try:
-            if await presence().claim("digests", DIGEST_INTERVAL_SECONDS - 10):
-                online = await present_users(app.event_namespace._token_manager.is_token_connected)
-                await asyncio.to_thread(run_digest_round, current_settings(), online)
-        except Exception:  # the next round tries again; mail failures are already retried per person
-            logger.exception("digest round failed")
-
-
-EXPORT_INTERVAL_SECONDS = 30
-
-
-def kick_exports() -> None:
-    """Start building queued exports now, on a worker thread, without holding up the handler that asked."""
-    run_later(_export_round())
-
-
-async def _export_round() -> None:
-    try:
-        await asyncio.to_thread(run_export_round)
-    except Exception:  # the periodic loop tries again
-        logger.exception("export round failed")
-
-
-async def export_loop():
-    """Lifespan task: builds exports left in the queue (a restart, a worker that died) every half minute."""
-    while True:
-        await _export_round()
-        await asyncio.sleep(EXPORT_INTERVAL_SECONDS)
+            if await presence().claim("presence-sample", SAMPLE_SECONDS - 1):
+                await publish_presence(connected)
+        except Exception:  # the next sample tries again; the digest round waits when samples are missing
+            logger.exception("publishing presence failed")
+        await asyncio.sleep(SAMPLE_SECONDS)

@@ -9,8 +9,8 @@ import time
 import reflex as rx
 
 from studio_app import routes
+from studio_app.jobs import exports as export_jobs
 from studio_app.services import accounts, exports
-from studio_app.state.live import kick_exports
 from studio_app.state.session import SessionMixin, SignedOut, user_action
 
 POLL_SECONDS = 0.5
@@ -58,11 +58,10 @@ class PrivacyExportState(SessionMixin, rx.State):
     @user_action(scope="request", busy="busy")
     async def request_archive(self):
         def request_and_read(session, actor):
-            exports.request_export(session, actor)
+            export_jobs.request_export(session, actor)  # a consumer starts building it once this commits
             return _latest(session, actor)
 
         self._show(*await self._call(request_and_read))
-        kick_exports()
         return PrivacyExportState.watch
 
     @rx.event

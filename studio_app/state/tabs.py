@@ -230,7 +230,10 @@ sessions.SESSION_END_LISTENERS.append(_sessions_ended)
 
 
 async def session_end_loop(app: rx.App):
-    """Lifespan task: ended sessions are announced by the services; expired ones are swept here, by one worker."""
+    """Lifespan task: ended sessions are announced by the services; expired ones are swept here, by one worker.
+
+    Unlike the other periodic rounds it is not on the job queue: resetting a tab's state goes through
+    ``app.modify_state`` and Reflex's state manager, which only the web process holds."""
     global _loop, _app
     _loop, _app = asyncio.get_running_loop(), app
     while True:

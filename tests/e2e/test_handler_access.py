@@ -11,9 +11,11 @@ from sqlmodel import select
 
 from studio_app.database import session_scope
 from studio_app.models.accounts import UserSession
+from studio_app.models.jobs import JobFailure
 from studio_app.models.projects import Invitation, Message, Milestone, Project, ProjectMember
-from studio_app.services import privacy_requests, projects, threads
+from studio_app.services import job_failures, privacy_requests, projects, threads
 from studio_app.state.account import AccountState, SessionsState
+from studio_app.state.admin_jobs import AdminJobsState
 from studio_app.state.hiring import DirectoryState
 from studio_app.state.privacy_requests import PrivacyRequestsState
 from studio_app.state.projects import InvitationLinkState, InvitationsState, ProjectState
@@ -46,8 +48,11 @@ def world(app):
         with session_scope() as session:
             producer_session = session.exec(select(UserSession.id).where(
                 UserSession.user_id == producer.user_id)).first()
+            failure = job_failures.record_failure(session, "studio_app.jobs.exports.build_queued_exports", [],
+                                                  RuntimeError("storage unreachable"), 4)
     return {"project": project.id, "message": message.id, "milestone": milestone.id, "invitation": invitation.id,
-            "editor": editor.user_id, "producer_session": producer_session, "data_dir": app.data_dir}
+            "editor": editor.user_id, "producer_session": producer_session, "failure": failure,
+            "data_dir": app.data_dir}
 
 
 def attempts(world) -> list[tuple]:
@@ -66,6 +71,8 @@ def attempts(world) -> list[tuple]:
         (InvitationLinkState, "accept", {}, f"/invitations/{world['invitation']}"),
         (DirectoryState, "invite", {"editor_id": world["editor"]}, "/directory"),
         (SessionsState, "revoke", {"session_id": world["producer_session"]}, "/account/sessions"),
+        (AdminJobsState, "load", {}, "/admin/jobs"),
+        (AdminJobsState, "retry", {"failure_id": world["failure"]}, "/admin/jobs"),
     ]
 
 
@@ -79,6 +86,7 @@ def snapshot(world) -> dict:
                 ProjectMember.project_id == world["project"], ProjectMember.removed_at.is_(None))).all()),
             "producer_session_alive": session.get(UserSession, world["producer_session"]).revoked_at is None,
             "stage": session.get(Project, world["project"]).stage,
+            "failure_retried": session.get(JobFailure, world["failure"]).retried_at is not None,
         }
 
 
@@ -103,6 +111,7 @@ def test_handlers_refuse_and_reveal_nothing(app, world, who):
     before = snapshot(world)
     sent = run_attempts(app, world, who)
     assert snapshot(world) == before
+    assert "storage unreachable" not in sent  # failed jobs are for admins only
     if who != "matrix-ed@example.com":  # the editor is a member: they may read, not act as the producer
         assert SECRET_TITLE not in sent and SECRET_WORDS not in sent
 

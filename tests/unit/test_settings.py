@@ -48,6 +48,7 @@ def test_several_allowed_origins(tmp_path):
         ("DATABASE_URL", "mysql://root@localhost/studio", "is not a sqlite:/// or postgresql:// URL"),
         ("DATABASE_URL", "not a url", "is not a sqlite:/// or postgresql:// URL"),
         ("DATABASE_URL", "postgresql:///studio", "needs a host"),
+        ("QUEUE_NAME", "studio queue", "is not 1-40 letters"),
         ("REDIS_URL", "localhost:6379", "is not a redis:// URL"),
         ("PORT", "eighty", "is not a TCP port"),
         ("PORT", "70000", "is not a TCP port"),

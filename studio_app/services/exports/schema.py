@@ -18,6 +18,7 @@ NOT_EXPORTED: dict[str, str] = {
     "policy_document": "the published privacy policy, the same for everyone",
     "announcement": "product news written by Azekia Studio, the same for everyone who receives it",
     "form_submission": "random keys that stop a double click from creating things twice; what they created is exported",
+    "job_failure": "background jobs that failed (what they worked on, by id, and the error): nothing about you",
 }
 
 # The files of the archive, in the order they are written, with what each holds.

@@ -1,11 +1,13 @@
 """The registry of open tabs per project, in memory and in real Redis."""
 
 import asyncio
+import time
 import uuid
 
 import pytest
 from reflex.utils.token_manager import LocalTokenManager
 
+from studio_app.jobs import presence
 from studio_app.state import live
 from studio_app.state.live import MemoryPresence, RedisPresence
 from tests.support.live_clients import run_in_own_loop
@@ -15,7 +17,9 @@ from tests.support.live_clients import run_in_own_loop
 def registry(request):
     if request.param == "memory":
         return MemoryPresence()
-    return RedisPresence(request.getfixturevalue("redis_url"))
+    registry = RedisPresence(request.getfixturevalue("redis_url"))
+    registry.url = request.getfixturevalue("redis_url")
+    return registry
 
 
 def run(coroutine):
@@ -71,27 +75,37 @@ def test_online_users_are_those_with_a_connected_tab_and_one_claim_per_period(re
     assert second is (isinstance(registry, MemoryPresence))  # Redis lets only one worker have it
 
 
-def test_a_reloading_tab_stays_present_and_a_closed_one_does_not(registry, monkeypatch):
+def test_published_samples_keep_a_reloading_tab_present_and_forget_a_closed_one(registry, monkeypatch, tmp_path):
+    """The web process publishes who is connected; the digest round on the queue reads the recent samples."""
+    from tests.support.app_env import app_environment
+
     suffix = uuid.uuid4().hex
+    zoe, kim = f"zoe-{suffix}", f"kim-{suffix}"
     manager = LocalTokenManager()
     monkeypatch.setattr(live, "presence", lambda: registry)
+    redis = {"REDIS_URL": registry.url} if isinstance(registry, RedisPresence) else {}
 
-    async def scenario():
-        await registry.join(f"user:zoe-{suffix}", "tab-zoe", f"zoe-{suffix}")
-        await registry.join(f"user:kim-{suffix}", "tab-kim", f"kim-{suffix}")
+    async def scenario(started: float):
+        await registry.join(f"user:{zoe}", "tab-zoe", zoe)
+        await registry.join(f"user:{kim}", "tab-kim", kim)
         await manager.link_token_to_sid("tab-zoe", "sid-1")
         await manager.link_token_to_sid("tab-kim", "sid-2")
-        await manager.disconnect_token("tab-zoe", "sid-1")  # Zoé reloads: her socket is closed at the first look
+        presence.publish_sample(await registry.online_users(manager.is_token_connected), now=started - 40)
         await manager.disconnect_token("tab-kim", "sid-2")  # Kim closed the tab
-        looking = asyncio.create_task(live.present_users(manager.is_token_connected, grace=0.5))
-        while not looking.done() and not await manager.is_token_connected("tab-zoe"):
-            await asyncio.sleep(0.05)  # the first look happens at once; then Zoé's page is back
-            await manager.link_token_to_sid("tab-zoe", "sid-3")
-        return await looking
+        await manager.disconnect_token("tab-zoe", "sid-1")  # Zoé reloads: her socket is closed for this sample
+        presence.publish_sample(await registry.online_users(manager.is_token_connected), now=started - 10)
+        await manager.link_token_to_sid("tab-zoe", "sid-3")  # and back
+        await live.publish_presence(manager.is_token_connected)  # what the web process's loop does
 
-    present = run(scenario())
-    assert f"zoe-{suffix}" in present
-    assert f"kim-{suffix}" not in present
+    with app_environment(monkeypatch, tmp_path / "data", f"sqlite:///{tmp_path / 'studio.db'}", **redis):
+        started = time.time()
+        run(scenario(started))
+        present = presence.recent_online_users()
+        assert zoe in present and kim not in present  # Kim was last seen 40 s ago, outside the window
+        finished = time.time()
+        later = presence.recent_online_users(now=finished + presence.WINDOW_SECONDS + 1)
+        assert zoe not in later  # a tab that closes stops counting once the window has passed
+        assert presence.recent_online_users(now=finished + presence.STALE_SECONDS + 5) is None  # nobody publishes
 
 
 def test_write_behind_gathers_what_arrives_together_into_one_transaction(tmp_path, monkeypatch):
