@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
 
@@ -176,20 +176,31 @@ def discard_suggestion(session: Session, actor: Actor | None, asset_id: str, key
 
 
 def suggested_segments(media_info: dict, frame_rate: Fraction, total_frames: int) -> list[Suggestion]:
-    """The segments processing's analysis proposes: each shot between two scene cuts (``scene_cuts``, seconds) and
-    each silence (``silences``, [start, end] seconds), in frames, clipped to the rush; malformed entries are
-    skipped (the analysis is data, not a contract to crash on)."""
+    """The segments processing's analysis proposes, in frames, clipped to the rush: each shot between scene cuts and
+    each silence. ``scene_cuts`` holds cut times (seconds) or shots (``{"in_frame", "out_frame"}``); ``silences``
+    holds ``[start, end]`` seconds or ``{"in_frame", "out_frame"}``. Malformed entries are skipped: the analysis is
+    data, not a contract to crash on."""
     found: dict[str, Suggestion] = {}
-    cuts = sorted({_frame(second, frame_rate) for second in _numbers(media_info.get("scene_cuts"))})
+    scene_cuts = media_info.get("scene_cuts") if isinstance(media_info.get("scene_cuts"), list) else []
+    cuts = sorted({_frame(second, frame_rate) for second in scene_cuts if _is_number(second)})
     bounds = [0, *(cut for cut in cuts if 0 < cut < total_frames), total_frames]
     if len(bounds) > 2:  # no cut: the whole rush is no suggestion
         for start, end in itertools.pairwise(bounds):
             _add(found, SuggestionKind.SCENE, start, end)
-    for pair in media_info.get("silences") or ():
-        if isinstance(pair, Sequence) and len(pair) == 2 and all(_is_number(value) for value in pair):
-            start, end = (min(max(_frame(value, frame_rate), 0), total_frames) for value in pair)
-            _add(found, SuggestionKind.SILENCE, start, end)
+    for kind, entries in ((SuggestionKind.SCENE, scene_cuts), (SuggestionKind.SILENCE, media_info.get("silences"))):
+        for entry in entries if isinstance(entries, list) else ():
+            if (segment := _segment(entry, frame_rate)) is not None:
+                start, end = (min(max(frame, 0), total_frames) for frame in segment)
+                _add(found, kind, start, end)
     return sorted(found.values(), key=lambda item: (item.in_frame, item.out_frame, item.kind))[:SUGGESTIONS_MAX]
+
+
+def _segment(entry: object, frame_rate: Fraction) -> tuple[int, int] | None:
+    if isinstance(entry, dict) and _is_whole(entry.get("in_frame")) and _is_whole(entry.get("out_frame")):
+        return entry["in_frame"], entry["out_frame"]
+    if isinstance(entry, Sequence) and not isinstance(entry, str) and len(entry) == 2 and all(map(_is_number, entry)):
+        return _frame(entry[0], frame_rate), _frame(entry[1], frame_rate)
+    return None
 
 
 def _add(found: dict[str, Suggestion], kind: SuggestionKind, start: int, end: int) -> None:
@@ -304,10 +315,6 @@ def _is_whole(value: object) -> bool:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _numbers(values: object) -> Iterable[float]:
-    return [value for value in values if _is_number(value)] if isinstance(values, list) else []
 
 
 def _frame(seconds: float, frame_rate: Fraction) -> int:

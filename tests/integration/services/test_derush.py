@@ -154,3 +154,14 @@ def test_outsiders_and_signed_out_people_get_nothing(rush):
     with session_scope() as session:
         assert len(session.exec(select(DerushSelection)).all()) == 1
     assert len(call(derush.suggestions, editor, asset.id)) == 5
+
+
+def test_suggestions_written_as_segments_by_processing_are_read_too(settings):
+    producer = person(settings, "zoe@example.com")
+    project = new_project(producer)
+    analysis = {"scene_cuts": [{"kind": "scene", "in_frame": 0, "out_frame": 50, "start_ms": 0, "end_ms": 2000},
+                               {"kind": "scene", "in_frame": 50, "out_frame": 250}],
+                "silences": [{"kind": "silence", "in_frame": 100, "out_frame": 400}, {"in_frame": "x"}]}
+    asset = media_asset(producer, project.id, duration_ms=10_000, frame_rate="25", media_info=analysis)
+    assert [(item.kind, item.in_frame, item.out_frame) for item in call(derush.suggestions, producer, asset.id)] == [
+        ("scene", 0, 50), ("scene", 50, 250), ("silence", 100, 250)]
