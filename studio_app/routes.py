@@ -40,8 +40,8 @@ EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
 ACCOUNT_DELETED = "/api/auth/deleted"
 # Media served to members: the derush list as edit lists (by the rush's file id), the scrubber's thumbnails.
 DERUSH_EDIT_LIST = "/api/media/{file_id}/derush.{format}"
-THUMBNAILS_VTT = "/api/media/{asset_id}/thumbnails.vtt"
-THUMBNAILS_SPRITE = "/api/media/{asset_id}/sprite.jpg"
+THUMBNAILS_VTT = "/api/media/{media_id}/thumbnails.vtt"  # the asset's id, or its original's file id
+THUMBNAILS_SPRITE = "/api/media/{media_id}/sprite.jpg"
 MEDIA_PROXY = "/api/media/{file_id}/proxy"
 
 
@@ -62,11 +62,11 @@ def derush_edit_list(file_id: str, format: str) -> str:
 
 
 def thumbnails_vtt(asset_id: str) -> str:
-    return THUMBNAILS_VTT.format(asset_id=asset_id)
+    return THUMBNAILS_VTT.format(media_id=asset_id)
 
 
 def thumbnails_sprite(asset_id: str) -> str:
-    return THUMBNAILS_SPRITE.format(asset_id=asset_id)
+    return THUMBNAILS_SPRITE.format(media_id=asset_id)
 
 
 def media_proxy(file_id: str) -> str:

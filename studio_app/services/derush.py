@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
@@ -19,11 +20,13 @@ from fractions import Fraction
 from sqlmodel import Session, select
 
 from studio_app.models.base import is_row_id, new_id, utcnow
+from studio_app.models.files import StoredFile
 from studio_app.models.media import MediaAsset, MediaKind
 from studio_app.models.review import DerushSelection, DerushSuggestionDecision, SelectionLabel, SuggestionKind
 from studio_app.security.crypto import DataKey
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, require_in_project
+from studio_app.services import edit_lists, files
 from studio_app.services.keys import project_key_of
 from studio_app.services.media_access import access_asset, access_asset_by_file, frame_rate_of
 from studio_app.services.people import display_names, name_of
@@ -170,6 +173,44 @@ def accept_suggestion(session: Session, actor: Actor | None, asset_id: str, key:
 def discard_suggestion(session: Session, actor: Actor | None, asset_id: str, key: str) -> None:
     asset, role = access_asset(session, actor, asset_id, Action.DERUSH, kind=MediaKind.RUSH)
     _decide(session, actor, asset, _rush(asset, role), key, accepted=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class EditList:
+    filename: str
+    media_type: str
+    text: str
+
+
+# format -> (media type, writer of services/edit_lists.py)
+EDIT_LIST_FORMATS = {
+    "edl": ("text/plain; charset=utf-8", edit_lists.derush_edl),
+    "csv": ("text/csv; charset=utf-8", edit_lists.derush_csv),
+    "otio": ("application/json", edit_lists.derush_otio),
+}
+
+
+def derush_edit_list(session: Session, actor: Actor | None, file_id: str, format: str) -> EditList:
+    """The derush list of the rush whose original is ``file_id`` as an EDL, a CSV or an OTIO timeline, named after
+    the rush (rejects are in the CSV only)."""
+    if format not in EDIT_LIST_FORMATS:
+        raise InvalidInput("format", "Choose EDL, CSV or OTIO.")
+    rush, selections = selections_for_file(session, actor, file_id)
+    asset = session.get(MediaAsset, rush.id)
+    name = _rush_name(session, asset)
+    clips = [edit_lists.Clip(in_frame=view.in_frame, out_frame=view.out_frame, label=view.label,
+                             rating=view.rating, note=view.note) for view in selections]
+    media_type, write = EDIT_LIST_FORMATS[format]
+    text = write(name, rush.frame_rate, (asset.media_info or {}).get("start_timecode"), clips)
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name) or "rush"
+    return EditList(filename=f"{stem} derush.{format}", media_type=media_type, text=text)
+
+
+def _rush_name(session: Session, asset: MediaAsset) -> str:
+    original = session.get(StoredFile, asset.file_id) if asset.file_id else None
+    if original is None:
+        return "rush"
+    return get_decrypted(original, "name_encrypted", data_key=files.key_of(session, original)) or "rush"
 
 
 # -- suggestions ------------------------------------------------------------------------------------
