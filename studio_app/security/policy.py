@@ -30,6 +30,9 @@ class Action(enum.StrEnum):
     COMPLETE_MILESTONE = "milestone.complete"
     POST_MESSAGE = "message.post"
     EDIT_MESSAGE = "message.edit"
+    # Media: members upload rushes and versions, and watch and download the project's media
+    UPLOAD_MEDIA = "media.upload"
+    VIEW_MEDIA = "media.view"
     # Media: derushing rushes, reviewing versions
     DERUSH = "media.derush"
     EDIT_SELECTION = "media.edit_selection"
@@ -42,8 +45,8 @@ class Action(enum.StrEnum):
 
 # Stage moves an editor may make on a project they work on; producers make any move.
 EDITOR_STAGE_MOVES = {("derush", "editing"), ("editing", "review"), ("brief", "derush")}
-MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.DERUSH, Action.COMMENT_VERSION,
-                  Action.RESOLVE_COMMENT}
+MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA, Action.VIEW_MEDIA, Action.DERUSH,
+                  Action.COMMENT_VERSION, Action.RESOLVE_COMMENT}
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
                     Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION}
 
