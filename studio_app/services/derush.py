@@ -79,6 +79,8 @@ class Rush:
     total_frames: int
     duration_ms: int
     my_role: str
+    waveform: tuple[float, ...]  # peaks 0..1, for the strip under the player
+    has_thumbnails: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,7 +286,8 @@ def _rush(asset: MediaAsset, role: str) -> Rush:
     rate = frame_rate_of(asset)
     return Rush(id=asset.id, project_id=asset.project_id, file_id=asset.file_id, frame_rate=rate,
                 total_frames=max(1, math.floor(Fraction(asset.duration_ms, 1000) * rate)),
-                duration_ms=asset.duration_ms, my_role=role)
+                duration_ms=asset.duration_ms, my_role=role, waveform=tuple(asset.waveform or ()),
+                has_thumbnails=bool(asset.thumbnails_vtt and asset.sprite_file_id))
 
 
 def _own_selection(session: Session, actor: Actor | None, selection_id: str
