@@ -42,18 +42,19 @@ const StudioVideoPlayer = ({src, thumbnails, title, frameRate, seek, syncGroup, 
                             onMarkOut, ...rest}) => {
   const player = useRef(null);
   const lastReport = useRef(0);
-  const following = useRef(false);
   const reverse = useRef({speed: 0, timer: null});
   const fps = frameRate > 0 ? frameRate : 25;
+  // The <video> itself: its currentTime is set at once by a seek (the player's own copy follows a moment later).
+  const media = () => (player.current?.el && player.current.el.querySelector("video")) || player.current;
   const frameOf = (seconds) => Math.floor(seconds * fps + 1e-6);
 
   const report = useCallback((force) => {
-    const media = player.current;
-    if (!media || !onTime) return;
+    const element = media();
+    if (!element || !onTime) return;
     const now = Date.now();
     if (force || now - lastReport.current >= 250) {
       lastReport.current = now;
-      onTime(media.currentTime);
+      onTime(element.currentTime);
     }
   }, [onTime]);
 
@@ -63,7 +64,6 @@ const StudioVideoPlayer = ({src, thumbnails, title, frameRate, seek, syncGroup, 
   }, []);
 
   const followers = (action) => {
-    if (following.current) return;
     for (const other of studioFollowers(syncGroup, player.current)) {
       other.__studioFollow = true;
       action(other);
@@ -77,8 +77,8 @@ const StudioVideoPlayer = ({src, thumbnails, title, frameRate, seek, syncGroup, 
   }, [syncGroup]);
 
   useEffect(() => {
-    if (seek && player.current && typeof seek.at === "number") {
-      player.current.currentTime = Math.max(0, seek.at);
+    if (seek && media() && typeof seek.at === "number") {
+      media().currentTime = Math.max(0, seek.at);
       report(true);
     }
   }, [seek && seek.n]);
@@ -86,42 +86,42 @@ const StudioVideoPlayer = ({src, thumbnails, title, frameRate, seek, syncGroup, 
   useEffect(() => {
     if (!keyboard) return;
     const step = (frames) => {
-      const media = player.current;
+      const element = media();
       stopReverse();
-      media.pause();
-      media.currentTime = Math.max(0, (frameOf(media.currentTime) + frames + 0.5) / fps);
+      element.pause();
+      element.currentTime = Math.max(0, (frameOf(element.currentTime) + frames + 0.5) / fps);
     };
     const onKey = (event) => {
-      const media = player.current;
-      if (!media || event.ctrlKey || event.metaKey || event.altKey || studioTyping(event.target)) return;
+      const element = media();
+      if (!element || event.ctrlKey || event.metaKey || event.altKey || studioTyping(event.target)) return;
       const key = event.key.toLowerCase();
       if (key === " " && event.target === document.body) {
         stopReverse();
-        media.paused ? media.play() : media.pause();
+        element.paused ? element.play() : element.pause();
       } else if (key === "," || key === "arrowleft") {
         step(-1);
       } else if (key === "." || key === "arrowright") {
         step(1);
       } else if (key === "k") {
         stopReverse();
-        media.pause();
-        media.playbackRate = 1;
+        element.pause();
+        element.playbackRate = 1;
       } else if (key === "l") {
         stopReverse();
-        if (media.paused) { media.playbackRate = 1; media.play(); }
-        else { media.playbackRate = Math.min(8, media.playbackRate * 2); }
+        if (element.paused) { element.playbackRate = 1; element.play(); }
+        else { element.playbackRate = Math.min(8, element.playbackRate * 2); }
       } else if (key === "j") {
-        media.pause();
+        element.pause();
         const speed = Math.min(8, (reverse.current.speed || 0.5) * 2);
         clearInterval(reverse.current.timer);
         reverse.current = {speed, timer: setInterval(() => {
-          media.currentTime = Math.max(0, media.currentTime - speed / 10);
-          if (media.currentTime <= 0) stopReverse();
+          element.currentTime = Math.max(0, element.currentTime - speed / 10);
+          if (element.currentTime <= 0) stopReverse();
         }, 100)};
       } else if (key === "i" && onMarkIn) {
-        onMarkIn(frameOf(media.currentTime));
+        onMarkIn(frameOf(element.currentTime));
       } else if (key === "o" && onMarkOut) {
-        onMarkOut(frameOf(media.currentTime));
+        onMarkOut(frameOf(element.currentTime));
       } else {
         return;
       }
@@ -131,7 +131,7 @@ const StudioVideoPlayer = ({src, thumbnails, title, frameRate, seek, syncGroup, 
     return () => { document.removeEventListener("keydown", onKey); stopReverse(); };
   }, [keyboard, fps, onMarkIn, onMarkOut]);
 
-  const now = () => player.current.currentTime;
+  const now = () => media().currentTime;
   const follow = (apply) => () => {
     if (player.current && !player.current.__studioFollow) followers(apply);
   };

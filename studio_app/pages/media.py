@@ -44,8 +44,7 @@ def _selection(row: dict) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.button(row["in_tc"], " to ", row["out_tc"], size="1", variant="soft",
-                          on_click=DerushState.seek_to_frame(row["in_frame"]),
-                          aria_label="Play from " + row["in_tc"].to(str)),
+                          on_click=DerushState.seek_to_frame(row["in_frame"])),
                 rx.text(row["length"], size="1", color_scheme="gray"),
                 rx.cond(row["from_suggestion"], rx.badge("suggested", variant="outline", size="1")),
                 rx.spacer(),
@@ -93,7 +92,7 @@ def _selection(row: dict) -> rx.Component:
 def _suggestion(row: dict) -> rx.Component:
     return rx.hstack(
         rx.button(row["in_tc"], " to ", row["out_tc"], size="1", variant="ghost",
-                  on_click=DerushState.seek_to_frame(row["in_frame"]), aria_label="Play from " + row["in_tc"].to(str)),
+                  on_click=DerushState.seek_to_frame(row["in_frame"])),
         rx.text(row["kind"], " · ", row["label"], size="1", color_scheme="gray"),
         rx.spacer(),
         rx.button("Accept", size="1", variant="soft", on_click=DerushState.accept(row["key"])),
@@ -175,7 +174,7 @@ def rush_page() -> rx.Component:
 def _version_link(row: dict) -> rx.Component:
     return rx.link(
         rx.badge(row["label"], rx.cond(row["approved"], " ✓", ""), size="2",
-                 variant=rx.cond(row["current"], "solid", "soft"),
+                 variant=rx.cond(row["current"], "solid", "soft"), high_contrast=True,
                  color_scheme=rx.cond(row["approved"], "green", "gray")),
         href=row["href"], aria_current=rx.cond(row["current"], "page", "false"),
         aria_label=row["label"].to(str) + rx.cond(row["approved"], " (approved)", ""),
@@ -189,11 +188,12 @@ def _version_stack() -> rx.Component:
         rx.hstack(rx.foreach(others, _version_link), spacing="2", wrap="wrap", id="version-stack"),
         rx.spacer(),
         rx.cond(others.length() > 1, rx.hstack(
-            rx.text("Compare with", size="2", as_="label", html_for="compare"),
+            rx.el.label("Compare with", html_for="compare", style={"font_size": "var(--font-size-2)"}),
             rx.el.select(
                 rx.el.option("—", value=""),
                 rx.foreach(others, lambda row: rx.el.option(row["label"], value=row["id"])),
-                id="compare", value=ReviewState.compare_id, on_change=ReviewState.choose_compare,
+                id="compare", aria_label="Compare with another version", value=ReviewState.compare_id,
+                on_change=ReviewState.choose_compare,
                 style={"padding": "0.2rem 0.4rem", "border_radius": "4px"},
             ),
             align="center", spacing="2")),
@@ -264,8 +264,7 @@ def _comment(row: dict) -> rx.Component:
                     rx.cond(row["reply"], rx.fragment(),
                             rx.button(row["at"], rx.cond(row["until"], " to " + row["until"].to(str), ""), size="1",
                                       variant=rx.cond(active, "solid", "soft"), class_name="comment-time",
-                                      on_click=ReviewState.seek_to(row["at_ms"]),
-                                      aria_label="Go to " + row["at"].to(str))),
+                                      on_click=ReviewState.seek_to(row["at_ms"]))),
                     rx.text(row["author"], size="1", weight="bold"),
                     rx.text(row["when"], size="1", color_scheme="gray"),
                     rx.cond(row["resolved"], rx.badge("Resolved", color_scheme="green", size="1")),
@@ -297,7 +296,7 @@ def _decision() -> rx.Component:
         ReviewState.my_role == "producer",
         rx.hstack(
             rx.button(rx.icon("check", size=16), "Approve " + ReviewState.label, color_scheme="green",
-                      on_click=ReviewState.approve, id="approve", disabled=ReviewState.approved),
+                      high_contrast=True, on_click=ReviewState.approve, id="approve", disabled=ReviewState.approved),
             rx.button("Request changes", variant="soft", color_scheme="amber", on_click=ReviewState.request_changes,
                       id="request-changes"),
             wrap="wrap",
