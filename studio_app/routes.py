@@ -15,6 +15,8 @@ DASHBOARD = "/dashboard"
 PROJECTS = "/projects"
 NEW_PROJECT = "/projects/new"
 PROJECT = "/projects/[project_id]"
+RUSH = "/projects/[project_id]/rushes/[asset_id]"
+VERSION = "/projects/[project_id]/versions/[asset_id]"
 INVITATIONS = "/invitations"
 INVITATION_LINK = "/invitations/[token]"
 DIRECTORY = "/directory"
@@ -35,12 +37,49 @@ SIGN_OUT_POST = "/api/auth/signout"
 SIGN_IN_LINK_POST = "/api/auth/signin-link"
 # A plain link (GET) to the person's data archive; the route checks the session and a recent password.
 EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
+# tus 1.0 resumable uploads of media (api/uploads.py), and reading media back with ranges (api/media.py).
+UPLOADS = "/api/uploads"
+UPLOAD = "/api/uploads/{upload_id}"
+MEDIA_ORIGINAL = "/api/media/{file_id}"
+MEDIA_PROXY = "/api/media/{file_id}/proxy"
 # Where a tab goes after deleting its account: clears the dead session cookie, then the landing page.
 ACCOUNT_DELETED = "/api/auth/deleted"
+# Media served to members: the derush list as edit lists (by the rush's file id), the scrubber's thumbnails.
+DERUSH_EDIT_LIST = "/api/media/{file_id}/derush.{format}"
+THUMBNAILS_VTT = "/api/media/{media_id}/thumbnails.vtt"  # the asset's id, or its original's file id
+THUMBNAILS_SPRITE = "/api/media/{media_id}/sprite.jpg"
 
 
 def project_page(project_id: str) -> str:
     return f"{PROJECTS}/{project_id}"
+
+
+def rush_page(project_id: str, asset_id: str) -> str:
+    return f"{PROJECTS}/{project_id}/rushes/{asset_id}"
+
+
+def version_page(project_id: str, asset_id: str) -> str:
+    return f"{PROJECTS}/{project_id}/versions/{asset_id}"
+
+
+def derush_edit_list(file_id: str, format: str) -> str:
+    return DERUSH_EDIT_LIST.format(file_id=file_id, format=format)
+
+
+def thumbnails_vtt(asset_id: str) -> str:
+    return THUMBNAILS_VTT.format(media_id=asset_id)
+
+
+def thumbnails_sprite(asset_id: str) -> str:
+    return THUMBNAILS_SPRITE.format(media_id=asset_id)
+
+
+def media_original(file_id: str) -> str:
+    return MEDIA_ORIGINAL.format(file_id=file_id)
+
+
+def media_proxy(file_id: str) -> str:
+    return MEDIA_PROXY.format(file_id=file_id)
 
 
 def export_download(export_id: str) -> str:

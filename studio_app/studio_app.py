@@ -13,6 +13,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     cookies,
     hiring,
     landing,
+    media,
     not_found,
     notifications,
     privacy,

@@ -29,11 +29,10 @@ class ProcessingStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-def _file_reference(*, nullable: bool = True) -> Any:
+def _file_reference() -> Any:
     # A derived file goes with its asset; the asset goes with its original (ON DELETE CASCADE on ``file_id``).
     return Field(default=None, sa_column=sa.Column(
-        sa.String(32), sa.ForeignKey("stored_file.id", ondelete="SET NULL" if nullable else "CASCADE"),
-        nullable=nullable, index=not nullable))
+        sa.String(32), sa.ForeignKey("stored_file.id", ondelete="SET NULL"), nullable=True))
 
 
 class MediaAsset(SQLModel, table=True):
@@ -48,7 +47,10 @@ class MediaAsset(SQLModel, table=True):
     id: str = id_field()
     project_id: str = Field(sa_column=sa.Column(sa.String(32), sa.ForeignKey("project.id", ondelete="CASCADE"),
                                                 nullable=False))
-    file_id: str = _file_reference(nullable=False)
+    # The original upload; None once a file that is not a video we can process has been removed (the asset stays,
+    # failed, to tell the person why).
+    file_id: str | None = Field(default=None, sa_column=sa.Column(
+        sa.String(32), sa.ForeignKey("stored_file.id", ondelete="CASCADE"), nullable=True, index=True))
     kind: str = Field(max_length=16)
     version_number: int | None = Field(default=None)  # 1, 2, ... for versions; None for rushes
     uploaded_by: str | None = Field(default=None, sa_column=sa.Column(
@@ -67,6 +69,10 @@ class MediaAsset(SQLModel, table=True):
     proxy_file_id: str | None = _file_reference()
     thumbnails_vtt: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     waveform: list[float] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    # Storage keys processing is writing to before their StoredFile rows exist: a worker killed in between leaves
+    # blobs that the next run finds here and removes.
+    pending_storage_keys: list[str] = Field(default_factory=list, sa_column=sa.Column(
+        sa.JSON, nullable=False, server_default="[]"))
     approved_at: datetime | None = time_field(nullable=True)
     created_at: datetime = time_field(default_now=True)
     updated_at: datetime = time_field(default_now=True)

@@ -30,6 +30,15 @@ class Action(enum.StrEnum):
     COMPLETE_MILESTONE = "milestone.complete"
     POST_MESSAGE = "message.post"
     EDIT_MESSAGE = "message.edit"
+    # Media: members upload rushes and versions, and watch and download the project's media
+    UPLOAD_MEDIA = "media.upload"
+    VIEW_MEDIA = "media.view"
+    # Media: derushing rushes, reviewing versions
+    DERUSH = "media.derush"
+    EDIT_SELECTION = "media.edit_selection"
+    COMMENT_VERSION = "review.comment"
+    RESOLVE_COMMENT = "review.resolve"
+    DECIDE_VERSION = "review.decide"  # approve a version, or request changes
     # Privacy administration: answering requests, publishing policy versions, sending product news
     ADMINISTER_PRIVACY = "privacy.administer"
     # Operations: the background jobs that failed, and retrying them
@@ -38,9 +47,10 @@ class Action(enum.StrEnum):
 
 # Stage moves an editor may make on a project they work on; producers make any move.
 EDITOR_STAGE_MOVES = {("derush", "editing"), ("editing", "review"), ("brief", "derush")}
-MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE}
+MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA, Action.VIEW_MEDIA, Action.DERUSH,
+                  Action.COMMENT_VERSION, Action.RESOLVE_COMMENT}
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
-                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE}
+                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +109,7 @@ def may_in_project(
         return False
     if action in MEMBER_ACTIONS:
         return True
-    if action == Action.EDIT_MESSAGE:
+    if action in (Action.EDIT_MESSAGE, Action.EDIT_SELECTION):
         return author_id == actor.user_id
     if action == Action.COMPLETE_MILESTONE and owner_id == actor.user_id:
         return True

@@ -143,7 +143,8 @@ def _goes(deleted: list[ProjectFate], personal_files: int, sessions: int, counts
         messages = sum(fate.my_messages for fate in deleted)
         items.append(GoesItem(
             _plural(len(deleted), "project nobody else works in", "projects nobody else works in"),
-            f"Deleted with their brief, milestones, {_plural(messages, 'message', 'messages')} and files."))
+            f"Deleted with their brief, milestones, {_plural(messages, 'message', 'messages')}, files, derush "
+            "selections and review comments."))
     if personal_files:
         items.append(GoesItem(_plural(personal_files, "personal file", "personal files"),
                               "Removed from storage."))
@@ -169,7 +170,8 @@ def _goes(deleted: list[ProjectFate], personal_files: int, sessions: int, counts
 def _kept(kept: list[ProjectFate]) -> tuple[KeptItem, ...]:
     items = []
     for fate in kept:
-        keeps = "They keep the project, its brief, milestones, files and the whole conversation"
+        keeps = ("They keep the project, its brief, milestones, files, derush notes, review comments and the whole "
+                 "conversation")
         if fate.i_am_producer:
             keeps += "; the project no longer has a producer, so nobody can invite people or approve stages"
         items.append(KeptItem(
@@ -262,7 +264,8 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
     session.execute(sa.delete(OneTimeToken).where(OneTimeToken.user_id == user_id))  # a pending email's blind index
     # The database cascades the rest of what is theirs: sessions, consents, memberships, read markers, notifications,
     # profile, preferences, policy notices. Shared history (messages, milestones, timeline, invitations they sent,
-    # files in kept projects) keeps its rows with the author emptied: it shows "Deleted user".
+    # files, derush selections and review comments in kept projects) keeps its rows with the author emptied: it shows
+    # "Deleted user".
     session.execute(sa.delete(User).where(User.id == user_id))
     report = ErasureReport(projects_deleted=len(deleted), projects_kept=len(kept), files_removed=files_removed,
                            sessions_ended=sessions_ended, kept_project_ids=tuple(fate.id for fate in kept),

@@ -48,6 +48,26 @@ def store_file(session: Session, actor: Actor | None, *, project_id: str | None,
         require_in_project(actor, Action.POST_MESSAGE, projects.member_role(session, actor.user_id, project_id))
     row = StoredFile(id=new_id(), owner_id=actor.user_id, project_id=project_id, content_type=content_type[:100],
                      size_bytes=0, sha256="", storage_key=current_storage().new_key())
+    _write(session, row, name, chunks)
+    return _view(row, name)
+
+
+def store_system_file(session: Session, *, project_id: str, name: str, content_type: str, chunks: Iterable[bytes],
+                      storage_key: str | None = None) -> FileView:
+    """A file the app made itself for a project (a video's poster, thumbnail strip, proxy): no owner, sealed
+    under the project's data key like the files its members upload, so erasing the project crypto-shreds it.
+
+    ``storage_key``: a key the caller recorded before (see ``services/media.reserve_storage_key``), so that a
+    process killed between writing the blob and committing the row leaves a blob someone can find and remove.
+    """
+    row = StoredFile(id=new_id(), owner_id=None, project_id=project_id, content_type=content_type[:100],
+                     size_bytes=0, sha256="", storage_key=storage_key or current_storage().new_key())
+    _write(session, row, name[:MAX_NAME_LENGTH], chunks)
+    return _view(row, name)
+
+
+def _write(session: Session, row: StoredFile, name: str, chunks: Iterable[bytes]) -> None:
+    """Seal the blob into storage, then add the row (the blob goes again if the transaction rolls back)."""
     key = key_of(session, row)
     digest = hashlib.sha256()
 
@@ -62,7 +82,6 @@ def store_file(session: Session, actor: Actor | None, *, project_id: str | None,
     set_encrypted(row, "name_encrypted", name, data_key=key)
     session.add(row)
     _remove_blob_if_rolled_back(session, row.storage_key)
-    return _view(row, name)
 
 
 def open_file(session: Session, actor: Actor | None, file_id: str) -> tuple[FileView, Iterator[bytes]]:

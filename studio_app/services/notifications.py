@@ -33,10 +33,11 @@ from studio_app.services.sql import upsert
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
 
-KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested", "export_ready")
+KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested", "export_ready",
+         "review_comment", "version_approved", "changes_requested")
 CHANNELS = ("in_app", "email", "none")
 # "email" means in-app and email. Messages come often: by email only when someone asks for it.
-DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app"}
+DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app", "review_comment": "in_app"}
 CENTER_MAX = 100
 UNREAD_CAP = 100  # the badge shows "99+" beyond; counting further would cost a scan for nothing
 MARK_MAX = 200
@@ -54,7 +55,12 @@ _TEXTS = {
     "milestone_due_unnamed": "A milestone of “{title}” is due",  # deleted since
     "review_requested": "{actor} asked for your review on “{title}”",
     "export_ready": "Your data archive is ready to download from your privacy center",
+    "review_comment": "{actor} commented on a version of “{title}”",
+    "version_approved": "{actor} approved a version of “{title}”",
+    "changes_requested": "{actor} asked for changes to a version of “{title}”",
 }
+# Review notifications name the version (``subject_id``, a media asset id): they lead to its review page.
+_VERSION_KINDS = frozenset({"review_comment", "version_approved", "changes_requested"})
 # Where a notification leads when it is about no project (the archive itself is never linked: only the page).
 _PAGES = {"export_ready": routes.PRIVACY_CENTER}
 
@@ -263,6 +269,8 @@ def _milestone_titles(session: Session, milestone_ids: set[str], keys: dict[str,
 
 
 def _link(row: Notification) -> str:
+    if row.project_id and row.kind in _VERSION_KINDS and is_row_id(row.subject_id):
+        return routes.version_page(row.project_id, row.subject_id)
     if row.project_id:
         return routes.project_page(row.project_id)
     return _PAGES.get(row.kind, routes.NOTIFICATIONS)

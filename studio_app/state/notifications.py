@@ -16,6 +16,9 @@ KIND_LABELS = {
     "milestone_due": "A milestone is due",
     "review_requested": "A version is ready for review",
     "export_ready": "Your data archive is ready",
+    "review_comment": "Comments on a version",
+    "version_approved": "A version is approved",
+    "changes_requested": "Changes are requested on a version",
 }
 
 

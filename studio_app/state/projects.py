@@ -26,6 +26,7 @@ TIMELINE_TEXT = {
     "project.created": "created the project",
     "project.stage_changed": "moved the project to",
     "project.changes_requested": "requested changes: back to",
+    "version.approved": "approved the version",
     "project.brief_updated": "updated the brief",
     "milestone.added": "added the milestone",
     "milestone.completed": "completed the milestone",
@@ -61,6 +62,8 @@ def _timeline_detail(entry) -> str:
     """Which stage, milestone or person the event is about."""
     if "to" in entry.details:
         return STAGE_LABELS.get(str(entry.details["to"]), "")
+    if entry.kind == "version.approved" and entry.details.get("version"):
+        return f"v{entry.details['version']}"
     if entry.subject and entry.kind.startswith("milestone."):
         return f"“{entry.subject}”"
     return entry.subject

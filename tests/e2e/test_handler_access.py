@@ -12,17 +12,22 @@ from sqlmodel import select
 from studio_app.database import session_scope
 from studio_app.models.accounts import UserSession
 from studio_app.models.jobs import JobFailure
+from studio_app.models.media import MediaAsset, MediaKind
 from studio_app.models.projects import Invitation, Message, Milestone, Project, ProjectMember
-from studio_app.services import job_failures, privacy_requests, projects, threads
+from studio_app.models.review import DerushSelection, DerushSuggestionDecision, ReviewComment
+from studio_app.services import derush, job_failures, privacy_requests, projects, review, threads
 from studio_app.state.account import AccountState, SessionsState
 from studio_app.state.admin_jobs import AdminJobsState
+from studio_app.state.derush import DerushState
 from studio_app.state.hiring import DirectoryState
 from studio_app.state.privacy_requests import PrivacyRequestsState
 from studio_app.state.projects import InvitationLinkState, InvitationsState, ProjectState
+from studio_app.state.review import ReviewState
 from studio_app.state.signed_out import SignedOutState
 from studio_app.state.thread import ThreadState
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
+from tests.support.media import media_asset
 from tests.support.projects import add_editor, call, in_days, invite, new_project, person
 
 SECRET_TITLE = "Confidential launch"
@@ -45,6 +50,10 @@ def world(app):
         message = call(threads.post_message, producer, project.id, SECRET_WORDS, idempotency_key="matrix-1")
         milestone = call(projects.add_milestone, producer, project.id, "Cut", in_days(5), producer.user_id)
         invitation = invite(producer, project.id, settings, editor_id=invitee.user_id)
+        rush = media_asset(producer, project.id, media_info={"scene_cuts": [2.0]})
+        selection = call(derush.add_selection, producer, rush.id, in_frame=0, out_frame=10, note=SECRET_WORDS)
+        version = media_asset(producer, project.id, kind=MediaKind.VERSION, version_number=1)
+        comment = call(review.add_comment, producer, version.id, SECRET_WORDS, at_ms=0)
         with session_scope() as session:
             producer_session = session.exec(select(UserSession.id).where(
                 UserSession.user_id == producer.user_id)).first()
@@ -52,11 +61,14 @@ def world(app):
                                                   RuntimeError("storage unreachable"), 4)
     return {"project": project.id, "message": message.id, "milestone": milestone.id, "invitation": invitation.id,
             "editor": editor.user_id, "producer_session": producer_session, "failure": failure,
-            "data_dir": app.data_dir}
+            "data_dir": app.data_dir, "rush": rush.id, "selection": selection.id, "version": version.id,
+            "comment": comment.id, "suggestion": f"scene:0-{2 * 25}"}
 
 
 def attempts(world) -> list[tuple]:
     project_path = f"/projects/{world['project']}"
+    rush_path = f"/projects/{world['project']}/rushes/{world['rush']}"
+    version_path = f"/projects/{world['project']}/versions/{world['version']}"
     return [
         (ProjectState, "load", {}, project_path),
         (ThreadState, "open", {}, project_path),
@@ -73,6 +85,32 @@ def attempts(world) -> list[tuple]:
         (SessionsState, "revoke", {"session_id": world["producer_session"]}, "/account/sessions"),
         (AdminJobsState, "load", {}, "/admin/jobs"),
         (AdminJobsState, "retry", {"failure_id": world["failure"]}, "/admin/jobs"),
+        # The selection and the decision are the producer's: refused to the editor too.
+        (DerushState, "open", {}, rush_path),
+        (DerushState, "set_label", {"selection_id": world["selection"], "label": "reject"}, rush_path),
+        (DerushState, "set_rating", {"selection_id": world["selection"], "rating": "1"}, rush_path),
+        (DerushState, "save_note", {"form": {"selection": world["selection"], "note": "defaced"}}, rush_path),
+        (DerushState, "delete", {"selection_id": world["selection"]}, rush_path),
+        (ReviewState, "open", {}, version_path),
+        (ReviewState, "approve", {}, version_path),
+        (ReviewState, "request_changes", {}, version_path),
+    ]
+
+
+def member_attempts(world) -> list[tuple]:
+    """What any member may do (the editor included): refused to the outsider and the signed-out visitor."""
+    rush_path = f"/projects/{world['project']}/rushes/{world['rush']}"
+    version_path = f"/projects/{world['project']}/versions/{world['version']}"
+    return [
+        (DerushState, "open", {}, rush_path),
+        (DerushState, "mark_in", {"frame": 0}, rush_path),
+        (DerushState, "mark_out", {"frame": 5}, rush_path),
+        (DerushState, "accept", {"key": world["suggestion"]}, rush_path),
+        (DerushState, "discard", {"key": world["suggestion"]}, rush_path),
+        (ReviewState, "open", {}, version_path),
+        (ReviewState, "send_comment", {"form": {"body": "intrusion"}}, version_path),
+        (ReviewState, "send_reply", {"form": {"comment": world["comment"], "body": "intrusion"}}, version_path),
+        (ReviewState, "resolve", {"comment_id": world["comment"]}, version_path),
     ]
 
 
@@ -87,16 +125,21 @@ def snapshot(world) -> dict:
             "producer_session_alive": session.get(UserSession, world["producer_session"]).revoked_at is None,
             "stage": session.get(Project, world["project"]).stage,
             "failure_retried": session.get(JobFailure, world["failure"]).retried_at is not None,
+            "selections": sorted((row.id, row.label, row.rating, bytes(row.note_encrypted or b""))
+                                 for row in session.exec(select(DerushSelection))),
+            "decisions": len(session.exec(select(DerushSuggestionDecision.asset_id)).all()),
+            "comments": sorted((row.id, row.resolved_at) for row in session.exec(select(ReviewComment))),
+            "approved": session.get(MediaAsset, world["version"]).approved_at,
         }
 
 
-def run_attempts(app, world, email: str | None) -> str:
+def run_attempts(app, world, email: str | None, tried=attempts) -> str:
     """Everything the server sent back to this socket, as text."""
     async def scenario() -> str:
         cookie = session_cookie(app.url, email, STRONG_PASSWORD) if email else None
         client = await LiveClient(app.url, cookie).connect()
         try:
-            for state, method, payload, path in attempts(world):
+            for state, method, payload, path in tried(world):
                 await client.call(handler_name(state, method), payload, path)
         finally:
             await client.close()
@@ -114,6 +157,14 @@ def test_handlers_refuse_and_reveal_nothing(app, world, who):
     assert "storage unreachable" not in sent  # failed jobs are for admins only
     if who != "matrix-ed@example.com":  # the editor is a member: they may read, not act as the producer
         assert SECRET_TITLE not in sent and SECRET_WORDS not in sent
+
+
+@pytest.mark.parametrize("who", ["matrix-out@example.com", None], ids=["outsider", "signed out"])
+def test_member_handlers_of_derush_and_review_refuse_non_members(app, world, who):
+    before = snapshot(world)
+    sent = run_attempts(app, world, who, member_attempts)
+    assert snapshot(world) == before
+    assert SECRET_TITLE not in sent and SECRET_WORDS not in sent
 
 
 def test_signing_out_leaves_nothing_personal_in_the_tab_state(app):

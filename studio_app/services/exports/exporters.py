@@ -30,6 +30,7 @@ from studio_app.models.projects import (
     ProjectMember,
     ThreadReadMarker,
 )
+from studio_app.models.review import DerushSelection, DerushSuggestionDecision, ReviewComment
 from studio_app.security.crypto import DataKey, decrypt_field
 from studio_app.security.fields import get_decrypted
 from studio_app.services import notifications
@@ -195,6 +196,36 @@ def _messages(run: Run, items: Items) -> None:
         run.progress.advance(len(partition))
 
 
+def _derush_selections(run: Run, items: Items) -> None:
+    rows = run.session.exec(select(DerushSelection).where(DerushSelection.created_by == run.user_id)
+                            .order_by(DerushSelection.created_at, DerushSelection.id)).all()
+    keys = run.project_keys(row.project_id for row in rows)
+    for row in rows:
+        items.add("derush_selection", id=row.id, project_id=row.project_id, rush_id=row.asset_id,
+                  in_frame=row.in_frame, out_frame=row.out_frame, label=row.label, rating=row.rating,
+                  note=get_decrypted(row, "note_encrypted", data_key=keys[row.project_id]),
+                  from_suggestion=row.from_suggestion, created_at=row.created_at, updated_at=row.updated_at)
+
+
+def _derush_decisions(run: Run, items: Items) -> None:
+    for row in run.session.exec(select(DerushSuggestionDecision).where(DerushSuggestionDecision.decided_by
+                                                                       == run.user_id)
+                                .order_by(DerushSuggestionDecision.decided_at)).all():
+        items.add("derush_decision", rush_id=row.asset_id, suggestion=row.suggestion_key, accepted=row.accepted,
+                  decided_at=row.decided_at)
+
+
+def _review_comments(run: Run, items: Items) -> None:
+    rows = run.session.exec(select(ReviewComment).where(ReviewComment.author_id == run.user_id)
+                            .order_by(ReviewComment.created_at, ReviewComment.id)).all()
+    keys = run.project_keys(row.project_id for row in rows)
+    for row in rows:
+        items.add("review_comment", id=row.id, project_id=row.project_id, version_id=row.asset_id,
+                  reply_to_id=row.parent_id, at_ms=row.at_ms, end_ms=row.end_ms,
+                  body=get_decrypted(row, "body_encrypted", data_key=keys[row.project_id]),
+                  resolved_at=row.resolved_at, created_at=row.created_at)
+
+
 def _files_index(run: Run, items: Items) -> None:
     for row in stored_files(run):
         name = get_decrypted(row, "name_encrypted", data_key=file_key(run, row))
@@ -270,6 +301,9 @@ EXPORTERS: dict[str, tuple[Exporter, ...]] = {
     "notification": (Exporter("content", (), _notifications),),
     "message": (Exporter("content", ("body_encrypted",), _messages),),
     "stored_file": (_STORED_FILES,),
+    "derush_selection": (Exporter("content", ("note_encrypted",), _derush_selections),),
+    "derush_suggestion_decision": (Exporter("content", (), _derush_decisions),),
+    "review_comment": (Exporter("content", ("body_encrypted",), _review_comments),),
     "notification_preference": (Exporter("preferences", (), _notification_preferences),),
     "consent": (Exporter("preferences", (), _consents),),
     "policy_notice": (Exporter("preferences", (), _policy_notices),),

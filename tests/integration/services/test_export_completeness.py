@@ -14,11 +14,13 @@ from sqlmodel import SQLModel
 import studio_app.models
 from studio_app.database import session_scope
 from studio_app.models.base import new_id, utcnow
+from studio_app.models.media import MediaKind
 from studio_app.models.privacy import Announcement, AnnouncementDelivery, PolicyDocument, PolicyNotice
 from studio_app.security.personal_data import personal_fields
 from studio_app.services import (
     accounts,
     background,
+    derush,
     exports,
     files,
     invitations,
@@ -27,11 +29,13 @@ from studio_app.services import (
     privacy_requests,
     profiles,
     projects,
+    review,
     threads,
 )
 from studio_app.services.sessions import ClientInfo
 from tests.support.accounts import STRONG_PASSWORD, signed_in
 from tests.support.exports import exported, open_archive
+from tests.support.media import media_asset
 from tests.support.projects import add_editor, call, in_days, new_project, person
 
 
@@ -129,6 +133,7 @@ class World:
             call(threads.post_message, actor, project.id, body, idempotency_key=new_id())
         call(threads.mark_thread_read, editor, project.id)
 
+        self._derush_and_review(mark, producer, editor, project.id)
         for actor, role, project_id in ((producer, "producer", None), (editor, "editor", project.id)):
             name = self.own([actor], "stored_file", "name_encrypted", f"{mark} {role} upload.txt")
             content = f"{mark} {role} file content".encode()
@@ -146,6 +151,22 @@ class World:
             call(notifications.set_preference, actor, "mention", "none")
         self._policy_and_news(producer, editor)
         return producer, editor
+
+    def _derush_and_review(self, mark: str, producer, editor, project_id: str) -> None:
+        rush = media_asset(editor, project_id, media_info={"scene_cuts": [2.0], "silences": [[5.0, 6.0]]})
+        version = media_asset(editor, project_id, kind=MediaKind.VERSION, version_number=1)
+        scene, silence = call(derush.suggestions, producer, rush.id)[:2]
+        call(derush.accept_suggestion, producer, rush.id, scene.key)
+        call(derush.discard_suggestion, editor, rush.id, silence.key)
+        comments = []
+        for number, (actor, role) in enumerate(((producer, "producer"), (editor, "editor"))):
+            call(derush.add_selection, actor, rush.id, in_frame=number * 10, out_frame=number * 10 + 5,
+                 note=self.own([actor], "derush_selection", "note_encrypted", f"{mark} {role} derush note"))
+            body = self.own([actor], "review_comment", "body_encrypted", f"{mark} {role} review comment")
+            comments.append(call(review.add_comment, actor, version.id, body, at_ms=1000 * number))
+        call(review.reply_to_comment, editor, comments[0].id,
+             self.own([editor], "review_comment", "body_encrypted", f"{mark} editor reply"))
+        call(review.resolve_comment, producer, comments[1].id)
 
     def _policy_and_news(self, *people):
         with session_scope() as session:
