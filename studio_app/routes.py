@@ -36,6 +36,9 @@ SIGN_IN_LINK_POST = "/api/auth/signin-link"
 EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
 # Where a tab goes after deleting its account: clears the dead session cookie, then the landing page.
 ACCOUNT_DELETED = "/api/auth/deleted"
+# Media: the tus 1.0 endpoint the upload zone sends files to, and a stored file (a poster) read back.
+UPLOADS = "/api/uploads"
+MEDIA_FILE = "/api/media/{file_id}"
 
 
 def project_page(project_id: str) -> str:

@@ -21,6 +21,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
 )
 from studio_app.state.errors import backend_exception_handler, install_safe_logging
 from studio_app.state.live import digest_loop, export_loop
+from studio_app.state.media import media_watch_loop
 from studio_app.state.store import sealed_state_manager
 from studio_app.state.tabs import SessionGuard, session_end_loop
 
@@ -49,4 +50,5 @@ app.add_middleware(SessionGuard())
 app.register_lifespan_task(digest_loop)
 app.register_lifespan_task(export_loop)
 app.register_lifespan_task(session_end_loop)
+app.register_lifespan_task(media_watch_loop)
 app.register_lifespan_task(freeze_startup_objects)

@@ -30,13 +30,16 @@ class Action(enum.StrEnum):
     COMPLETE_MILESTONE = "milestone.complete"
     POST_MESSAGE = "message.post"
     EDIT_MESSAGE = "message.edit"
+    # Media (rushes and versions)
+    VIEW_MEDIA = "media.view"
+    RETRY_PROCESSING = "media.retry"
     # Privacy administration: answering requests, publishing policy versions, sending product news
     ADMINISTER_PRIVACY = "privacy.administer"
 
 
 # Stage moves an editor may make on a project they work on; producers make any move.
 EDITOR_STAGE_MOVES = {("derush", "editing"), ("editing", "review"), ("brief", "derush")}
-MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE}
+MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.VIEW_MEDIA, Action.RETRY_PROCESSING}
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
                     Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE}
 
