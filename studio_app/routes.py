@@ -34,15 +34,25 @@ SIGN_OUT_POST = "/api/auth/signout"
 SIGN_IN_LINK_POST = "/api/auth/signin-link"
 # A plain link (GET) to the person's data archive; the route checks the session and a recent password.
 EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
+# tus 1.0 resumable uploads of media (api/uploads.py), and reading media back with ranges (api/media.py).
+UPLOADS = "/api/uploads"
+UPLOAD = "/api/uploads/{upload_id}"
+MEDIA_ORIGINAL = "/api/media/{file_id}"
+MEDIA_PROXY = "/api/media/{file_id}/proxy"
 # Where a tab goes after deleting its account: clears the dead session cookie, then the landing page.
 ACCOUNT_DELETED = "/api/auth/deleted"
-# Media: the tus 1.0 endpoint the upload zone sends files to, and a stored file (a poster) read back.
-UPLOADS = "/api/uploads"
-MEDIA_FILE = "/api/media/{file_id}"
 
 
 def project_page(project_id: str) -> str:
     return f"{PROJECTS}/{project_id}"
+
+
+def media_original(file_id: str) -> str:
+    return MEDIA_ORIGINAL.format(file_id=file_id)
+
+
+def media_proxy(file_id: str) -> str:
+    return MEDIA_PROXY.format(file_id=file_id)
 
 
 def export_download(export_id: str) -> str:

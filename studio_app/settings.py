@@ -191,6 +191,17 @@ class Settings(BaseSettings):
         default=None, repr=False)
     index_key: Annotated[bytes | None, _checked(_single_key)] = Field(default=None, repr=False)
     password_pepper: Annotated[bytes | None, _checked(_single_key)] = Field(default=None, repr=False)
+    # Uploads (tus, ``api/uploads.py``): the largest file, a project's room (stored media plus uploads in
+    # progress) and how long an unfinished upload may wait for its next bytes.
+    upload_max_bytes: PositiveInt = 20 * 1024**3
+    project_quota_bytes: PositiveInt = 500 * 1024**3
+    upload_expiry_hours: PositiveInt = 24
+    # S3-compatible object storage for media, used when the endpoint and bucket are set (else ``data/media``).
+    s3_endpoint_url: Annotated[str | None, _checked(_url_of(("http", "https"), "an http(s):// URL"))] = None
+    s3_bucket: Text | None = None
+    s3_region: Text | None = None
+    s3_access_key: Text | None = Field(default=None, repr=False)
+    s3_secret_key: Text | None = Field(default=None, repr=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -216,6 +227,15 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Uploads in progress, sealed (``integrations/storage.py``, ``UploadStaging``)."""
+        return self.data_dir / "uploads"
+
+    @property
+    def uses_s3(self) -> bool:
+        return bool(self.s3_bucket)
 
     @property
     def outbox_dir(self) -> Path:

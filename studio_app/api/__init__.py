@@ -11,6 +11,8 @@ from studio_app.api.auth import sign_in_link_route, sign_in_route, sign_out_rout
 from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health
+from studio_app.api.media import original_route, proxy_route
+from studio_app.api.uploads import create_route, delete_route, head_route, options_route, patch_route
 from studio_app.security.headers import SecurityHeadersMiddleware
 from studio_app.settings import load_settings
 
@@ -25,6 +27,14 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Route(routes.SIGN_IN_LINK_POST, sign_in_link_route, methods=["POST"]),
             Route(routes.EXPORT_DOWNLOAD, download_export_route, methods=["GET"]),
             Route(routes.ACCOUNT_DELETED, account_deleted_route, methods=["GET"]),
+            Route(routes.UPLOADS, options_route, methods=["OPTIONS"]),
+            Route(routes.UPLOADS, create_route, methods=["POST"]),
+            Route(routes.UPLOAD, head_route, methods=["HEAD"]),
+            Route(routes.UPLOAD, patch_route, methods=["PATCH"]),
+            Route(routes.UPLOAD, delete_route, methods=["DELETE"]),
+            Route(routes.UPLOAD, options_route, methods=["OPTIONS"]),
+            Route(routes.MEDIA_ORIGINAL, original_route, methods=["GET", "HEAD"]),
+            Route(routes.MEDIA_PROXY, proxy_route, methods=["GET", "HEAD"]),
             Mount("", app=reflex_asgi),
         ]
     )

@@ -30,7 +30,8 @@ class Action(enum.StrEnum):
     COMPLETE_MILESTONE = "milestone.complete"
     POST_MESSAGE = "message.post"
     EDIT_MESSAGE = "message.edit"
-    # Media (rushes and versions)
+    # Media: members upload rushes and versions, and watch and download the project's media
+    UPLOAD_MEDIA = "media.upload"
     VIEW_MEDIA = "media.view"
     RETRY_PROCESSING = "media.retry"
     # Privacy administration: answering requests, publishing policy versions, sending product news
@@ -39,7 +40,8 @@ class Action(enum.StrEnum):
 
 # Stage moves an editor may make on a project they work on; producers make any move.
 EDITOR_STAGE_MOVES = {("derush", "editing"), ("editing", "review"), ("brief", "derush")}
-MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.VIEW_MEDIA, Action.RETRY_PROCESSING}
+MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA, Action.VIEW_MEDIA,
+                  Action.RETRY_PROCESSING}
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
                     Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE}
 

@@ -4,6 +4,10 @@ Layout: ``magic (4) | nonce prefix (7)`` then chunks of at most ``CHUNK_BYTES`` 
 as ``length (4) | ciphertext+tag``. Chunk ``i`` uses nonce ``prefix | i (4 bytes) | last flag (1)``
 (the STREAM construction), and every chunk authenticates the blob's binding, so chunks cannot be
 reordered, dropped, truncated at a chunk boundary, or moved to another blob.
+
+Every chunk but the last holds exactly ``CHUNK_BYTES``, so chunk ``i`` starts at a known offset
+(``sealed_offset``): a blob can be written over several sittings (``ChunkSealer``, resumable uploads) and read
+from the middle (``open_range``, seeking in a video) without touching the chunks before.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ MAGIC = b"AZS1"
 CHUNK_BYTES = 1024 * 1024
 _TAG_BYTES = 16
 _MAX_CHUNKS = 2**32 - 1
+HEADER_BYTES = len(MAGIC) + 7
+SEALED_CHUNK_BYTES = 4 + CHUNK_BYTES + _TAG_BYTES  # every chunk but the last, sealed
 
 
 def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
@@ -125,3 +131,64 @@ def _read_chunk(source: BinaryIO) -> bytes | None:
     if len(chunk) != size:
         raise DecryptionError("sealed blob is truncated")
     return chunk
+
+
+def new_header() -> bytes:
+    """The header of a new blob (its random nonce prefix), for ``ChunkSealer``."""
+    return MAGIC + os.urandom(7)
+
+
+def sealed_offset(index: int) -> int:
+    """Where chunk ``index`` starts in a sealed blob."""
+    return HEADER_BYTES + index * SEALED_CHUNK_BYTES
+
+
+def chunk_count(plaintext_size: int) -> int:
+    """How many chunks a blob of that size has (an empty blob has one, empty)."""
+    return max(1, -(-plaintext_size // CHUNK_BYTES))
+
+
+class ChunkSealer:
+    """Seals chunk by chunk, by index, a blob whose header was written before (maybe by another process):
+    the caller keeps the order and says which chunk is the last. Every chunk but the last is ``CHUNK_BYTES``."""
+
+    def __init__(self, data_key: DataKey, binding: bytes, header: bytes):
+        if len(header) != HEADER_BYTES or not header.startswith(MAGIC):
+            raise DecryptionError("not a sealed blob")
+        self._aead = AESGCM(data_key.secret)
+        self._prefix = header[len(MAGIC):]
+        self._binding = binding
+
+    def seal(self, index: int, chunk: bytes | bytearray | memoryview, *, last: bool) -> bytes:
+        if not last and len(chunk) != CHUNK_BYTES:
+            raise ValueError("only the last chunk may be shorter")
+        sealed = self._aead.encrypt(_nonce(self._prefix, index, last), bytes(chunk), self._binding)
+        return struct.pack(">I", len(sealed)) + sealed
+
+    def open(self, index: int, record: bytes, *, last: bool) -> bytes:
+        """The plaintext of one sealed chunk (its length prefix included), e.g. to hash what was stored."""
+        try:
+            return self._aead.decrypt(_nonce(self._prefix, index, last), record[4:], self._binding)
+        except InvalidTag:
+            raise DecryptionError("sealed blob was altered, truncated or moved") from None
+
+
+def open_range(data_key: DataKey, source: BinaryIO, binding: bytes, plaintext_size: int, start: int, end: int
+               ) -> Iterator[bytes]:
+    """Plaintext bytes ``[start, end)`` of a sealed blob of ``plaintext_size`` bytes from a seekable ``source``,
+    reading and opening only the chunks that hold them."""
+    if not 0 <= start <= end <= plaintext_size:
+        raise ValueError("range outside the blob")
+    if start == end:
+        return
+    source.seek(0)
+    sealer = ChunkSealer(data_key, binding, source.read(HEADER_BYTES))
+    count = chunk_count(plaintext_size)
+    for index in range(start // CHUNK_BYTES, (end - 1) // CHUNK_BYTES + 1):
+        source.seek(sealed_offset(index))
+        record = _read_chunk(source)
+        if record is None:
+            raise DecryptionError("sealed blob is truncated")
+        plain = sealer.open(index, b"\0\0\0\0" + record, last=index == count - 1)
+        base = index * CHUNK_BYTES
+        yield plain[max(start - base, 0):min(end - base, len(plain))]

@@ -60,7 +60,7 @@ def media_row(view: media.MediaView) -> dict:
         "title": f"{version} · {view.name}" if version else view.name,
         "status": view.status, "status_label": STATUS_LABELS.get(view.status, view.status),
         "progress": view.progress, "failure": view.failure_reason or "",
-        "poster": routes.MEDIA_FILE.format(file_id=view.poster_file_id) if view.poster_file_id else "",
+        "poster": routes.media_original(view.poster_file_id) if view.poster_file_id else "",
         "details": " · ".join(details),
         # Rushes newest first, versions in number order.
         "order": view.version_number or 0 if view.kind == "version" else -view.created_at.timestamp(),

@@ -25,6 +25,7 @@ def clear_process_caches() -> None:
     rate_limits.current_rate_limiter.cache_clear()
     database.get_engine.cache_clear()
     storage.current_storage.cache_clear()
+    storage.current_staging.cache_clear()
 
 
 @contextmanager
