@@ -3,6 +3,7 @@ pauses and resumes one; the editor sees them appear, and their processing status
 that is not a video is refused with the server's reason. At the socket: a second tab receives a status change made
 by another process (the queue worker), through the media watcher."""
 
+import json
 import re
 import subprocess
 import uuid
@@ -16,7 +17,7 @@ from studio_app.state.media import MediaState
 from tests.e2e.journeys import new_email, sign_in
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
-from tests.support.media import add_media, set_status
+from tests.support.media import add_media, asset, set_status
 from tests.support.projects import add_editor, call, new_project, person
 
 SCREENS = Path("/work/notes/screens")
@@ -109,12 +110,17 @@ def test_upload_pause_resume_and_the_other_member_sees_them_live(team, app, vide
     expect(big_row).to_contain_text("Processing 45 %")
     expect(small_row).to_contain_text("This video's audio could not be read.")
     screenshot(editor, "media-status-live.png")
-    small_row.get_by_role("button", name="Retry processing small-take.mp4").click()
+    small_row.get_by_role("button", name="Retry processing small-take.mp4").focus()  # by keyboard
+    editor.keyboard.press("Enter")
     expect(producer.locator(f"#media-{small_id}")).to_contain_text("Queued")  # the retry reaches the other tab
     expect(small_row).to_contain_text("Queued")
     with services_of(app.data_dir):
         set_status(big_id, "ready", progress=100, duration_ms=3000, width=640, height=360)
     expect(producer.locator(f"#media-{big_id}")).to_contain_text("0:03 · 640\N{MULTIPLICATION SIGN}360")
+    editor.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
+    expect(editor.locator(f"#media-{big_id}")).to_contain_text("Ready")
+    assert editor.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(editor, "media-phone.png")
 
 
 def test_a_file_that_is_not_a_video_is_refused_with_the_reason(team, videos):
@@ -156,3 +162,35 @@ def test_a_second_tab_receives_a_status_change_made_by_another_process(app):
             await stranger.close()
 
     assert marker not in run_in_own_loop(scenario())
+
+
+@pytest.mark.parametrize("who", ["outsider", "signed out"])
+def test_media_handlers_refuse_outsiders_and_reveal_nothing(app, who):
+    """The access matrix for the media handlers: listing and retrying another project's media."""
+    secret = f"Confidential-{uuid.uuid4().hex[:6]}.mp4"
+    with services_of(app.data_dir):
+        from studio_app.settings import current_settings
+
+        producer = person(current_settings(), new_email(), name="Paula Producer")
+        person(current_settings(), outsider_email := new_email(), name="Olga Outsider")
+        project = new_project(producer, "Matrix teaser")
+        failed = add_media(producer, project.id, secret, status="failed", failure_reason="Unreadable audio.")
+    path = f"/projects/{project.id}"
+
+    async def scenario() -> str:
+        cookie = session_cookie(app.url, outsider_email, STRONG_PASSWORD) if who == "outsider" else None
+        client = await LiveClient(app.url, cookie).connect()
+        try:
+            await client.call(handler_name(MediaState, "open"), {}, path)
+            await client.call(handler_name(MediaState, "uploaded"), {"count": 1}, path)
+            await client.call(handler_name(MediaState, "retry"), {"asset_id": failed}, path,
+                              until=lambda update: "retrying_rx_state_\": \"\"" in json.dumps(update)
+                              or "/signin" in json.dumps(update))
+        finally:
+            await client.close()
+        return "\n".join(client.transcript)
+
+    sent = run_in_own_loop(scenario())
+    assert secret not in sent and "Unreadable audio" not in sent
+    with services_of(app.data_dir):
+        assert asset(failed).status == "failed"
