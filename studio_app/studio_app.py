@@ -22,6 +22,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
 )
 from studio_app.state.errors import backend_exception_handler, install_safe_logging
 from studio_app.state.live import presence_publish_loop
+from studio_app.state.media import media_watch_loop
 from studio_app.state.store import sealed_state_manager
 from studio_app.state.tabs import SessionGuard, session_end_loop
 
@@ -52,4 +53,5 @@ app.add_middleware(SessionGuard())
 # (the sweep of ended sessions resets them through app.modify_state, which a consumer cannot reach).
 app.register_lifespan_task(presence_publish_loop)
 app.register_lifespan_task(session_end_loop)
+app.register_lifespan_task(media_watch_loop)
 app.register_lifespan_task(freeze_startup_objects)

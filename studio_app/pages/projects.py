@@ -7,7 +7,9 @@ import reflex as rx
 from studio_app import routes
 from studio_app.components.forms import form_alert, form_key_input, text_field
 from studio_app.components.layout import public_page
+from studio_app.components.media import media_section
 from studio_app.components.thread import SAFE_LINK, thread_panel
+from studio_app.state.media import MediaState
 from studio_app.state.projects import (
     DashboardState,
     InvitationLinkState,
@@ -365,12 +367,13 @@ def project_body() -> rx.Component:
             columns=rx.breakpoints(initial="1", md="3fr 2fr"),
             spacing="4", width="100%",
         ),
+        media_section(),
         spacing="4", width="100%",
     )
 
 
 @rx.page(route=routes.PROJECT, title="Project · Azekia Studio",
-         on_load=[ShellState.load, ProjectState.load, ThreadState.open])
+         on_load=[ShellState.load, ProjectState.load, ThreadState.open, MediaState.open])
 def project_page() -> rx.Component:
     return signed_in_page(
         rx.cond(ProjectState.found, project_body(),

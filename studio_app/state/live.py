@@ -187,14 +187,18 @@ class WriteBehind:
 
 
 async def push(channel: str, state_cls: type[rx.State], refresh: Callable[[rx.State], Awaitable[object]], *,
-               skip_token: str | None = None, users: Collection[str] | None = None) -> set[str]:
+               skip_token: str | None = None, users: Collection[str] | None = None, local_only: bool = False,
+               app: rx.App | None = None) -> set[str]:
     """Call ``refresh`` on ``state_cls`` of every other connected tab of ``channel``, all at once; returns the
     users whose tab's ``refresh`` returned True. Tabs of people not in ``users`` (no longer members) leave the
-    channel and get nothing."""
-    app = RegistrationContext.get().app
+    channel and get nothing. ``local_only``: only the tabs whose socket this worker holds (each worker pushes to
+    its own, as the media watcher does). ``app``: for lifespan tasks, which may run outside Reflex's context."""
+    app = app or RegistrationContext.get().app
     token_manager = app.event_namespace._token_manager
     registry = presence()
     tabs = await registry.tabs(channel)
+    if local_only:
+        tabs = {token: user for token, user in tabs.items() if token in token_manager.token_to_sid}
 
     async def one(client_token: str, user_id: str) -> str | None:
         try:
