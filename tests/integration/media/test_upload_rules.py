@@ -46,12 +46,12 @@ def test_an_upload_is_its_owners_alone(studio):
     for who in ("zoe", "sam", "ada"):  # even the project's producer: the upload is the editor's
         tus = studio.tus(who)
         assert tus.head(location).status_code == 404
-        assert tus.patch(location, 100, data[100:]).status_code == 404
+        assert tus.patch(location, 100, data[100:1100]).status_code == 404  # small: refused before it is read
         assert tus.delete(location).status_code == 404
     nobody = studio.tus(None)
     assert nobody.head(location).status_code == 401 and nobody.patch(location, 100, b"x").status_code == 401
     cross_site = studio.tus("eli", origin="https://evil.example")
-    assert cross_site.patch(location, 100, data[100:]).status_code == 403
+    assert cross_site.patch(location, 100, data[100:1100]).status_code == 403
     assert cross_site.delete(location).status_code == 403
     assert owner.head(location).headers["upload-offset"] == "100"
     assert owner.head("/api/uploads/" + "0" * 32).status_code == 404
