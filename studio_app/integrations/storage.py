@@ -380,12 +380,14 @@ class UploadStaging:
         if path.stat().st_size != size:
             os.truncate(path, size)
 
-    @contextlib.contextmanager
-    def appender(self, upload_id: str) -> Iterator[BinaryIO]:
-        with open(self.blob_path(upload_id), "ab") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+    def appender(self, upload_id: str) -> BinaryIO:
+        """The blob, open for appending; the caller calls ``settle`` before saying how far it got."""
+        return open(self.blob_path(upload_id), "ab")
+
+    @staticmethod
+    def settle(handle: BinaryIO) -> None:
+        handle.flush()
+        os.fsync(handle.fileno())
 
     def write_tail(self, upload_id: str, sealed: bytes) -> None:
         folder = self.folder(upload_id)

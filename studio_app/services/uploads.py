@@ -342,6 +342,8 @@ class UploadWriter:
                  checksum: tuple[str, bytes] | None):
         self.settings, self.checksum = settings, checksum
         self.lease = new_id()
+        self._appending = None
+        self._lease_lost = False
         with session_scope() as session:
             row = _owned_upload(session, actor, upload_id)
             if row.state == UploadState.COMPLETE:
@@ -368,7 +370,6 @@ class UploadWriter:
                                   current_staging().header(row.id, HEADER_BYTES))
         self.content_type = row.content_type
         self._renewed = time.monotonic()
-        self._lease_lost = False
 
     @property
     def declared_length(self) -> int:
@@ -388,10 +389,8 @@ class UploadWriter:
             appended.append(self.sealer.seal(self.whole_chunks, memoryview(self.buffer)[:CHUNK_BYTES], last=False))
             del self.buffer[:CHUNK_BYTES]
             self.whole_chunks += 1
-        if appended:
-            with current_staging().appender(self.row.id) as blob:
-                for record in appended:
-                    blob.write(record)
+        for record in appended:
+            self._blob().write(record)
         if time.monotonic() - self._renewed > _LEASE_RENEW_SECONDS:
             self._renew_lease()
 
@@ -425,6 +424,7 @@ class UploadWriter:
 
     def refuse(self) -> None:
         """Not a video: the upload goes, bytes and row (nothing left behind)."""
+        self._close_blob(settle=False)
         _forget_hash(self.row.id)
         with session_scope() as session:
             row = session.get(Upload, self.row.id)
@@ -450,8 +450,21 @@ class UploadWriter:
         with session_scope() as session:  # at once: a resume after a crash must not sniff the middle of the file
             session.execute(sa.update(Upload).where(Upload.id == self.row.id).values(content_type=self.content_type))
 
+    def _blob(self):
+        if self._appending is None:
+            self._appending = current_staging().appender(self.row.id)
+        return self._appending
+
+    def _close_blob(self, *, settle: bool) -> None:
+        if self._appending is not None:
+            if settle:
+                current_staging().settle(self._appending)
+            self._appending.close()
+            self._appending = None
+
     def _keep_tail(self) -> None:
         staging = current_staging()
+        self._close_blob(settle=True)  # the chunks are on disk before the tail and the row say they are
         if self.offset != self.start.offset and self.buffer:
             sealed = io.BytesIO()
             seal_chunks(self.key, [bytes(self.buffer)], _tail_binding(self.row.id, self.whole_chunks), sealed)
@@ -463,14 +476,15 @@ class UploadWriter:
                 expires_at=utcnow() + timedelta(hours=self.settings.upload_expiry_hours)))
 
     def _roll_back(self) -> None:
+        self._close_blob(settle=False)
         current_staging().truncate(self.row.id, sealed_offset(self.start.whole_chunks))
         self.digest, self.offset = self.start_digest, self.start.offset
         _remember_hash(self.row.id, self.offset, self.digest)
 
     def _complete(self) -> PatchOutcome:
         staging = current_staging()
-        with staging.appender(self.row.id) as blob:
-            blob.write(self.sealer.seal(self.whole_chunks, self.buffer, last=True))
+        self._blob().write(self.sealer.seal(self.whole_chunks, self.buffer, last=True))
+        self._close_blob(settle=True)
         self.buffer = bytearray()
         sha256 = self.digest.hexdigest()
         storage = current_storage()
@@ -544,6 +558,7 @@ class UploadWriter:
         self._renewed = time.monotonic()
 
     def _release(self) -> None:
+        self._close_blob(settle=False)
         with session_scope() as session:
             session.execute(sa.update(Upload).where(Upload.id == self.row.id, Upload.lease_token == self.lease)
                             .values(lease_token=None, lease_expires_at=None))

@@ -31,6 +31,7 @@ from studio_app.models.projects import (
     ThreadReadMarker,
 )
 from studio_app.models.review import DerushSelection, DerushSuggestionDecision, ReviewComment
+from studio_app.models.uploads import Upload
 from studio_app.security.crypto import DataKey, decrypt_field
 from studio_app.security.fields import get_decrypted
 from studio_app.services import notifications
@@ -234,6 +235,17 @@ def _files_index(run: Run, items: Items) -> None:
                   path=archive_path(row, name))
 
 
+def _uploads_in_progress(run: Run, items: Items) -> None:
+    rows = run.session.exec(select(Upload).where(Upload.owner_id == run.user_id).order_by(Upload.created_at)
+                            .limit(10_000)).all()
+    keys = run.project_keys({row.project_id for row in rows})
+    for row in rows:
+        items.add("upload_in_progress", id=row.id, project_id=row.project_id, kind=row.kind,
+                  name=get_decrypted(row, "name_encrypted", data_key=keys[row.project_id]),
+                  size_bytes=row.declared_length, received_bytes=row.received_bytes, state=row.state,
+                  created_at=row.created_at, expires_at=row.expires_at)
+
+
 def _notification_preferences(run: Run, items: Items) -> None:
     chosen = dict(run.session.exec(select(NotificationPreference.kind, NotificationPreference.channel)
                                    .where(NotificationPreference.user_id == run.user_id)).all())
@@ -304,6 +316,7 @@ EXPORTERS: dict[str, tuple[Exporter, ...]] = {
     "derush_selection": (Exporter("content", ("note_encrypted",), _derush_selections),),
     "derush_suggestion_decision": (Exporter("content", (), _derush_decisions),),
     "review_comment": (Exporter("content", ("body_encrypted",), _review_comments),),
+    "upload": (Exporter("files", ("name_encrypted",), _uploads_in_progress),),
     "notification_preference": (Exporter("preferences", (), _notification_preferences),),
     "consent": (Exporter("preferences", (), _consents),),
     "policy_notice": (Exporter("preferences", (), _policy_notices),),

@@ -29,7 +29,8 @@ FILES: dict[str, str] = {
     "technical": "Your signed-in browsers (sessions) and the one-time links we emailed you.",
     "content": "Your projects, their milestones, your activity and notifications, every message you wrote, your "
                "derush selections and decisions on suggestions, and your review comments.",
-    "files": "An index of the files you uploaded; the files themselves are in the files/ folder.",
+    "files": "An index of the files you uploaded (and of uploads still in progress); the files themselves are in "
+             "the files/ folder.",
     "preferences": "Your notification choices, consents with their history, and the privacy policy you accepted.",
     "requests": "Your privacy requests (including this export) and data exports.",
 }
@@ -109,7 +110,12 @@ FIELDS: dict[str, dict[str, dict[str, str]]] = {
     "files": {"file": {"id": "file id", "name": "the name you gave the file", "content_type": "its media type",
                        "size_bytes": "size in bytes", "sha256": "SHA-256 of its content (to check the copy)",
                        "project_id": _PROJECT + ", or null for a personal file", "created_at": "uploaded: " + _WHEN,
-                       "path": "where the file is in this archive"}},
+                       "path": "where the file is in this archive"},
+              "upload_in_progress": {
+                  "id": "upload id", "project_id": _PROJECT, "name": "the name of the file you were sending",
+                  "kind": "rush or version", "size_bytes": "the file's size in bytes",
+                  "received_bytes": "how much had arrived", "state": "receiving or complete",
+                  "created_at": "started: " + _WHEN, "expires_at": "removed if nothing more arrives by: " + _WHEN}},
     "preferences": {
         "privacy_policy_accepted": {"version": "the privacy policy version you accepted at sign-up",
                                     "accepted_at": _WHEN},

@@ -31,6 +31,7 @@ from studio_app.services import (
     projects,
     review,
     threads,
+    uploads,
 )
 from studio_app.services.sessions import ClientInfo
 from tests.support.accounts import STRONG_PASSWORD, signed_in
@@ -140,6 +141,9 @@ class World:
             self.blobs.append((frozenset({actor.user_id}), content))
             call(files.store_file, actor, project_id=project_id, name=name, content_type="text/plain",
                  chunks=[content])
+
+        call(uploads.create_upload, editor, settings, project_id=project.id, kind="rush", length=1000,
+             filename=self.own([editor], "upload", "name_encrypted", f"{mark} editor rush.mp4"))
 
         for actor, role in ((producer, "producer"), (editor, "editor")):
             details = self.own([actor], "privacy_request", "details_encrypted", f"{mark} {role} question")

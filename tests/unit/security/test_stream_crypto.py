@@ -7,7 +7,15 @@ import pytest
 
 from studio_app.security import stream_crypto
 from studio_app.security.crypto import DataKey, DecryptionError
-from studio_app.security.stream_crypto import CHUNK_BYTES, open_chunks, seal_chunks
+from studio_app.security.stream_crypto import (
+    CHUNK_BYTES,
+    SEALED_CHUNK_BYTES,
+    ChunkSealer,
+    new_header,
+    open_chunks,
+    open_range,
+    seal_chunks,
+)
 
 KEY = DataKey("k1", os.urandom(32))
 BINDING = b"stored_file:abc"
@@ -91,3 +99,41 @@ def test_the_writer_takes_memoryviews_and_bytearrays():
     writer.write(bytearray(data[10:]))
     writer.close()
     assert opened(target.getvalue()) == data
+
+
+class _CountingReader(io.BytesIO):
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size=-1):
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+
+def test_a_range_opens_only_the_chunks_that_hold_it():
+    key = KEY
+    plain = os.urandom(6 * CHUNK_BYTES + 1000)
+    sealed = io.BytesIO()
+    seal_chunks(key, [plain], b"binding", sealed)
+    source = _CountingReader(sealed.getvalue())
+    start, end = 3 * CHUNK_BYTES + 10, 4 * CHUNK_BYTES + 20  # in chunks 3 and 4
+    assert b"".join(open_range(key, source, b"binding", len(plain), start, end)) == plain[start:end]
+    assert source.bytes_read < 2 * SEALED_CHUNK_BYTES + 100
+    tail = _CountingReader(sealed.getvalue())
+    assert b"".join(open_range(key, tail, b"binding", len(plain), len(plain) - 5, len(plain))) == plain[-5:]
+    with pytest.raises(DecryptionError):  # the size is part of what is checked: the last chunk is flagged
+        b"".join(open_range(key, io.BytesIO(sealed.getvalue()), b"binding", 6 * CHUNK_BYTES, 0, 10 + 5 * CHUNK_BYTES))
+
+
+def test_chunks_sealed_in_several_sittings_open_as_one_blob():
+    key = KEY
+    plain = os.urandom(2 * CHUNK_BYTES + 77)
+    header = new_header()
+    blob = header + ChunkSealer(key, b"b", header).seal(0, plain[:CHUNK_BYTES], last=False)
+    blob += ChunkSealer(key, b"b", header).seal(1, plain[CHUNK_BYTES:2 * CHUNK_BYTES], last=False)
+    blob += ChunkSealer(key, b"b", header).seal(2, plain[2 * CHUNK_BYTES:], last=True)
+    assert b"".join(open_chunks(key, io.BytesIO(blob), b"b")) == plain
+    with pytest.raises(ValueError):
+        ChunkSealer(key, b"b", header).seal(0, b"short", last=False)
