@@ -1,7 +1,7 @@
 """uploads in progress (tus): what a member is sending to a project, sealed in the staging area until complete
 
 Revision ID: 0011_uploads
-Revises: 0009_media_assets
+Revises: 0010_job_failures
 Create Date: 2026-11-30 14:55:50.265863
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0011_uploads'
-down_revision: str | None = '0009_media_assets'
+down_revision: str | None = '0010_job_failures'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """derush and review: selections in rushes, decided suggestions, time-coded comments on versions
 
 Revision ID: 0012_derush_review
-Revises: 0009_media_assets
+Revises: 0011_uploads
 Create Date: 2026-11-30 14:55:36.371951
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0012_derush_review'
-down_revision: str | None = '0009_media_assets'
+down_revision: str | None = '0011_uploads'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """media processing: the original may be gone from a refused asset, pending output blobs
 
 Revision ID: 0013_processing
-Revises: 0009_media_assets
+Revises: 0012_derush_review
 Create Date: 2026-11-30 14:59:01.303695
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0013_processing'
-down_revision: str | None = '0009_media_assets'
+down_revision: str | None = '0012_derush_review'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

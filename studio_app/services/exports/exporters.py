@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from studio_app.models.accounts import Consent, OneTimeToken, TokenPurpose, User, UserSession
 from studio_app.models.files import StoredFile
+from studio_app.models.media import MediaAsset
 from studio_app.models.privacy import AnnouncementDelivery, DataExport, PolicyDocument, PolicyNotice, PrivacyRequest
 from studio_app.models.projects import (
     EditorProfile,
@@ -235,6 +236,15 @@ def _files_index(run: Run, items: Items) -> None:
                   path=archive_path(row, name))
 
 
+def _media(run: Run, items: Items) -> None:
+    for row in run.session.exec(select(MediaAsset).where(MediaAsset.uploaded_by == run.user_id)
+                                .order_by(MediaAsset.created_at).limit(10_000)).all():
+        items.add("media", id=row.id, file_id=row.file_id, project_id=row.project_id, kind=row.kind,
+                  version_number=row.version_number, status=row.status, duration_ms=row.duration_ms, width=row.width,
+                  height=row.height, frame_rate=row.frame_rate, approved_at=row.approved_at,
+                  created_at=row.created_at)
+
+
 def _uploads_in_progress(run: Run, items: Items) -> None:
     rows = run.session.exec(select(Upload).where(Upload.owner_id == run.user_id).order_by(Upload.created_at)
                             .limit(10_000)).all()
@@ -316,6 +326,7 @@ EXPORTERS: dict[str, tuple[Exporter, ...]] = {
     "derush_selection": (Exporter("content", ("note_encrypted",), _derush_selections),),
     "derush_suggestion_decision": (Exporter("content", (), _derush_decisions),),
     "review_comment": (Exporter("content", ("body_encrypted",), _review_comments),),
+    "media_asset": (Exporter("files", (), _media),),
     "upload": (Exporter("files", ("name_encrypted",), _uploads_in_progress),),
     "notification_preference": (Exporter("preferences", (), _notification_preferences),),
     "consent": (Exporter("preferences", (), _consents),),

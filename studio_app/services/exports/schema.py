@@ -29,8 +29,8 @@ FILES: dict[str, str] = {
     "technical": "Your signed-in browsers (sessions) and the one-time links we emailed you.",
     "content": "Your projects, their milestones, your activity and notifications, every message you wrote, your "
                "derush selections and decisions on suggestions, and your review comments.",
-    "files": "An index of the files you uploaded (and of uploads still in progress); the files themselves are in "
-             "the files/ folder.",
+    "files": "An index of the files you uploaded, of the rushes and versions among them, and of uploads still in "
+             "progress; the files themselves are in the files/ folder.",
     "preferences": "Your notification choices, consents with their history, and the privacy policy you accepted.",
     "requests": "Your privacy requests (including this export) and data exports.",
 }
@@ -111,6 +111,14 @@ FIELDS: dict[str, dict[str, dict[str, str]]] = {
                        "size_bytes": "size in bytes", "sha256": "SHA-256 of its content (to check the copy)",
                        "project_id": _PROJECT + ", or null for a personal file", "created_at": "uploaded: " + _WHEN,
                        "path": "where the file is in this archive"},
+              "media": {"id": "media id", "file_id": "id of its file (in the file list above)",
+                        "project_id": _PROJECT, "kind": "rush (raw footage) or version (an edited cut)",
+                        "version_number": "1, 2, ... for versions, null for rushes",
+                        "status": "queued, processing, ready or failed",
+                        "duration_ms": "length in milliseconds, or null", "width": "in pixels, or null",
+                        "height": "in pixels, or null", "frame_rate": "frames per second as a fraction, or null",
+                        "approved_at": "approved by the producer: " + _WHEN_OR_NULL,
+                        "created_at": "uploaded: " + _WHEN},
               "upload_in_progress": {
                   "id": "upload id", "project_id": _PROJECT, "name": "the name of the file you were sending",
                   "kind": "rush or version", "size_bytes": "the file's size in bytes",
