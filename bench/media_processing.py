@@ -27,7 +27,7 @@ from tests.support.projects import new_project, person
 SECONDS = 60
 SIZE = "1920x1080"
 RATE = "30"
-ROUNDS = 2
+ROUNDS = 3
 TARGET = 1.5
 
 
