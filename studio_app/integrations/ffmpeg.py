@@ -295,7 +295,9 @@ def sprite_layout(info: MediaInfo) -> SpriteLayout:
     interval = next((step for step in THUMBNAIL_INTERVALS if info.duration_seconds / step <= MAX_THUMBNAILS),
                     math.ceil(info.duration_seconds / MAX_THUMBNAILS))
     scale = THUMBNAIL_LONG_SIDE / max(info.width, info.height)
-    return SpriteLayout(interval_seconds=interval, count=max(1, math.ceil(info.duration_seconds / interval)),
+    # As many as the fps filter makes: a thumbnail at each multiple of the interval, the last one's cue running to
+    # the end (a cue for the last few milliseconds would have no picture).
+    return SpriteLayout(interval_seconds=interval, count=max(1, round(info.duration_seconds / interval)),
                         columns=SPRITE_COLUMNS, tile_width=_even(info.width * scale),
                         tile_height=_even(info.height * scale))
 
@@ -305,7 +307,7 @@ def thumbnails_vtt(layout: SpriteLayout, duration_seconds: float, sprite_url: st
     lines = ["WEBVTT", ""]
     for index in range(layout.count):
         start = index * layout.interval_seconds
-        end = min(duration_seconds, start + layout.interval_seconds)
+        end = duration_seconds if index == layout.count - 1 else start + layout.interval_seconds
         x = (index % layout.columns) * layout.tile_width
         y = (index // layout.columns) * layout.tile_height
         lines += [f"{_vtt_time(start)} --> {_vtt_time(end)}",
@@ -346,6 +348,8 @@ def derive(source: Path, info: MediaInfo, folder: Path, *, on_progress: Callable
     returncode = _run_with_progress(_derive_args(source, info, layout), cwd=folder,
                                     timeout=timeout or _derive_timeout(info), on_stdout=meter.feed,
                                     on_frames=progressed)
+    if returncode < 0:  # killed by a signal (the machine ran short of memory, a stop): not the file's fault
+        raise MediaToolError(f"ffmpeg was stopped by signal {-returncode}")
     if returncode != 0:
         raise MediaRefused(DAMAGED) if frames < expected_frames * TRUNCATION_TOLERANCE else MediaToolError(
             f"ffmpeg exited with status {returncode}")
@@ -537,7 +541,7 @@ class _ProgressReport:
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def _vtt_time(seconds: float) -> str:
