@@ -11,7 +11,7 @@ member of its project, reaches it (anyone else gets 404). Errors answer in plain
 Bytes are received on the event loop and handed, about a MiB at a time, to a worker thread that seals and writes
 them (``services/uploads.UploadWriter``) while the next MiB arrives: memory stays flat and the loop never waits
 on disk or crypto. The last PATCH answers once the file is a queued media asset (``Studio-Media-Asset`` header)
-and processing was asked for (``studio_app.jobs.media.enqueue_processing``, when that module exists).
+and processing was asked for (``studio_app.jobs.media.enqueue_processing``).
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import importlib
-import importlib.util
-import logging
 from email.utils import format_datetime
 
 import anyio
@@ -33,13 +30,12 @@ from starlette.responses import PlainTextResponse, Response
 from studio_app.api.auth import is_same_origin
 from studio_app.database import session_scope
 from studio_app.errors import NotFound, UserError
+from studio_app.jobs.media import enqueue_processing
 from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor, NotAllowed
 from studio_app.services import sessions, uploads
 from studio_app.services.uploads import CHECKSUM_ALGORITHMS, PatchOutcome, UploadRefused, UploadView, UploadWriter
 from studio_app.settings import Settings, current_settings
-
-logger = logging.getLogger(__name__)
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
@@ -296,9 +292,3 @@ async def _stream_into(request: Request, writer: UploadWriter) -> PatchOutcome:
         raise
 
 
-def enqueue_processing(asset_id: str) -> None:
-    """Ask the queue to process the new asset, when the processing jobs exist in this build."""
-    if importlib.util.find_spec("studio_app.jobs.media") is None:
-        logger.info("media processing is not part of this build; asset left queued")
-        return
-    importlib.import_module("studio_app.jobs.media").enqueue_processing(asset_id)

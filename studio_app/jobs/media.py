@@ -1,24 +1,27 @@
 """Processing an uploaded video: metadata, poster, thumbnail strip, waveform, proxy, suggested selections.
 
-``process_asset`` is a plain function; the queue wraps it as a task with retries and calls it through
-``enqueue_processing``. The original is decrypted into a private folder (0700) that is removed whatever happens
-(and, for a worker killed outright, by the next run on the same asset). Running it again after a crash or on a
-duplicate message is safe: ``services/media.py`` clears what an earlier run left and ignores an asset that is
-already ready. Log lines carry ids and reasons in our own words, never names or content.
+``process_asset`` is a plain function; ``process_asset_task`` runs it on the queue (retried with backoff, then
+failed for good with a plain reason), ``enqueue_processing`` puts an asset there, and ``media_sweep`` queues again
+what a lost task left waiting and removes abandoned uploads. The original is decrypted into a private folder
+(0700) that is removed whatever happens (and, for a worker killed outright, by the next run on the same asset).
+Running it again after a crash or on a duplicate message is safe: ``services/media.py`` clears what an earlier run
+left and ignores an asset that is already ready. Log lines carry ids and reasons in our own words,
+never names or content.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from studio_app.database import session_scope
 from studio_app.integrations import ffmpeg
 from studio_app.integrations.storage import BlobMissing
+from studio_app.jobs.queue import background_task, enqueue, periodic_task
 from studio_app.security.crypto import DecryptionError
-from studio_app.services import media
+from studio_app.services import media, uploads
 from studio_app.services.media import Output, ProcessingTicket
 from studio_app.settings import current_settings
 
@@ -28,24 +31,41 @@ PROGRESS_EVERY_SECONDS = 1.0
 # Where each step ends, in percent: decrypting is quick, the decoding pass is most of the work.
 _DECRYPTED, _PROBED, _DECODED = 8, 12, 92
 
-# Filled by the queue (``jobs/queue.py`` or wherever its tasks live) with a function that puts
-# ``process_asset(asset_id)`` on the queue; until then processing runs in the calling thread (tests, scripts).
-enqueue_hook: Callable[[str], None] | None = None
+# A run writes its progress every second or so; one silent for this long died with its consumer.
+SILENT_RUN = timedelta(minutes=5)
+
+
+def _gave_up(asset_id: str, error: BaseException) -> None:
+    with session_scope() as session:
+        media.mark_failed(session, asset_id, media.GAVE_UP_REASON)
+
+
+@background_task(retries=3, base_delay_seconds=10, timeout_seconds=2 * 3600, on_final_failure=_gave_up)
+def process_asset_task(asset_id: str) -> None:
+    process_asset(asset_id, unless_busy_within=SILENT_RUN)
+
+
+@periodic_task(every_minutes=5)
+def media_sweep() -> None:
+    """Abandoned uploads leave nothing behind; assets whose task was lost are queued again."""
+    with session_scope() as session:
+        uploads.sweep_expired_uploads(session)
+    with session_scope() as session:
+        lost = media.lost_assets(session, SILENT_RUN)
+    for asset_id in lost:
+        enqueue_processing(asset_id)
 
 
 def enqueue_processing(asset_id: str) -> None:
-    """Have ``asset_id`` processed: on the queue when one is wired in, otherwise right now."""
-    if enqueue_hook is not None:
-        enqueue_hook(asset_id)
-    else:
-        process_asset(asset_id)
+    """Put the asset on the queue (call it once the transaction that made or reset the asset has committed)."""
+    enqueue(process_asset_task, asset_id)
 
 
-def process_asset(asset_id: str) -> None:
+def process_asset(asset_id: str, *, unless_busy_within: timedelta | None = None) -> None:
     """Process the asset to ready, or record why not. Raises only for failures a retry may cure (the asset is
     then marked failed with a plain reason, and a later run starts again from a clean slate)."""
     with session_scope() as session:
-        ticket = media.start_processing(session, asset_id)
+        ticket = media.start_processing(session, asset_id, unless_busy_within=unless_busy_within)
     if ticket is None:
         return
     parent, prefix = work_parent(), f"asset-{asset_id}-"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Iterator
+from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -81,11 +82,16 @@ class Suggestion:
     end_ms: int
 
 
-def start_processing(session: Session, asset_id: str) -> ProcessingTicket | None:
+def start_processing(session: Session, asset_id: str, *, unless_busy_within: timedelta | None = None
+                     ) -> ProcessingTicket | None:
     """Mark the asset processing and clear an earlier run's leftovers; None when there is nothing to do
-    (no such asset any more, already ready, or refused and its original gone)."""
+    (no such asset any more, already ready, or refused and its original gone) or, with ``unless_busy_within``,
+    when another run wrote its progress within that time (it is alive: the queue held the asset twice)."""
     asset = _locked(session, asset_id)
     if asset is None or asset.status == ProcessingStatus.READY or asset.file_id is None:
+        return None
+    if unless_busy_within is not None and asset.status == ProcessingStatus.PROCESSING \
+            and asset.updated_at > utcnow() - unless_busy_within:
         return None
     original = session.get(StoredFile, asset.file_id)
     if original is None:
@@ -179,6 +185,14 @@ def refuse(session: Session, asset_id: str, reason: str) -> None:
     session.flush()  # the asset lets go of its original before the original goes (its foreign key cascades)
     if original is not None:
         files.delete_file(session, original)
+
+
+def lost_assets(session: Session, quiet_for: timedelta) -> list[str]:
+    """Assets waiting or processing with no news for ``quiet_for``: their task was lost (a consumer killed
+    outright, the queue unreachable when the upload finished). Oldest first."""
+    return list(session.exec(select(MediaAsset.id).where(
+        MediaAsset.status.in_([ProcessingStatus.QUEUED, ProcessingStatus.PROCESSING]),
+        MediaAsset.updated_at < utcnow() - quiet_for).order_by(MediaAsset.updated_at).limit(500)).all())
 
 
 def suggestions_of(asset: MediaAsset) -> list[Suggestion]:

@@ -7,7 +7,6 @@ read them for the project page and send a failed asset back to the queue.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -23,8 +22,6 @@ from studio_app.security.policy import Action, Actor, NotAllowed
 from studio_app.services import projects
 from studio_app.services.keys import project_keys_of
 from studio_app.services.people import display_names, name_of
-
-logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------------------------
 # The project page's media list and its live status (upload zone and status: helper "uploadui")
@@ -135,11 +132,7 @@ def _views(session: Session, rows: list[tuple[MediaAsset, StoredFile]]) -> list[
 
 def _enqueue(asset_id: str) -> None:
     """Hand the asset to the processing queue once the reset is committed (the worker reads the row)."""
-    try:
-        # Imported here: jobs import services, and the queue may be absent from a build.
-        from studio_app.jobs.media import enqueue_processing
-    except ImportError:  # the queue is not part of this build: the asset stays queued for the next sweep
-        logger.warning("media processing queue missing: asset left queued")
-        return
+    from studio_app.jobs.media import enqueue_processing  # here: the jobs import the services
+
     enqueue_processing(asset_id)
 

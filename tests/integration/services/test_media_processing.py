@@ -16,8 +16,8 @@ from studio_app.models.files import StoredFile
 from studio_app.models.media import MediaAsset, ProcessingStatus
 from studio_app.services import files, media
 from tests.support.app_env import new_session
-from tests.support.videos import damage, make_video, truncate
 from tests.support.projects import count_rows, new_project, person
+from tests.support.videos import damage, make_video, truncate
 
 
 def uploaded_rush(settings, path) -> str:
