@@ -1,4 +1,4 @@
-"""media processing: the original may be gone from a refused asset, pending output blobs
+"""media processing: the original may be gone from a refused asset (its name kept), pending output blobs
 
 Revision ID: 0013_processing
 Revises: 0012_derush_review
@@ -20,6 +20,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('media_asset', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pending_storage_keys', sa.JSON(), server_default='[]', nullable=False))
+        batch_op.add_column(sa.Column('refused_name_encrypted', sa.LargeBinary(), nullable=True))
         batch_op.alter_column('file_id',
                existing_type=sa.VARCHAR(length=32),
                nullable=True)
@@ -32,4 +33,5 @@ def downgrade() -> None:
         batch_op.alter_column('file_id',
                existing_type=sa.VARCHAR(length=32),
                nullable=False)
+        batch_op.drop_column('refused_name_encrypted')
         batch_op.drop_column('pending_storage_keys')

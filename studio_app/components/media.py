@@ -29,9 +29,10 @@ def _status(row: dict) -> rx.Component:
         ("failed", rx.vstack(
             rx.text(rx.cond(row["failure"], row["failure"], "Processing failed."), size="1", color_scheme="red",
                     class_name="media-failure"),
-            rx.button(rx.icon("rotate-ccw", size=14), "Retry", size="1", variant="soft",
-                      aria_label="Retry processing " + row["name"].to(str),
-                      loading=MediaState.retrying == row["id"], on_click=MediaState.retry(row["id"])),
+            rx.cond(row["can_retry"].to(bool),
+                    rx.button(rx.icon("rotate-ccw", size=14), "Retry", size="1", variant="soft",
+                              aria_label="Retry processing " + row["name"].to(str),
+                              loading=MediaState.retrying == row["id"], on_click=MediaState.retry(row["id"]))),
             spacing="1", align="start")),
         ("queued", rx.text("Waiting for its turn to be processed", size="1", color_scheme="gray")),
         rx.fragment(),

@@ -2,7 +2,8 @@
 
 The bytes of each upload and of everything derived from it (poster, thumbnail strip, proxy) are ``StoredFile`` rows
 sealed under the project's data key (``services/files.py``): erasing the project crypto-shreds its media. The
-columns here describe the media (duration, frame rate, codecs): no personal data.
+columns here describe the media (duration, frame rate, codecs); the only personal one is the name of a refused
+file, sealed like its original was.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from studio_app.models.base import id_field, time_field
+from studio_app.models.base import id_field, secret_field, time_field
+from studio_app.security.personal_data import Category, personal_data
 
 
 class MediaKind(enum.StrEnum):
@@ -35,6 +37,7 @@ def _file_reference() -> Any:
         sa.String(32), sa.ForeignKey("stored_file.id", ondelete="SET NULL"), nullable=True))
 
 
+@personal_data(refused_name_encrypted=(Category.FILES, "telling you which of your uploads could not be used"))
 class MediaAsset(SQLModel, table=True):
     """One uploaded video: a rush to derush, or version ``version_number`` of the project's deliverable."""
 
@@ -51,6 +54,8 @@ class MediaAsset(SQLModel, table=True):
     # failed, to tell the person why).
     file_id: str | None = Field(default=None, sa_column=sa.Column(
         sa.String(32), sa.ForeignKey("stored_file.id", ondelete="CASCADE"), nullable=True, index=True))
+    # The original's name (sealed under the project's key) once a refused original has been removed.
+    refused_name_encrypted: bytes | None = secret_field(nullable=True)
     kind: str = Field(max_length=16)
     version_number: int | None = Field(default=None)  # 1, 2, ... for versions; None for rushes
     uploaded_by: str | None = Field(default=None, sa_column=sa.Column(

@@ -27,6 +27,7 @@ from studio_app.models.base import utcnow
 from studio_app.models.files import StoredFile
 from studio_app.models.media import MediaAsset, ProcessingStatus
 from studio_app.security.crypto import DataKey
+from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.services import files
 
 # Where the player finds the thumbnail strip (the route serving it is the review part's; the id is the original's).
@@ -177,6 +178,10 @@ def refuse(session: Session, asset_id: str, reason: str) -> None:
         return
     _discard_outputs(session, asset)
     original = session.get(StoredFile, asset.file_id) if asset.file_id else None
+    if original is not None:  # the list keeps saying which upload it was
+        key = files.key_of(session, original)
+        set_encrypted(asset, "refused_name_encrypted", get_decrypted(original, "name_encrypted", data_key=key),
+                      data_key=key)
     asset.file_id = None
     asset.duration_ms = asset.width = asset.height = asset.frame_rate = None
     asset.media_info, asset.waveform, asset.thumbnails_vtt = {}, [], None

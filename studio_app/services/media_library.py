@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from studio_app.database import after_commit
+from studio_app.errors import UserError
 from studio_app.models.base import is_row_id, utcnow
 from studio_app.models.files import StoredFile
 from studio_app.models.media import MediaAsset, ProcessingStatus
@@ -42,10 +43,11 @@ class MediaView:
     kind: str  # "rush" or "version"
     version_number: int | None
     name: str  # as the uploader's file was called (sanitized by the upload route), for display only
-    size_bytes: int
+    size_bytes: int | None  # None once a refused original has been removed
     status: str  # queued, processing, ready, failed
     progress: int  # percent, while processing
     failure_reason: str | None  # plain words, no personal data
+    can_retry: bool  # failed with its original still there (a refused file must be uploaded again)
     duration_ms: int | None
     width: int | None
     height: int | None
@@ -71,6 +73,8 @@ def retry_processing(session: Session, actor: Actor | None, asset_id: str) -> Me
     projects.access_project(session, actor, asset.project_id, Action.RETRY_PROCESSING)
     if asset.status != ProcessingStatus.FAILED:
         raise NotAllowed("Only media whose processing failed can be tried again.")
+    if asset.file_id is None:
+        raise UserError("This file could not be used and was removed: upload it again from the original.")
     asset.status, asset.progress, asset.failure_reason = ProcessingStatus.QUEUED, 0, None
     asset.updated_at = utcnow()
     session.add(asset)
@@ -86,7 +90,7 @@ def media_changes(session: Session, project_ids: Iterable[str], since: datetime
     if not wanted:
         return [], {}
     rows = session.exec(
-        select(MediaAsset, StoredFile).join(StoredFile, StoredFile.id == MediaAsset.file_id)
+        select(MediaAsset, StoredFile).outerjoin(StoredFile, StoredFile.id == MediaAsset.file_id)
         .where(MediaAsset.project_id.in_(wanted), MediaAsset.updated_at > since)
         .order_by(MediaAsset.updated_at).limit(CHANGES_MAX)
     ).all()
@@ -102,32 +106,41 @@ def media_changes(session: Session, project_ids: Iterable[str], since: datetime
     return _views(session, rows), {project_id: frozenset(users) for project_id, users in members.items()}
 
 
-def _media_rows(session: Session, project_ids: list[str], condition, order) -> list[tuple[MediaAsset, StoredFile]]:
+def _media_rows(session: Session, project_ids: list[str], condition, order
+                ) -> list[tuple[MediaAsset, StoredFile | None]]:
     return list(session.exec(
-        select(MediaAsset, StoredFile).join(StoredFile, StoredFile.id == MediaAsset.file_id)
+        select(MediaAsset, StoredFile).outerjoin(StoredFile, StoredFile.id == MediaAsset.file_id)
         .where(MediaAsset.project_id.in_(project_ids), condition)
         .order_by(order, MediaAsset.id).limit(MEDIA_LIST_MAX)
     ).all())
 
 
-def _file_of(session: Session, asset: MediaAsset) -> StoredFile:
-    return session.exec(select(StoredFile).where(StoredFile.id == asset.file_id)).one()
+def _file_of(session: Session, asset: MediaAsset) -> StoredFile | None:
+    return session.get(StoredFile, asset.file_id) if asset.file_id else None
 
 
-def _views(session: Session, rows: list[tuple[MediaAsset, StoredFile]]) -> list[MediaView]:
+def _views(session: Session, rows: list[tuple[MediaAsset, StoredFile | None]]) -> list[MediaView]:
     """Names decrypted under each project's key, uploaders' names in one query."""
     keys = project_keys_of(session, {asset.project_id for asset, _ in rows})
     names = display_names(session, [asset.uploaded_by for asset, _ in rows])
     return [
         MediaView(id=asset.id, project_id=asset.project_id, kind=asset.kind, version_number=asset.version_number,
-                  name=get_decrypted(file, "name_encrypted", data_key=keys[asset.project_id]),
-                  size_bytes=file.size_bytes, status=asset.status, progress=max(0, min(100, asset.progress or 0)),
-                  failure_reason=asset.failure_reason, duration_ms=asset.duration_ms, width=asset.width,
+                  name=_name(asset, file, keys[asset.project_id]), size_bytes=file.size_bytes if file else None,
+                  status=asset.status, progress=max(0, min(100, asset.progress or 0)),
+                  failure_reason=asset.failure_reason,
+                  can_retry=asset.status == ProcessingStatus.FAILED and file is not None,
+                  duration_ms=asset.duration_ms, width=asset.width,
                   height=asset.height, poster_file_id=asset.poster_file_id,
                   uploader_name=name_of(names, asset.uploaded_by), created_at=asset.created_at,
                   updated_at=asset.updated_at)
         for asset, file in rows
     ]
+
+
+def _name(asset: MediaAsset, original: StoredFile | None, key) -> str:
+    if original is not None:
+        return get_decrypted(original, "name_encrypted", data_key=key)
+    return get_decrypted(asset, "refused_name_encrypted", data_key=key) or "Removed file"
 
 
 def _enqueue(asset_id: str) -> None:

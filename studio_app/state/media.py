@@ -53,13 +53,14 @@ def _size(size_bytes: int) -> str:
 def media_row(view: media_library.MediaView) -> dict:
     version = f"v{view.version_number}" if view.version_number else ""
     resolution = f"{view.width}\N{MULTIPLICATION SIGN}{view.height}" if view.width and view.height else ""
-    details = [part for part in (_duration(view.duration_ms), resolution, _size(view.size_bytes),
+    size = _size(view.size_bytes) if view.size_bytes is not None else ""
+    details = [part for part in (_duration(view.duration_ms), resolution, size,
                                  f"by {view.uploader_name}") if part]
     return {
         "id": view.id, "kind": view.kind, "version": version, "name": view.name,
         "title": f"{version} · {view.name}" if version else view.name,
         "status": view.status, "status_label": STATUS_LABELS.get(view.status, view.status),
-        "progress": view.progress, "failure": view.failure_reason or "",
+        "progress": view.progress, "failure": view.failure_reason or "", "can_retry": view.can_retry,
         "poster": routes.media_original(view.poster_file_id) if view.poster_file_id else "",
         "details": " · ".join(details),
         # Rushes newest first, versions in number order.

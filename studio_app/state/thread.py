@@ -211,8 +211,11 @@ class ThreadState(SessionMixin, rx.State):
         drafts = dict(self._drafts)
         if self.project_id and self.draft:
             drafts[self.project_id] = self.draft
-        draft = drafts.pop(project_id, "")
-        compose_key = self.compose_key + 1
+        # A tab that showed no project yet: its box holds what is being typed for this one (the page appears before
+        # its state), so it keeps both the text and the box (a new box under the cursor would drop a click on Send).
+        fresh = not self.project_id
+        draft = self.draft if fresh else drafts.pop(project_id, "")
+        compose_key = self.compose_key + (0 if fresh else 1)
         self.reset()
         self.project_id, self.draft, self.compose_key, self.draft_key = project_id, draft, compose_key, uuid.uuid4().hex
         self._drafts = dict(list(drafts.items())[-DRAFTS_KEPT:])

@@ -227,3 +227,30 @@ def test_a_send_before_the_thread_opened_posts_once_and_a_late_draft_does_not_co
     with services_of(world["data_dir"]), session_scope() as session:
         posted = session.exec(select(Message).where(Message.project_id == world["project"])).all()
     assert len(posted) == 2  # the world's message and this one, sent although open had not run
+
+
+def test_what_a_fresh_tab_typed_before_the_thread_opened_stays_in_the_same_box(app, world):
+    """The page appears before its state: text typed into the box at once reaches the server (debounced) before or
+    after the page's open event. Opening the thread must keep that text and the box itself (a new box, through a new
+    ``compose_key``, would appear under the cursor and could drop a click on Send)."""
+    path = f"/projects/{world['project']}"
+
+    async def scenario() -> dict:
+        cookie = session_cookie(app.url, "matrix-pro@example.com", STRONG_PASSWORD)
+        client = await LiveClient(app.url, cookie).connect()
+        try:
+            await client.call(handler_name(ThreadState, "set_draft"), {"value": "Typed at once"}, path)
+            await client.call(handler_name(ThreadState, "open"), {}, path,
+                              until=lambda update: "messages_rx_state_" in json.dumps(update))
+        finally:
+            await client.close()
+        seen: dict = {}
+        for update in map(json.loads, client.transcript):
+            for substate in update.get("delta", {}).values():
+                seen.update({name: value for name, value in substate.items()
+                             if name in ("draft_rx_state_", "compose_key_rx_state_")})
+        return seen
+
+    seen = run_in_own_loop(scenario())
+    assert seen.get("draft_rx_state_") == "Typed at once"
+    assert seen.get("compose_key_rx_state_", 0) == 0

@@ -1,6 +1,7 @@
 """Media on the project page, as two people use it: the producer uploads rushes with Uppy (tus), sees their progress,
-pauses and resumes one; the editor sees them appear, and their processing status change, without reloading; a file
-that is not a video is refused with the server's reason. At the socket: a second tab receives a status change made
+pauses and resumes one; the editor sees them appear, and the queue's worker process them to ready, without
+reloading; a file that is not a video is refused with the server's reason, a damaged one fails in processing with
+its reason. At the socket: a second tab receives a status change made
 by another process (the queue worker), through the media watcher."""
 
 import json
@@ -25,7 +26,8 @@ SCREENS = Path("/work/notes/screens")
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory) -> dict[str, Path]:
-    """A small test pattern, a bigger clip of noise (incompressible: about 25 MB), and a text file called .mp4."""
+    """A small test pattern, a bigger clip of noise (incompressible: about 25 MB), a text file called .mp4 and the
+    small one cut short."""
     folder = tmp_path_factory.mktemp("videos")
     small, big, fake = folder / "small-take.mp4", folder / "big-take.mp4", folder / "notes.mp4"
     encode = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
@@ -36,7 +38,9 @@ def videos(tmp_path_factory) -> dict[str, Path]:
                     "color=c=gray:size=640x360:rate=25,noise=alls=100:allf=t", "-t", "3", *encode, "-qp", "0",
                     str(big)], check=True)
     fake.write_text("These are my notes, not a video.\n" * 200)
-    return {"small": small, "big": big, "fake": fake}
+    cut = folder / "cut-take.mp4"
+    cut.write_bytes(small.read_bytes()[:len(small.read_bytes()) * 6 // 10])
+    return {"small": small, "big": big, "fake": fake, "cut": cut}
 
 
 @pytest.fixture
@@ -94,33 +98,46 @@ def test_upload_pause_resume_and_the_other_member_sees_them_live(team, app, vide
     screenshot(producer, "media-paused.png")
     big.get_by_role("button", name="Resume upload").click()
 
+    # The queue's consumer (its own process, started with the app) processes them: both tabs follow, no reload.
     for page in (producer, editor):
         expect(page.locator("#rush-list .media-item")).to_have_count(2, timeout=60_000)
-        expect(page.locator("#rush-list")).to_contain_text("big-take.mp4")
-        expect(page.locator("#rush-list")).to_contain_text("Queued")
-    expect(zone.locator(".upload-zone-refusals li")).to_have_count(0)
-
-    # The queue worker (another process) moves them on: both tabs follow without reloading.
     with services_of(app.data_dir):
         rushes = {view.name: view.id for view in call(media_library.list_project_media, producer_actor, project.id)}
         small_id, big_id = rushes["small-take.mp4"], rushes["big-take.mp4"]
-        set_status(big_id, "processing", progress=45)
-        set_status(small_id, "failed", failure_reason="This video's audio could not be read.")
-    big_row, small_row = editor.locator(f"#media-{big_id}"), editor.locator(f"#media-{small_id}")
-    expect(big_row).to_contain_text("Processing 45 %")
-    expect(small_row).to_contain_text("This video's audio could not be read.")
+    for page in (producer, editor):
+        expect(page.locator(f"#media-{big_id}")).to_contain_text("Ready", timeout=120_000)
+        expect(page.locator(f"#media-{big_id}")).to_contain_text("0:03 · 640\N{MULTIPLICATION SIGN}360")
+        expect(page.locator(f"#media-{small_id}")).to_contain_text("0:02 · 320\N{MULTIPLICATION SIGN}240",
+                                                                    timeout=120_000)
+    expect(editor.locator(f"#media-{big_id} img")).to_be_visible()  # the poster processing made
+    expect(zone.locator(".upload-zone-refusals li")).to_have_count(0)
+
+    # A run that stopped half-way (its consumer died): the reason shows, and Retry gets it processed again.
+    with services_of(app.data_dir):
+        set_status(small_id, "failed", progress=0, failure_reason="Processing stopped before the end.")
+    small_row = editor.locator(f"#media-{small_id}")
+    expect(small_row).to_contain_text("Processing stopped before the end.")
     screenshot(editor, "media-status-live.png")
     small_row.get_by_role("button", name="Retry processing small-take.mp4").focus()  # by keyboard
     editor.keyboard.press("Enter")
-    expect(producer.locator(f"#media-{small_id}")).to_contain_text("Queued")  # the retry reaches the other tab
-    expect(small_row).to_contain_text("Queued")
-    with services_of(app.data_dir):
-        set_status(big_id, "ready", progress=100, duration_ms=3000, width=640, height=360)
-    expect(producer.locator(f"#media-{big_id}")).to_contain_text("0:03 · 640\N{MULTIPLICATION SIGN}360")
+    for page in (producer, editor):  # the retry reaches the other tab, and the worker finishes it again
+        expect(page.locator(f"#media-{small_id}")).to_contain_text("Ready", timeout=120_000)
+        expect(page.locator(f"#media-{small_id}")).not_to_contain_text("stopped")
     editor.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
     expect(editor.locator(f"#media-{big_id}")).to_contain_text("Ready")
     assert editor.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(editor, "media-phone.png")
+
+
+def test_a_damaged_video_fails_in_processing_with_a_reason_in_plain_words(team, videos):
+    """It looks like a video (the upload's sniff lets it in); the worker finds it cut short."""
+    producer, editor, _, _ = team
+    zone = producer.locator("#upload-zone-version")
+    zone.locator("input[type=file]").first.set_input_files([videos["cut"]])
+    zone.get_by_role("button", name=re.compile(r"Upload 1 file")).click()
+    for page in (producer, editor):
+        expect(page.locator("#version-list")).to_contain_text("damaged or incomplete", timeout=120_000)
+    expect(zone.locator(".upload-zone-refusals li")).to_have_count(0)
 
 
 def test_a_file_that_is_not_a_video_is_refused_with_the_reason(team, videos):

@@ -237,9 +237,13 @@ def _files_index(run: Run, items: Items) -> None:
 
 
 def _media(run: Run, items: Items) -> None:
-    for row in run.session.exec(select(MediaAsset).where(MediaAsset.uploaded_by == run.user_id)
-                                .order_by(MediaAsset.created_at).limit(10_000)).all():
+    rows = run.session.exec(select(MediaAsset).where(MediaAsset.uploaded_by == run.user_id)
+                            .order_by(MediaAsset.created_at).limit(10_000)).all()
+    keys = run.project_keys({row.project_id for row in rows})
+    for row in rows:
         items.add("media", id=row.id, file_id=row.file_id, project_id=row.project_id, kind=row.kind,
+                  refused_name=get_decrypted(row, "refused_name_encrypted", data_key=keys[row.project_id]),
+                  failure_reason=row.failure_reason,
                   version_number=row.version_number, status=row.status, duration_ms=row.duration_ms, width=row.width,
                   height=row.height, frame_rate=row.frame_rate, approved_at=row.approved_at,
                   created_at=row.created_at)
@@ -326,7 +330,7 @@ EXPORTERS: dict[str, tuple[Exporter, ...]] = {
     "derush_selection": (Exporter("content", ("note_encrypted",), _derush_selections),),
     "derush_suggestion_decision": (Exporter("content", (), _derush_decisions),),
     "review_comment": (Exporter("content", ("body_encrypted",), _review_comments),),
-    "media_asset": (Exporter("files", (), _media),),
+    "media_asset": (Exporter("files", ("refused_name_encrypted",), _media),),
     "upload": (Exporter("files", ("name_encrypted",), _uploads_in_progress),),
     "notification_preference": (Exporter("preferences", (), _notification_preferences),),
     "consent": (Exporter("preferences", (), _consents),),

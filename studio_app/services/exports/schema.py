@@ -111,7 +111,10 @@ FIELDS: dict[str, dict[str, dict[str, str]]] = {
                        "size_bytes": "size in bytes", "sha256": "SHA-256 of its content (to check the copy)",
                        "project_id": _PROJECT + ", or null for a personal file", "created_at": "uploaded: " + _WHEN,
                        "path": "where the file is in this archive"},
-              "media": {"id": "media id", "file_id": "id of its file (in the file list above)",
+              "media": {"id": "media id", "file_id": "id of its file (in the file list above), or null once a "
+                                                     "file we could not use was removed",
+                        "refused_name": "the name of that removed file, or null",
+                        "failure_reason": "why processing failed, or null",
                         "project_id": _PROJECT, "kind": "rush (raw footage) or version (an edited cut)",
                         "version_number": "1, 2, ... for versions, null for rushes",
                         "status": "queued, processing, ready or failed",

@@ -24,6 +24,7 @@ from studio_app.services import (
     exports,
     files,
     invitations,
+    media,
     notifications,
     privacy,
     privacy_requests,
@@ -36,7 +37,7 @@ from studio_app.services import (
 from studio_app.services.sessions import ClientInfo
 from tests.support.accounts import STRONG_PASSWORD, signed_in
 from tests.support.exports import exported, open_archive
-from tests.support.media import media_asset
+from tests.support.media import add_media, media_asset
 from tests.support.projects import add_editor, call, in_days, new_project, person
 
 
@@ -144,6 +145,10 @@ class World:
 
         call(uploads.create_upload, editor, settings, project_id=project.id, kind="rush", length=1000,
              filename=self.own([editor], "upload", "name_encrypted", f"{mark} editor rush.mp4"))
+        refused = add_media(editor, project.id, self.own([editor], "media_asset", "refused_name_encrypted",
+                                                         f"{mark} editor refused.mp4"), status="processing")
+        with session_scope() as session:  # processing found it was no video: the original is gone, the name stays
+            media.refuse(session, refused, "This file is not a video we can read.")
 
         for actor, role in ((producer, "producer"), (editor, "editor")):
             details = self.own([actor], "privacy_request", "details_encrypted", f"{mark} {role} question")

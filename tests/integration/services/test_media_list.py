@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from studio_app.errors import UserError
 from studio_app.models.base import utcnow
 from studio_app.security.policy import NotAllowed
 from studio_app.services import media_library
@@ -101,3 +102,24 @@ def test_the_watcher_reads_what_changed_since_with_the_members(team):
     nothing = call(lambda session: media_library.media_changes(session, [project.id], utcnow()))
     assert nothing == ([], {})
     assert call(lambda session: media_library.media_changes(session, ["not-an-id"], since)) == ([], {})
+
+
+def test_a_refused_file_keeps_its_name_in_the_list_and_the_watcher_but_cannot_be_retried(team):
+    """Processing removes the original of a file that is not a usable video: the list still says which it was."""
+    from studio_app.database import session_scope
+    from studio_app.services import media
+
+    producer, editor, _, project = team
+    since = utcnow()
+    refused = add_media(producer, project.id, "holiday notes.mp4", status="processing", progress=8)
+    with session_scope() as session:
+        media.refuse(session, refused, "This video is damaged or incomplete and cannot be read.")
+
+    view = call(media_library.list_project_media, editor, project.id)[0]
+    assert (view.name, view.status, view.size_bytes, view.can_retry) == ("holiday notes.mp4", "failed", None, False)
+    changed, _ = call(lambda session: media_library.media_changes(session, [project.id], since))
+    assert [(row.id, row.name, row.failure_reason) for row in changed] == [
+        (refused, "holiday notes.mp4", "This video is damaged or incomplete and cannot be read.")]
+    with pytest.raises(UserError, match="upload it again"):
+        call(media_library.retry_processing, producer, refused)
+    assert asset(refused).status == "failed"
