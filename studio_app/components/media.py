@@ -53,7 +53,11 @@ def media_item(row: dict) -> rx.Component:
         rx.hstack(
             _poster(row),
             rx.vstack(
-                rx.hstack(rx.text(row["title"], size="2", weight="bold", class_name="media-name"), _status_badge(row),
+                rx.hstack(rx.cond(row["href"],
+                                  rx.link(row["title"], href=row["href"].to(str), size="2", weight="bold",
+                                          class_name="media-name"),
+                                  rx.text(row["title"], size="2", weight="bold", class_name="media-name")),
+                          _status_badge(row),
                           spacing="2", align="center", wrap="wrap"),
                 rx.cond(row["details"], rx.text(row["details"], size="1", color_scheme="gray")),
                 _status(row),

@@ -62,6 +62,9 @@ def media_row(view: media_library.MediaView) -> dict:
         "status": view.status, "status_label": STATUS_LABELS.get(view.status, view.status),
         "progress": view.progress, "failure": view.failure_reason or "", "can_retry": view.can_retry,
         "poster": routes.media_original(view.poster_file_id) if view.poster_file_id else "",
+        # Ready media open in the rush viewer (derushing) or the version review page.
+        "href": "" if view.status != "ready" else (routes.version_page if view.kind == "version"
+                                                   else routes.rush_page)(view.project_id, view.id),
         "details": " · ".join(details),
         # Rushes newest first, versions in number order.
         "order": view.version_number or 0 if view.kind == "version" else -view.created_at.timestamp(),

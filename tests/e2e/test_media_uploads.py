@@ -110,6 +110,9 @@ def test_upload_pause_resume_and_the_other_member_sees_them_live(team, app, vide
         expect(page.locator(f"#media-{small_id}")).to_contain_text("0:02 · 320\N{MULTIPLICATION SIGN}240",
                                                                     timeout=120_000)
     expect(editor.locator(f"#media-{big_id} img")).to_be_visible()  # the poster processing made
+    # A ready rush opens in the rush viewer.
+    expect(editor.locator(f"#media-{big_id}").get_by_role("link", name="big-take.mp4")).to_have_attribute(
+        "href", f"/projects/{project.id}/rushes/{big_id}")
     expect(zone.locator(".upload-zone-refusals li")).to_have_count(0)
 
     # A run that stopped half-way (its consumer died): the reason shows, and Retry gets it processed again.
