@@ -60,6 +60,8 @@ def media_item(row: dict) -> rx.Component:
                           _status_badge(row),
                           spacing="2", align="center", wrap="wrap"),
                 rx.cond(row["details"], rx.text(row["details"], size="1", color_scheme="gray")),
+                rx.cond(row["sha256"], rx.text("SHA-256 ", rx.el.code(row["sha256"]), size="1", color_scheme="gray",
+                                               class_name="media-checksum")),
                 _status(row),
                 spacing="1", min_width="0", flex="1",
             ),

@@ -44,6 +44,7 @@ class MediaView:
     version_number: int | None
     name: str  # as the uploader's file was called (sanitized by the upload route), for display only
     size_bytes: int | None  # None once a refused original has been removed
+    sha256: str  # of the original as it arrived (computed while it streamed in), "" once removed
     status: str  # queued, processing, ready, failed
     progress: int  # percent, while processing
     failure_reason: str | None  # plain words, no personal data
@@ -126,6 +127,7 @@ def _views(session: Session, rows: list[tuple[MediaAsset, StoredFile | None]]) -
     return [
         MediaView(id=asset.id, project_id=asset.project_id, kind=asset.kind, version_number=asset.version_number,
                   name=_name(asset, file, keys[asset.project_id]), size_bytes=file.size_bytes if file else None,
+                  sha256=file.sha256 if file else "",
                   status=asset.status, progress=max(0, min(100, asset.progress or 0)),
                   failure_reason=asset.failure_reason,
                   can_retry=asset.status == ProcessingStatus.FAILED and file is not None,

@@ -61,6 +61,7 @@ def media_row(view: media_library.MediaView) -> dict:
         "title": f"{version} · {view.name}" if version else view.name,
         "status": view.status, "status_label": STATUS_LABELS.get(view.status, view.status),
         "progress": view.progress, "failure": view.failure_reason or "", "can_retry": view.can_retry,
+        "sha256": view.sha256,
         "poster": routes.media_original(view.poster_file_id) if view.poster_file_id else "",
         # Ready media open in the rush viewer (derushing) or the version review page.
         "href": "" if view.status != "ready" else (routes.version_page if view.kind == "version"

@@ -4,6 +4,7 @@ reloading; a file that is not a video is refused with the server's reason, a dam
 its reason. At the socket: a second tab receives a status change made
 by another process (the queue worker), through the media watcher."""
 
+import hashlib
 import json
 import re
 import subprocess
@@ -110,6 +111,9 @@ def test_upload_pause_resume_and_the_other_member_sees_them_live(team, app, vide
         expect(page.locator(f"#media-{small_id}")).to_contain_text("0:02 · 320\N{MULTIPLICATION SIGN}240",
                                                                     timeout=120_000)
     expect(editor.locator(f"#media-{big_id} img")).to_be_visible()  # the poster processing made
+    # The checksum computed while it streamed in is the file's own.
+    expect(editor.locator(f"#media-{big_id} .media-checksum")).to_contain_text(
+        hashlib.sha256(videos["big"].read_bytes()).hexdigest())
     # A ready rush opens in the rush viewer.
     expect(editor.locator(f"#media-{big_id}").get_by_role("link", name="big-take.mp4")).to_have_attribute(
         "href", f"/projects/{project.id}/rushes/{big_id}")

@@ -116,7 +116,8 @@ def test_a_refused_file_keeps_its_name_in_the_list_and_the_watcher_but_cannot_be
         media.refuse(session, refused, "This video is damaged or incomplete and cannot be read.")
 
     view = call(media_library.list_project_media, editor, project.id)[0]
-    assert (view.name, view.status, view.size_bytes, view.can_retry) == ("holiday notes.mp4", "failed", None, False)
+    assert (view.name, view.status, view.size_bytes, view.sha256, view.can_retry) == (
+        "holiday notes.mp4", "failed", None, "", False)
     changed, _ = call(lambda session: media_library.media_changes(session, [project.id], since))
     assert [(row.id, row.name, row.failure_reason) for row in changed] == [
         (refused, "holiday notes.mp4", "This video is damaged or incomplete and cannot be read.")]
