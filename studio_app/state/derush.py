@@ -11,8 +11,9 @@ import reflex as rx
 from studio_app import routes
 from studio_app.errors import UserError
 from studio_app.services import derush, edit_lists
-from studio_app.state.live import presence, push_later
-from studio_app.state.session import SessionMixin, SignedOut, user_action
+from studio_app.state.live import push_later
+from studio_app.state.media_page import MediaPageMixin, media_channel
+from studio_app.state.session import user_action
 
 LABEL_COLORS = {"keep": "green", "maybe": "amber", "reject": "red"}
 WAVEFORM_BARS = 160
@@ -26,18 +27,6 @@ def peaks_for_strip(waveform, bars: int = WAVEFORM_BARS) -> list[float]:
         peaks = [max(peaks[int(index * size):max(int((index + 1) * size), int(index * size) + 1)])
                  for index in range(bars)]
     return [round(peak, 3) for peak in peaks]
-
-
-def media_channel(asset_id: str) -> str:
-    """The open tabs showing one rush or version (not the project's channel: the thread's pushes leave that one
-    when the tab shows another page of the project)."""
-    return f"media:{asset_id}"
-
-
-def ids_from_path(path: str) -> tuple[str, str]:
-    """(project id, asset id) of ``/projects/<project>/rushes/<asset>`` or ``.../versions/<asset>``."""
-    parts = path.strip("/").split("/")
-    return (parts[1], parts[3]) if len(parts) == 4 else ("", "")
 
 
 def timecode(frame: int, rate: Fraction) -> str:
@@ -64,9 +53,7 @@ def suggestion_row(item: derush.Suggestion, rate: Fraction) -> dict:
             "in_frame": item.in_frame, "in_tc": timecode(item.in_frame, rate), "out_tc": timecode(item.out_frame, rate)}
 
 
-class DerushState(SessionMixin, rx.State):
-    project_id: str = ""
-    asset_id: str = ""
+class DerushState(MediaPageMixin, rx.State):
     loaded: bool = False
     missing: str = ""  # why there is nothing to show
     src: str = ""
@@ -90,22 +77,6 @@ class DerushState(SessionMixin, rx.State):
     def playhead_percent(self) -> float:
         seconds = self.total_frames / self.frame_rate if self.frame_rate else 1
         return round(min(100.0, 100 * self.playhead / seconds), 2) if seconds else 0.0
-
-    @rx.event
-    @user_action(fields=False)
-    async def open(self):
-        project_id, asset_id = ids_from_path(self.router.url.path)
-        if asset_id != self.asset_id:
-            self.reset()
-            self.project_id, self.asset_id = project_id, asset_id
-        actor = await self._reload()
-        if actor is not None:
-            await presence().join(media_channel(asset_id), self.router.session.client_token, actor.user_id)
-
-    @rx.event
-    async def leave(self):
-        if self.asset_id:
-            await presence().leave(media_channel(self.asset_id), self.router.session.client_token)
 
     @rx.event
     def playhead_at(self, seconds: float):
@@ -174,7 +145,7 @@ class DerushState(SessionMixin, rx.State):
         """A change, the list read again, and the other tabs showing the rush told."""
         await self._call(work, *args, **kwargs)
         await self._reload()
-        push_later(media_channel(self.asset_id), DerushState, DerushState._refresh_from_push,
+        push_later(media_channel(self.asset_id), DerushState, DerushState._reread,
                    skip_token=self.router.session.client_token)
 
     async def _reload(self):
@@ -201,16 +172,6 @@ class DerushState(SessionMixin, rx.State):
                             for label, format in (("EDL", "edl"), ("CSV", "csv"), ("OTIO", "otio"))]
         self.missing, self.loaded = "", True
 
-    async def _refresh_from_push(self):
-        """Another member changed the list: read it again with this tab's own session, if it still shows the rush."""
-        if ids_from_path(self.router.url.path)[1] != self.asset_id:
-            await presence().leave(media_channel(self.asset_id), self.router.session.client_token)
-            return
-        try:
-            actor = await self._reload()
-        except SignedOut:
-            actor = None
-        if actor is None:
-            self.selections, self.suggestions = [], []
-            await presence().leave(media_channel(self.asset_id), self.router.session.client_token)
+    def _forget(self) -> None:
+        self.selections, self.suggestions = [], []
 

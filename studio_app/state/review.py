@@ -9,9 +9,9 @@ import reflex as rx
 from studio_app import routes
 from studio_app.errors import UserError
 from studio_app.services import review
-from studio_app.state.derush import ids_from_path, media_channel
-from studio_app.state.live import presence, push_later
-from studio_app.state.session import SessionMixin, SignedOut, user_action
+from studio_app.state.live import push_later
+from studio_app.state.media_page import MediaPageMixin, media_channel
+from studio_app.state.session import user_action
 from studio_app.state.shell import ShellState
 
 STAGE_WORDS = {"approved": "Approved", "editing": "Changes requested", "review": "In review"}
@@ -39,9 +39,7 @@ def version_row(view: review.VersionView, project_id: str, current_id: str) -> d
             "src": routes.media_proxy(view.file_id)}
 
 
-class ReviewState(SessionMixin, rx.State):
-    project_id: str = ""
-    asset_id: str = ""
+class ReviewState(MediaPageMixin, rx.State):
     loaded: bool = False
     missing: str = ""
     label: str = ""
@@ -83,22 +81,6 @@ class ReviewState(SessionMixin, rx.State):
     @rx.var
     def range_start(self) -> str:
         return clock(self.range_start_ms) if self.range_start_ms >= 0 else ""
-
-    @rx.event
-    @user_action(fields=False)
-    async def open(self):
-        project_id, asset_id = ids_from_path(self.router.url.path)
-        if asset_id != self.asset_id:
-            self.reset()
-            self.project_id, self.asset_id = project_id, asset_id
-        actor = await self._reload()
-        if actor is not None:
-            await presence().join(media_channel(asset_id), self.router.session.client_token, actor.user_id)
-
-    @rx.event
-    async def leave(self):
-        if self.asset_id:
-            await presence().leave(media_channel(self.asset_id), self.router.session.client_token)
 
     @rx.event
     def playhead_at(self, seconds: float):
@@ -194,19 +176,13 @@ class ReviewState(SessionMixin, rx.State):
         self.missing, self.loaded = "", True
         return actor
 
+    def _forget(self) -> None:
+        self.comments = []
+
     async def _refresh_from_push(self):
-        if ids_from_path(self.router.url.path)[1] != self.asset_id:
-            await presence().leave(media_channel(self.asset_id), self.router.session.client_token)
-            return
-        try:
-            actor = await self._reload()
-        except SignedOut:
-            actor = None
-        if actor is None:
-            self.comments = []
-            await presence().leave(media_channel(self.asset_id), self.router.session.client_token)
-            return
-        await (await self.get_state(ShellState))._refresh_from_push()
+        """A comment or a decision of another member: the page, and this person's unread badge."""
+        if await self._reread():
+            await (await self.get_state(ShellState))._refresh_from_push()
 
 
 def _rate(frame_rate: str | None) -> float:
