@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -145,6 +146,56 @@ def test_a_damaged_video_fails_in_processing_with_a_reason_in_plain_words(team, 
     for page in (producer, editor):
         expect(page.locator("#version-list")).to_contain_text("damaged or incomplete", timeout=120_000)
     expect(zone.locator(".upload-zone-refusals li")).to_have_count(0)
+
+
+def test_an_upload_cut_off_by_a_closed_tab_continues_when_the_same_file_is_picked_again(team, app, videos):
+    """The tab closes half-way: in a new tab of the same browser, the same file picked again continues from what the
+    server stored (one upload, one media, the file's own checksum), it is not sent again from the start."""
+    producer, editor, project, _ = team
+    zone = producer.locator("#upload-zone-rush")
+    zone.locator("input[type=file]").first.set_input_files([videos["big"]])
+    throttle_uploads(producer, 3_000_000)
+    zone.get_by_role("button", name=re.compile(r"Upload 1 file")).click()
+    received = wait_for_received_bytes(app, project.id, at_least=8 * 1024 * 1024)  # a chunk or more stored
+    context = producer.context
+    producer.close()  # mid-upload
+
+    again = context.new_page()
+    again.goto(f"{app.url}/projects/{project.id}")
+    zone = again.locator("#upload-zone-rush[data-ready=true]")
+    zone.locator("input[type=file]").first.set_input_files([videos["big"]])
+    expect(zone.locator(".upload-zone-notice")).to_contain_text("was already sent")
+    zone.get_by_role("button", name=re.compile(r"Upload 1 file")).click()
+    expect(editor.locator("#rush-list")).to_contain_text("big-take.mp4", timeout=60_000)
+    with services_of(app.data_dir):
+        from sqlmodel import select
+
+        from studio_app.database import session_scope
+        from studio_app.models.media import MediaAsset
+        from studio_app.models.uploads import Upload
+
+        with session_scope() as session:
+            uploads = session.exec(select(Upload).where(Upload.project_id == project.id)).all()
+            assets = session.exec(select(MediaAsset).where(MediaAsset.project_id == project.id)).all()
+            assert len(uploads) == 1 and len(assets) == 1  # continued, not started again
+            assert uploads[0].received_bytes == videos["big"].stat().st_size > received
+            assert uploads[0].sha256 == hashlib.sha256(videos["big"].read_bytes()).hexdigest()
+
+
+def wait_for_received_bytes(app, project_id: str, *, at_least: int) -> int:
+    with services_of(app.data_dir):
+        from sqlmodel import select
+
+        from studio_app.database import session_scope
+        from studio_app.models.uploads import Upload
+
+        for _ in range(600):
+            with session_scope() as session:
+                received = session.exec(select(Upload.received_bytes).where(Upload.project_id == project_id)).first()
+            if received and received >= at_least:
+                return received
+            time.sleep(0.1)
+    raise AssertionError("the upload stored nothing within a minute")
 
 
 def test_a_file_that_is_not_a_video_is_refused_with_the_reason(team, videos):

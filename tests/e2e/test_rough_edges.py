@@ -123,6 +123,8 @@ def test_activity_names_the_milestone_and_the_dashboard_counts_update_live(reque
     expect(producer.locator("#project-timeline")).to_contain_text("added the milestone “Rough cut”")
 
     editor.goto(app.url + "/dashboard")
+    # Loaded (the counts start at 0 before the page's events): the tab no longer shows the thread.
+    expect(editor.get_by_role("link", name=re.compile("Live teaser"))).to_be_visible()
     expect(editor.locator("#unread-messages")).to_contain_text("0")
     send(producer, "First note")
     send(producer, "Second note")
