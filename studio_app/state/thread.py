@@ -125,8 +125,11 @@ class ThreadState(SessionMixin, rx.State):
             return  # the box still showed another project's draft: it stays with that project, nothing is sent
         if not key:  # a form rendered before the page's first event: a repeat of the last send is that send
             key = self._last_sent_key if body == self._last_sent else self.draft_key
+        form_key = key  # what the box was rendered with: a second click on the same message carries it again
         if key == self._last_sent_key:
-            return  # the second click of a double click: that draft is already sent
+            if body == self._last_sent:
+                return  # the second click of a double click: that draft is already sent
+            key = uuid.uuid4().hex  # another message, typed into the box before the last send had renewed its key
         self.draft, self.sending, self.send_error = body, True, ""
         yield
         # On an unexpected failure (logged, a plain message shown by @user_action) the draft stays in the box and
@@ -147,7 +150,7 @@ class ThreadState(SessionMixin, rx.State):
         else:
             self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
             self.compose_key += 1
-            self.mentions, self._last_sent, self._last_sent_key = [], body, key
+            self.mentions, self._last_sent, self._last_sent_key = [], body, form_key
             self._tell(change, user_id)
         finally:
             self.sending = False

@@ -4,6 +4,7 @@ changes nothing and shows nothing of the project."""
 
 import asyncio
 import json
+import uuid
 
 import httpx
 import pytest
@@ -254,3 +255,32 @@ def test_what_a_fresh_tab_typed_before_the_thread_opened_stays_in_the_same_box(a
     seen = run_in_own_loop(scenario())
     assert seen.get("draft_rx_state_") == "Typed at once"
     assert seen.get("compose_key_rx_state_", 0) == 0
+
+
+def test_a_second_message_sent_before_the_box_was_renewed_is_posted_and_a_double_click_is_not(app, world):
+    """The form's key is renewed by the answer to a send: a quick person's next message can carry the old one."""
+    path = f"/projects/{world['project']}"
+    key = uuid.uuid4().hex
+
+    async def scenario() -> None:
+        cookie = session_cookie(app.url, "matrix-pro@example.com", STRONG_PASSWORD)
+        client = await LiveClient(app.url, cookie).connect()
+        try:
+            for body in ("Quick one", "Quick two"):
+                await client.call(handler_name(ThreadState, "send"),
+                                  {"form": {"body": body, "key": key, "project": world["project"]}}, path,
+                                  until=lambda update: '"sending_rx_state_": false' in json.dumps(update))
+            # A second click on "Quick two": nothing to answer, and nothing posted.
+            await client.call(handler_name(ThreadState, "send"),
+                              {"form": {"body": "Quick two", "key": key, "project": world["project"]}}, path)
+            await client.call(handler_name(ThreadState, "cancel_compose"), {}, path)  # answered after it
+        finally:
+            await client.close()
+
+    def posted() -> int:
+        with services_of(world["data_dir"]), session_scope() as session:
+            return len(session.exec(select(Message.id).where(Message.project_id == world["project"])).all())
+
+    before = posted()
+    run_in_own_loop(scenario())
+    assert posted() == before + 2  # "Quick one", and "Quick two" once
