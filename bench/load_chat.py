@@ -15,13 +15,12 @@ milliseconds of offered interval per message (1000 / rate; lower is better): the
 2, at least half the peer's rate. Also required: each message reaches each member exactly once (it appears once
 in their window and never comes back) and in order (each sender's messages arrive in the order sent, and a
 project's members end with the same window), p99 post-to-seen under 250 ms at 50 msg/s; memory per connected
-tab is reported (resident memory of the server's process group before and after the tabs connect).
+tab is reported (resident memory of the server's process tree before and after the tabs connect).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import tempfile
 import time
@@ -30,7 +29,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.common import Result, percentile, summary_ms
+from bench.common import Result, percentile, summary_ms, tree_rss_bytes
 from tests.support.live_clients import LiveClient, handler_name, services_of
 from tests.support.liveapp import live_app
 from tests.support.servers import free_port, python_command, running_process
@@ -143,22 +142,6 @@ class PeerApp(Target):
                                         "router_data": {"pathname": "/", "asPath": "/"}}, namespace="/_event")
 
 
-def group_rss_kib(leader_pid: int) -> int:
-    """Resident memory of every process of the server's process group (granian and its workers)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != leader_pid:
-                continue
-            status = (entry / "status").read_text()
-        except (OSError, ProcessLookupError):
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    return total
-
-
 async def open_tabs(target: Target) -> tuple[list[Tab], list[float]]:
     gate, seconds = asyncio.Semaphore(CONNECTS_AT_ONCE), []
 
@@ -234,10 +217,10 @@ def order_problems(tabs: list[Tab], senders: dict[int, int]) -> list[str]:
 
 
 async def drive(target: Target, leader_pid: int) -> dict:
-    before_kib = group_rss_kib(leader_pid)
+    before_kib = tree_rss_bytes(leader_pid) // 1024
     tabs, open_seconds = await open_tabs(target)
     await asyncio.sleep(2)  # let the servers settle (deferred state writes) before measuring memory
-    after_kib = group_rss_kib(leader_pid)
+    after_kib = tree_rss_bytes(leader_pid) // 1024
     phases, number, senders = [], 0, {}
     try:
         for rate in RATES:

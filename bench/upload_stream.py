@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import Result
+from bench.common import Result, tree_rss_bytes
 from studio_app.models.base import new_id
 from tests.support.accounts import STRONG_PASSWORD
 from tests.support.live_clients import services_of, session_cookie
@@ -96,30 +96,14 @@ def raw_loopback(folder: Path) -> float:
     return elapsed
 
 
-def group_rss_bytes(group: int) -> int:
-    """Resident memory of every process in the server's process group (granian's workers included)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[2]) != group:
-                continue
-            total += int((entry / "statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
 class PeakMemory:
-    def __init__(self, group: int):
-        self.group, self.peak, self._stop = group, 0, threading.Event()
+    def __init__(self, root_pid: int):
+        self.root_pid, self.peak, self._stop = root_pid, 0, threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, group_rss_bytes(self.group))
+            self.peak = max(self.peak, tree_rss_bytes(self.root_pid))
             time.sleep(0.05)
 
     def __enter__(self) -> PeakMemory:
@@ -136,7 +120,7 @@ def run() -> Result:
         cookie, project_id = prepare(app)
         warm = tus_upload_small(app, cookie, project_id)
         time.sleep(1)
-        idle = group_rss_bytes(app.pid)
+        idle = tree_rss_bytes(app.pid)
         with PeakMemory(app.pid) as memory:
             app_seconds = tus_upload(app, cookie, project_id)
         raw_seconds = raw_loopback(Path(work))
