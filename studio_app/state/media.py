@@ -20,6 +20,7 @@ from studio_app import routes
 from studio_app.errors import UserError
 from studio_app.models.base import utcnow
 from studio_app.services import media_library
+from studio_app.state.formatting import file_size
 from studio_app.state.live import presence, project_channel, push
 from studio_app.state.session import SessionMixin, in_transaction, user_action
 from studio_app.state.thread import project_id_from_path
@@ -41,20 +42,10 @@ def _duration(milliseconds: int | None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _size(size_bytes: int) -> str:
-    value = float(size_bytes)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    return ""
-
-
 def media_row(view: media_library.MediaView) -> dict:
     version = f"v{view.version_number}" if view.version_number else ""
     resolution = f"{view.width}\N{MULTIPLICATION SIGN}{view.height}" if view.width and view.height else ""
-    size = _size(view.size_bytes) if view.size_bytes is not None else ""
-    details = [part for part in (_duration(view.duration_ms), resolution, size,
+    details = [part for part in (_duration(view.duration_ms), resolution, file_size(view.size_bytes),
                                  f"by {view.uploader_name}") if part]
     return {
         "id": view.id, "kind": view.kind, "version": version, "name": view.name,

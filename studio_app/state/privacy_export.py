@@ -11,6 +11,7 @@ import reflex as rx
 from studio_app import routes
 from studio_app.jobs import exports as export_jobs
 from studio_app.services import accounts, exports
+from studio_app.state.formatting import file_size
 from studio_app.state.session import SessionMixin, SignedOut, user_action
 
 POLL_SECONDS = 0.5
@@ -21,16 +22,6 @@ POLL_MAX_SECONDS = 3600  # a tab left open does not poll forever
 
 def _when(moment) -> str:
     return moment.strftime("%d %b %Y, %H:%M UTC") if moment else ""
-
-
-def _size(size: int | None) -> str:
-    if not size:
-        return ""
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return ""
 
 
 class PrivacyExportState(SessionMixin, rx.State):
@@ -101,7 +92,7 @@ class PrivacyExportState(SessionMixin, rx.State):
             return
         self.status = "expired" if view.status == "ready" and not view.downloadable else view.status
         self.progress, self.requested_at = view.progress, _when(view.created_at)
-        self.expires_at, self.size, self.failure = _when(view.expires_at), _size(view.size_bytes), view.error
+        self.expires_at, self.size, self.failure = _when(view.expires_at), file_size(view.size_bytes), view.error
         self.download_url = routes.export_download(view.id) if view.downloadable else ""
 
 
