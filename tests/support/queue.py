@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from studio_app.settings import PROJECT_ROOT
 from tests.support.app_env import TEST_HARNESS_VARIABLES
-from tests.support.servers import python_command
+from tests.support.servers import python_command, stop_process
 
 STARTED = "Huey consumer started"
 
@@ -33,12 +32,7 @@ def running_consumer(log: Path, env: Mapping[str, str], *, workers: int = 1, tim
             assert process.poll() is None, log.read_text(errors="replace")
             yield process
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_process(process)
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 60, *, every: float = 0.2) -> None:

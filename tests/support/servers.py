@@ -53,10 +53,11 @@ def running_process(
             wait_for_http(ready_url, process, timeout, log)
             yield process
         finally:
-            _stop(process)
+            stop_process(process)
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM to the process's group (it was started in a session of its own), SIGKILL after 20 s."""
     if process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)
