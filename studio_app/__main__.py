@@ -10,8 +10,12 @@ import argparse
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from studio_app.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from studio_app.supervisor import Child
 
 LOCAL_TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
 
