@@ -29,6 +29,7 @@ COOKIES = "/cookies"
 PRIVACY_CENTER = "/privacy-center"
 ADMIN_PRIVACY = "/admin/privacy"
 ADMIN_JOBS = "/admin/jobs"
+ADMIN_SANDBOX = "/admin/sandbox"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
