@@ -203,3 +203,10 @@ def test_a_chunk_cut_off_midway_can_be_sent_again(sandbox, tiktok):
 def test_control_api_needs_the_secret(sandbox):
     assert httpx.get(f"{sandbox.url}/_sandbox/state").status_code == 403
     assert httpx.post(f"{sandbox.url}/_sandbox/reset", headers={"X-Sandbox-Secret": "wrong"}).status_code == 403
+
+
+def test_sink_reads_and_hashes_a_raw_put(sandbox):
+    """The upload benchmark's baseline: a raw PUT of the same bytes, streamed."""
+    body = os.urandom(3 * MB)
+    answer = httpx.put(f"{sandbox.url}/_sandbox/sink", content=body, headers={"X-Sandbox-Secret": sandbox.secret})
+    assert answer.json() == {"bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
