@@ -109,14 +109,8 @@ def default_worker_count() -> int:
 
 def run_worker(settings: Settings, *, workers: int, flush_locks: bool) -> int:
     """A job-queue consumer (``jobs/queue.py``) in this process until SIGINT (finish running tasks) or SIGTERM."""
-    import logging
-
     from studio_app.jobs.queue import run_consumer
-    from studio_app.security import log_redaction
 
-    log_redaction.install()  # a task's exception (names, addresses) never reaches a log line
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stdout)
     run_consumer(workers=workers, flush_locks=flush_locks)
     return 0
 
@@ -238,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
+    from studio_app import logs
+
+    # A task's exception (names, addresses) never reaches a log line, in any of these processes (logs.py).
+    logs.setup("worker" if args.command == "worker" else "cli", settings)
     if args.command == "check":
         print(f"Configuration OK: {settings.public_url}, data in {settings.data_dir}")
         return 0
