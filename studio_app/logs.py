@@ -96,7 +96,8 @@ def record_fields(record: logging.LogRecord, process: str) -> dict[str, str]:
             "time": _rfc3339(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": getattr(record, "event", None) or getattr(record, "default_event", None) or "message",
+            "event": (getattr(record, "event", None) or getattr(record, "default_event", None)
+                      or log_redaction.event_of(record.msg)),
             "message": record.getMessage(),
             "process": process,
         }
