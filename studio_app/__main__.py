@@ -68,6 +68,10 @@ def serve(settings: Settings, *, backend_only: bool = False, with_worker: bool |
     # worker compiles again: every page is registered twice ("Page ... is being redefined"). Spawned workers
     # import the app once.
     os.environ.setdefault("REFLEX_BACKEND_START_METHOD", "spawn")
+    from studio_app.logs import log_format
+
+    if log_format(settings) == "json":  # Reflex's own lines ("App running at") as JSON too, like ours
+        os.environ.setdefault("REFLEX_LOG_JSON", "true")
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     port = str(settings.port)
     if backend_only:

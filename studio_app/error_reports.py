@@ -24,6 +24,8 @@ from studio_app.security import log_redaction
 from studio_app.settings import Settings
 
 _KEPT_BREADCRUMB_KEYS = ("type", "category", "level", "timestamp", "message")
+# Identifiers Sentry needs as they are (random hex: the redaction would take them for secrets).
+_IDENTIFIERS = {"event_id", "trace_id", "span_id", "parent_span_id", "release"}
 _enabled = False
 
 
@@ -67,7 +69,7 @@ def _redacted(value):
     if isinstance(value, str):
         return log_redaction.redact(value)
     if isinstance(value, dict):
-        return {key: _redacted(item) for key, item in value.items()}
+        return {key: item if key in _IDENTIFIERS else _redacted(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_redacted(item) for item in value]
     return value

@@ -14,7 +14,6 @@ import traceback
 
 from reflex_base.event import Event
 
-from studio_app import error_reports
 from studio_app.security.log_redaction import install
 from studio_app.state.session import ProblemState, log_failure
 
@@ -44,7 +43,6 @@ def _failed_handler(error: BaseException) -> str:
 def backend_exception_handler(exception: Exception):
     """Given to ``rx.App``: Reflex checks the argument's name and type."""
     reference = log_failure(_failed_handler(exception), exception)
-    error_reports.capture(exception)
     # A toast would need eval, which the Content-Security-Policy refuses: the frame shows ProblemState instead.
     return ProblemState.show_reference(reference)
 

@@ -115,13 +115,22 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: flo
 
 @contextlib.contextmanager
 def black_hole() -> Iterator[int]:
-    """A collector that accepts connections and never reads: once the socket buffers are full, every send
-    blocks. The worst a collector can do to the app (a refused connection fails at once)."""
+    """A dead collector, as a firewall that drops packets makes one: a port whose connection attempts hang until
+    they time out (a listener that never accepts, its backlog already full). A refused connection would fail at
+    once and prove nothing."""
     listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     listener.bind(("127.0.0.1", 0))
-    listener.listen(1000)
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
     try:
-        yield listener.getsockname()[1]
+        yield port
     finally:
+        for filler in fillers:
+            filler.close()
         listener.close()
