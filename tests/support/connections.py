@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from studio_app.database import session_scope
 from studio_app.models.base import utcnow
