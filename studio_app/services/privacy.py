@@ -210,5 +210,5 @@ def _counts(session: Session, user_id: str) -> dict[str, int]:
         PrivacyRequest.user_id == user_id)).one()
     connections_count = session.exec(select(sa.func.count()).select_from(ConnectedAccount).where(
         ConnectedAccount.user_id == user_id)).one()
-    return {"connections": connections_count, "sessions": sessions_count, "projects": projects_count, "messages": messages_count,
-            "files": files_count, "requests": requests_count}
+    return {"connections": connections_count, "sessions": sessions_count, "projects": projects_count,
+            "messages": messages_count, "files": files_count, "requests": requests_count}
