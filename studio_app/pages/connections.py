@@ -46,7 +46,7 @@ def connection_card(row: dict) -> rx.Component:
             rx.cond(row["dm_problem"], form_alert(row["dm_problem"], color="orange")),
             rx.text(rx.cond(row["connected"], "What you granted, and what the studio uses it for:",
                             "What the studio asks for, and what it uses it for:"), size="2", weight="medium"),
-            rx.unordered_list(rx.foreach(row["scopes"], scope_item)),
+            rx.unordered_list(rx.foreach(row["scopes"].to(list[dict[str, str]]), scope_item)),
             rx.cond(row["provider"] == "discord", rx.cond(row["connected"], discord_choices())),
             rx.hstack(
                 rx.cond(row["connected"],
