@@ -4,12 +4,8 @@ import reflex as rx
 
 from studio_app import routes
 from studio_app.components.forms import form_alert, server_form
+from studio_app.components.providers import sandbox_badge
 from studio_app.state.connections import ProjectChannelState
-
-
-def sandbox_badge() -> rx.Component:
-    return rx.badge("Sandbox", color_scheme="amber", variant="surface",
-                    title="A local stand-in for the provider: nothing reaches the real Discord or TikTok")
 
 
 def connect_form(provider: rx.Var[str] | str, label: str, *, purpose: str = "account",
