@@ -4,9 +4,9 @@ import reflex as rx
 
 from studio_app import routes
 from studio_app.components.connections import connect_form
-from studio_app.components.providers import sandbox_badge
 from studio_app.components.forms import form_alert
 from studio_app.components.layout import public_page
+from studio_app.components.providers import sandbox_badge
 from studio_app.pages.account import account_nav
 from studio_app.state.connections import ConnectionsState
 
