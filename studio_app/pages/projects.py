@@ -5,6 +5,7 @@ import datetime
 import reflex as rx
 
 from studio_app import routes
+from studio_app.components.connections import project_channel_card
 from studio_app.components.forms import form_alert, form_key_input, text_field
 from studio_app.components.layout import public_page
 from studio_app.components.media import media_section
@@ -231,7 +232,9 @@ def members_card() -> rx.Component:
         rx.vstack(
             rx.foreach(ProjectState.members, lambda member: rx.hstack(
                 rx.avatar(fallback=member["initials"], size="1", radius="full"),
-                rx.text(member["name"], size="2"), rx.badge(member["role"], variant="soft"), rx.spacer(),
+                rx.text(member["name"], size="2"), rx.badge(member["role"], variant="soft"),
+                rx.cond(member["discord"], rx.text("Discord: ", member["discord"], size="1", color_scheme="gray")),
+                rx.spacer(),
                 rx.cond((ProjectState.my_role == "producer") & (member["role"] == "editor"),
                         confirmation(
                             rx.button("Remove", size="1", variant="ghost", color_scheme="red",
@@ -353,6 +356,7 @@ def project_body() -> rx.Component:
             ),
             rx.vstack(
                 members_card(),
+                rx.box(project_channel_card(), key=ProjectState.project_id, width="100%"),
                 rx.card(rx.heading("Milestones", as_="h2", size="4"),
                         rx.cond(ProjectState.milestones.length() > 0,
                                 rx.vstack(rx.foreach(ProjectState.milestones, project_milestone), width="100%"),

@@ -40,6 +40,8 @@ class Action(enum.StrEnum):
     RESOLVE_COMMENT = "review.resolve"
     DECIDE_VERSION = "review.decide"  # approve a version, or request changes
     RETRY_PROCESSING = "media.retry"
+    # The project's Discord announcements channel (connect, disconnect)
+    MANAGE_PROJECT_CHANNEL = "project.channel"
     # Privacy administration: answering requests, publishing policy versions, sending product news
     ADMINISTER_PRIVACY = "privacy.administer"
     # Operations: the background jobs that failed, and retrying them
@@ -53,7 +55,8 @@ EDITOR_STAGE_MOVES = {("derush", "editing"), ("editing", "review"), ("brief", "d
 MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA, Action.VIEW_MEDIA, Action.DERUSH,
                   Action.COMMENT_VERSION, Action.RESOLVE_COMMENT, Action.RETRY_PROCESSING}
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
-                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION}
+                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION,
+                    Action.MANAGE_PROJECT_CHANNEL}
 
 
 @dataclasses.dataclass(frozen=True)

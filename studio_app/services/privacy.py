@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from studio_app.models.accounts import Consent, ConsentKind, UserSession
 from studio_app.models.base import utcnow
+from studio_app.models.connections import ConnectedAccount
 from studio_app.models.files import StoredFile
 from studio_app.models.privacy import PrivacyRequest, RequestKind
 from studio_app.models.projects import Message, ProjectMember
@@ -21,19 +22,20 @@ from studio_app.settings import current_settings
 
 CONSENT_PURPOSES = {
     ConsentKind.MARKETING_EMAIL: "Occasional product news by email. Account and project emails do not depend on it.",
-    ConsentKind.DISCORD_NOTIFICATIONS: "Project announcements sent to your Discord account or channel.",
+    ConsentKind.DISCORD_NOTIFICATIONS: "Your notifications also sent to you as Discord direct messages by the studio's "
+                                       "bot.",
     ConsentKind.TIKTOK_PUBLICATION: "Publishing the videos you approve on your TikTok account, at the time you choose.",
 }
 # What each consent is called where it is listed, and in the request that logs its withdrawal.
 CONSENT_NAMES = {
     ConsentKind.MARKETING_EMAIL: "Product news by email",
-    ConsentKind.DISCORD_NOTIFICATIONS: "Discord announcements",
+    ConsentKind.DISCORD_NOTIFICATIONS: "Discord messages",
     ConsentKind.TIKTOK_PUBLICATION: "Publishing on your TikTok",
 }
 # These are given in the provider's own consent screen when you connect the account, not with a button here;
 # withdrawing them here works at once like any other.
 CONSENTS_GIVEN_ON_CONNECT = {
-    ConsentKind.DISCORD_NOTIFICATIONS: "Given when you connect Discord to a project.",
+    ConsentKind.DISCORD_NOTIFICATIONS: "Given on your connected accounts page, once Discord is connected.",
     ConsentKind.TIKTOK_PUBLICATION: "Given when you connect your TikTok account for publishing.",
 }
 
@@ -104,6 +106,8 @@ def what_we_hold(session: Session, actor: Actor | None) -> list[HeldCategory]:
         Category.FILES: f"{counts['files']} file(s) you uploaded",
         Category.PREFERENCES: "Your notification choices and consents",
         Category.REQUESTS: f"{counts['requests']} privacy request(s) and our answers",
+        Category.THIRD_PARTY_IDS: f"{counts['connections']} connected account(s) (Discord, TikTok): your id and name "
+                                  "there, and the sealed tokens the studio uses within the scopes you granted",
     }
     purposes: dict[Category, list[str]] = {}
     for field in personal_fields():
@@ -153,13 +157,21 @@ def withdraw_consent(session: Session, actor: Actor | None, kind: str) -> None:
     """Takes effect at once: whatever checks the consent next sees it withdrawn. The row stays as proof."""
     actor = require(actor, Action.EDIT_OWN_ACCOUNT)
     kind = _check_kind(kind)
-    active = _active(session, actor.user_id, kind)
-    if active is not None:
-        active.withdrawn_at = utcnow()
-        session.add(active)
-        audit.record_event(session, "consent.withdrawn", actor_id=actor.user_id, details={"kind": kind})
+    if end_consent(session, actor.user_id, kind):
         privacy_requests.record_self_served(session, actor.user_id, RequestKind.CONSENT,
                                             what=f"Withdrew consent: {CONSENT_NAMES[ConsentKind(kind)]}")
+
+
+def end_consent(session: Session, user_id: str, kind: str, *, cause: str = "person") -> bool:
+    """The consent stops (``cause`` says who stopped it: the person, or e.g. a provider refusing to deliver);
+    returns whether one was active. The row stays as proof."""
+    active = _active(session, user_id, _check_kind(kind))
+    if active is None:
+        return False
+    active.withdrawn_at = utcnow()
+    session.add(active)
+    audit.record_event(session, "consent.withdrawn", actor_id=user_id, details={"kind": kind, "cause": cause})
+    return True
 
 
 def has_consent(session: Session, user_id: str, kind: str) -> bool:
@@ -197,5 +209,7 @@ def _counts(session: Session, user_id: str) -> dict[str, int]:
         StoredFile.owner_id == user_id)).one()
     requests_count = session.exec(select(sa.func.count()).select_from(PrivacyRequest).where(
         PrivacyRequest.user_id == user_id)).one()
-    return {"sessions": sessions_count, "projects": projects_count, "messages": messages_count,
-            "files": files_count, "requests": requests_count}
+    connections_count = session.exec(select(sa.func.count()).select_from(ConnectedAccount).where(
+        ConnectedAccount.user_id == user_id)).one()
+    return {"connections": connections_count, "sessions": sessions_count, "projects": projects_count,
+            "messages": messages_count, "files": files_count, "requests": requests_count}
