@@ -30,6 +30,8 @@ PRIVACY_CENTER = "/privacy-center"
 ADMIN_PRIVACY = "/admin/privacy"
 ADMIN_JOBS = "/admin/jobs"
 ADMIN_SANDBOX = "/admin/sandbox"
+ADMIN_OPERATIONS = "/admin/operations"
+READY = "/api/ready"
 CONNECTIONS = "/account/connections"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 

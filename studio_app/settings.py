@@ -166,6 +166,20 @@ def _log_sink(variable: str, raw: str) -> str:
     return raw
 
 
+DEFAULT_METRICS_ADDRESS = "127.0.0.1:9108"
+
+
+def _metrics_address(variable: str, raw: str) -> str | None:
+    """``host:port`` (``[::1]:9108`` for IPv6), or ``off``."""
+    raw = raw.strip()
+    if raw.lower() == "off":
+        return None
+    host, separator, port = raw.rpartition(":")
+    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(variable, f"'{raw}' is not host:port (like 127.0.0.1:9108) or off")
+    return raw
+
+
 def _readable_file(variable: str, raw: str) -> Path:
     path = _absolute(raw)
     if not path.is_file():
@@ -259,6 +273,8 @@ class Settings(BaseSettings):
     log_sink: Annotated[str | None, _checked(_log_sink)] = Field(default=None, repr=False)
     log_sink_ca: Annotated[Path | None, _checked(_readable_file)] = None
     # The DSN holds the project's key: kept out of reprs.
+    # Prometheus metrics of every process of serve (``metrics.py``); None (``off``) serves none.
+    metrics_address: Annotated[str | None, _checked(_metrics_address)] = DEFAULT_METRICS_ADDRESS
     sentry_dsn: Annotated[str | None, _checked(_url_of(("http", "https"), "a DSN like https://key@host/1"))] = Field(
         default=None, repr=False)
     # ``smtp://user:pass@host:port`` (STARTTLS when offered) or ``smtps://...`` (TLS from the start).
@@ -328,6 +344,11 @@ class Settings(BaseSettings):
     @property
     def uses_s3(self) -> bool:
         return bool(self.s3_bucket)
+
+    @property
+    def metrics_dir(self) -> Path:
+        """prometheus-client's multiprocess files of this machine's ``serve`` (emptied at each start)."""
+        return self.data_dir / "metrics"
 
     @property
     def outbox_dir(self) -> Path:

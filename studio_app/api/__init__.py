@@ -10,10 +10,11 @@ from studio_app import routes
 from studio_app.api.auth import sign_in_link_route, sign_in_route, sign_out_route
 from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
-from studio_app.api.health import health
+from studio_app.api.health import health, ready
 from studio_app.api.media import original_route, proxy_route
 from studio_app.api.media_review import derush_edit_list_route, sprite_route, thumbnails_route
 from studio_app.api.oauth import connection_callback_route, start_connection_route
+from studio_app.api.request_metrics import RequestMetrics
 from studio_app.api.uploads import create_route, delete_route, head_route, options_route, patch_route
 from studio_app.logs import RequestContext
 from studio_app.security.headers import SecurityHeadersMiddleware
@@ -26,6 +27,7 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
     app = Starlette(
         routes=[
             Route("/api/health", health, methods=["GET"]),
+            Route(routes.READY, ready, methods=["GET"]),
             Route(routes.SIGN_IN_POST, sign_in_route, methods=["POST"]),
             Route(routes.SIGN_OUT_POST, sign_out_route, methods=["POST"]),
             Route(routes.SIGN_IN_LINK_POST, sign_in_link_route, methods=["POST"]),
@@ -47,4 +49,4 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Mount("", app=reflex_asgi),
         ]
     )
-    return RequestContext(SecurityHeadersMiddleware(app, load_settings()))
+    return RequestContext(RequestMetrics(SecurityHeadersMiddleware(app, load_settings()), app.routes))

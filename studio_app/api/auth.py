@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from studio_app import routes
+from studio_app import metrics, routes
 from studio_app.database import session_scope
 from studio_app.security.cookies import read_session_secret, session_cookie_name
 from studio_app.security.urls import local_path
@@ -95,6 +95,7 @@ async def _signing_in(request: Request, service) -> Response:
     except RateLimited as limited:
         return _refused("limited", after, wait=limited.retry_after_seconds)
     except SignInLinkOffered:
+        metrics.count_signin_failure("ceiling")
         return _back_to_sign_in("link-sent", after)
     except AccountError as error:
         return _refused({"unverified": "unverified", "link": "link-invalid"}.get(error.field, "credentials"), after)
@@ -107,6 +108,7 @@ async def _signing_in(request: Request, service) -> Response:
 
 def _refused(reason: str, after: str, **details) -> Response:
     logger.warning("sign-in refused: %s", reason, extra={"event": "sign-in refused"})
+    metrics.count_signin_failure(reason)
     return _back_to_sign_in(reason, after, **details)
 
 

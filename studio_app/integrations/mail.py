@@ -20,6 +20,7 @@ from email.utils import format_datetime, make_msgid, parseaddr, parsedate_to_dat
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from studio_app import metrics
 from studio_app.settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 10
@@ -52,7 +53,11 @@ class _SmtpServer:
 def send_mail(settings: Settings, to: str, subject: str, text: str) -> None:
     message = build_message(settings, to, subject, text)
     if settings.smtp_url:
-        _send_smtp(_smtp_server(settings.smtp_url), message)
+        try:
+            _send_smtp(_smtp_server(settings.smtp_url), message)
+        except MailError:
+            metrics.count_mail_failure()
+            raise
     else:
         _write_to_outbox(settings.outbox_dir, message)
 

@@ -166,7 +166,8 @@ def admin_privacy() -> rx.Component:
             AdminPrivacyState.allowed,
             rx.vstack(
                 rx.heading("Admin console: privacy", as_="h1", size="7"),
-                rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"), spacing="4"),
                 form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
                 requests_section(),
                 policy_section(),
@@ -203,7 +204,8 @@ def admin_jobs() -> rx.Component:
             rx.vstack(
                 rx.heading("Admin console: failed background jobs", as_="h1", size="7"),
                 rx.hstack(rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
-                          rx.link("Provider sandbox", href=routes.ADMIN_SANDBOX, size="2"), spacing="4"),
+                          rx.link("Provider sandbox", href=routes.ADMIN_SANDBOX, size="2"),
+                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"), spacing="4"),
                 rx.text("Jobs that still failed after every retry, newest first. The reason names the kind of error; "
                         "nothing personal is kept. Retry puts the job back on the queue once.",
                         size="2", color_scheme="gray"),
@@ -309,7 +311,8 @@ def admin_sandbox() -> rx.Component:
             SANDBOX.allowed,
             rx.vstack(
                 rx.heading("Admin console: provider sandbox", as_="h1", size="7"),
-                rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"), spacing="4"),
                 rx.text("Providers without real credentials are emulated by the local sandbox: nothing reaches the "
                         "real Discord or TikTok. Faults injected here rehearse their outages.",
                         size="2", color_scheme="gray"),
