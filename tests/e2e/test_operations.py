@@ -40,7 +40,7 @@ def test_an_admin_watches_operations_and_retries_a_failed_job(browser, app, arti
     expect(page.locator("#operations-security").get_by_text("signin.failure").first).to_be_visible()
     expect(page.locator("#operations-providers").get_by_text("Discord")).to_be_visible()
 
-    failed = page.get_by_role("table", name="Failed jobs")
+    failed = page.locator("#operations-queue")
     expect(failed.get_by_text("RuntimeError: storage unreachable")).to_be_visible()
     page.screenshot(path=artifacts / "operations.png", full_page=True)
     page.get_by_role("button", name="Retry build_queued_exports").click()
