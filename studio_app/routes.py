@@ -30,6 +30,7 @@ PRIVACY_CENTER = "/privacy-center"
 ADMIN_PRIVACY = "/admin/privacy"
 ADMIN_JOBS = "/admin/jobs"
 ADMIN_SANDBOX = "/admin/sandbox"
+ADMIN_ALERTS = "/admin/alerts"
 CONNECTIONS = "/account/connections"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 
