@@ -305,7 +305,6 @@ class Settings(BaseSettings):
     detect_integrity_failures: PositiveInt = 3
     detect_download_window_minutes: PositiveInt = 60
     detect_downloads: PositiveInt = 200
-    detect_audit_check_minutes: PositiveInt = 60
     detect_mails_per_hour: PositiveInt = 20
 
     @model_validator(mode="before")

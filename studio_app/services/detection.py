@@ -21,7 +21,7 @@ import hmac
 import ipaddress
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -35,8 +35,10 @@ from studio_app.models.security import AlertSeverity, AlertStatus, KnownDevice, 
 from studio_app.security.keyring import current_keys
 from studio_app.security.policy import Action, Actor, require
 from studio_app.services import audit, background, mail_templates, security_counters
-from studio_app.services.sessions import ClientInfo
 from studio_app.settings import Settings, current_settings
+
+if TYPE_CHECKING:
+    from studio_app.services.sessions import ClientInfo
 
 LISTED = 200
 USER_IDS_KEPT = 100

@@ -32,11 +32,16 @@ def add(session: Session, settings: Settings, key: str, member: str, window_seco
     """Record ``member`` under ``key`` now; returns how many distinct members the key has in the window."""
     if settings.redis_url:
         return _redis_add(settings, key, member, window_seconds)
-    session.add(SecuritySignal(key=key[:128], member=member[:64]))
-    session.flush()
+    key, member = key[:128], member[:64]
+    # Like a sorted set: a member seen again moves to now (a player's range requests make no new rows).
+    moved = session.execute(sa.update(SecuritySignal).where(SecuritySignal.key == key, SecuritySignal.member == member)
+                            .values(at=utcnow())).rowcount
+    if not moved:
+        session.add(SecuritySignal(key=key, member=member))
+        session.flush()
     since = utcnow() - timedelta(seconds=window_seconds)
     return session.exec(select(sa.func.count(sa.distinct(SecuritySignal.member)))
-                        .where(SecuritySignal.key == key[:128], SecuritySignal.at >= since)).one()
+                        .where(SecuritySignal.key == key, SecuritySignal.at >= since)).one()
 
 
 def members(session: Session, settings: Settings, key: str, window_seconds: int) -> list[str]:
