@@ -32,15 +32,14 @@ def server(request, monkeypatch, tmp_path):
                   "DETECT_STUFFING_NETWORK_ACCOUNTS": "4", "DETECT_STUFFING_TOTAL_ACCOUNTS": "6"}
     if request.param == "redis":
         thresholds |= {"REDIS_URL": request.getfixturevalue("redis_url"), "QUEUE_NAME": f"t{uuid.uuid4().hex[:8]}"}
-    with running_smtp_server() as smtp:
-        with app_environment(monkeypatch, tmp_path / "data", database_url, SECURITY_CONTACT=CONTACT,
-                             **thresholds) as settings:
-            verified_account(settings, VICTIM)
-            for index in range(3):
-                verified_account(settings, f"member{index}@example.com")
-            monkeypatch.setenv("STUDIO_SMTP_URL", f"smtp://127.0.0.1:{smtp.server_address[1]}")
-            with api_server(tmp_path, database_url) as base:
-                yield base, "http://localhost:" + base.rsplit(":", 1)[1], smtp
+    with running_smtp_server() as smtp, app_environment(monkeypatch, tmp_path / "data", database_url,
+                                                        SECURITY_CONTACT=CONTACT, **thresholds) as settings:
+        verified_account(settings, VICTIM)
+        for index in range(3):
+            verified_account(settings, f"member{index}@example.com")
+        monkeypatch.setenv("STUDIO_SMTP_URL", f"smtp://127.0.0.1:{smtp.server_address[1]}")
+        with api_server(tmp_path, database_url) as base:
+            yield base, "http://localhost:" + base.rsplit(":", 1)[1], smtp
 
 
 def sign_in(server, email_address, password, source):
