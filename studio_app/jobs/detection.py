@@ -1,5 +1,5 @@
-"""Detection's periodic work: verify the audit log's hash chain (a broken one opens an alert) and sweep the counts
-of the database counter store that every window has left behind."""
+"""Detection's periodic work: verify the audit log's hash chain (a broken one opens an alert), sweep the counts of
+the database counter store that every window has left behind and the admins' devices unused for long."""
 
 from __future__ import annotations
 
@@ -25,5 +25,5 @@ def run_detection_round() -> audit.ChainReport:
     if not report.ok:
         logger.error("the audit log failed verification", extra={"event": "audit chain broken"})
     with session_scope() as session:
-        detection.sweep_counts(session, current_settings())
+        detection.sweep(session, current_settings())
     return report

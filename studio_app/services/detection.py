@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import ipaddress
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -334,9 +334,12 @@ def check_audit_chain(session: Session) -> audit.ChainReport:
     return report
 
 
-def sweep_counts(session: Session, settings: Settings) -> int:
+def sweep(session: Session, settings: Settings) -> None:
+    """Counts older than every window; devices unused for as long as technical data is kept."""
     longest = max(settings.detect_window_minutes, settings.detect_download_window_minutes) * 60
-    return security_counters.sweep(session, max(longest, MAIL_WINDOW_SECONDS))
+    security_counters.sweep(session, max(longest, MAIL_WINDOW_SECONDS))
+    unused_since = utcnow() - timedelta(days=settings.technical_data_days)
+    session.execute(sa.delete(KnownDevice).where(KnownDevice.last_seen_at < unused_since))
 
 
 # -- pseudonyms -----------------------------------------------------------------------------------
