@@ -32,6 +32,7 @@ ADMIN_JOBS = "/admin/jobs"
 ADMIN_SANDBOX = "/admin/sandbox"
 ADMIN_OPERATIONS = "/admin/operations"
 READY = "/api/ready"
+ADMIN_ALERTS = "/admin/alerts"
 CONNECTIONS = "/account/connections"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 

@@ -310,6 +310,18 @@ class Settings(BaseSettings):
     sandbox_port: Annotated[int, _checked(_port)] = DEFAULT_SANDBOX_PORT
     sandbox_url: Annotated[str | None, _checked(_url_of(("http", "https"), "an http(s):// URL"))] = None
     sandbox_secret: Text | None = Field(default=None, repr=False)
+    # Detection (``services/detection.py``): who is mailed each new alert (unset: alerts only show in the console),
+    # and each rule's threshold within its window.
+    security_contact: Text | None = None
+    detect_window_minutes: PositiveInt = 15
+    detect_signin_account_failures: PositiveInt = 10
+    detect_signin_network_failures: PositiveInt = 30
+    detect_stuffing_network_accounts: PositiveInt = 5
+    detect_stuffing_total_accounts: PositiveInt = 50
+    detect_integrity_failures: PositiveInt = 3
+    detect_download_window_minutes: PositiveInt = 60
+    detect_downloads: PositiveInt = 200
+    detect_mails_per_hour: PositiveInt = 20
 
     @model_validator(mode="before")
     @classmethod

@@ -11,5 +11,6 @@ from studio_app.models import (  # noqa: F401
     privacy,
     projects,
     review,
+    security,
     uploads,
 )

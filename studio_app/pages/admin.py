@@ -167,7 +167,8 @@ def admin_privacy() -> rx.Component:
             rx.vstack(
                 rx.heading("Admin console: privacy", as_="h1", size="7"),
                 rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
-                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"), spacing="4"),
+                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"),
+                          rx.link("Security alerts", href=routes.ADMIN_ALERTS, size="2"), spacing="4", wrap="wrap"),
                 form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
                 requests_section(),
                 policy_section(),

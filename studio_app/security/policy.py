@@ -50,6 +50,8 @@ class Action(enum.StrEnum):
     ADMINISTER_SANDBOX = "sandbox.administer"
     # Operations: health of each part, the queue, providers, mail failures, recent security events
     VIEW_OPERATIONS = "operations.view"
+    # Detection: the security alerts its rules open, acknowledging and closing them
+    ADMINISTER_SECURITY = "security.administer"
 
 
 # Stage moves an editor may make on a project they work on; producers make any move.
@@ -96,7 +98,7 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
     if action == Action.CREATE_PROJECT:
         return actor.role == Role.PRODUCER
     if action in (Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX,
-                  Action.VIEW_OPERATIONS):
+                  Action.VIEW_OPERATIONS, Action.ADMINISTER_SECURITY):
         return actor.is_admin
     return False
 

@@ -24,7 +24,7 @@ from studio_app.security.keyring import current_keys
 from studio_app.security.passwords import hash_password, verify_password
 from studio_app.security.policy import Action, Actor, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.services import audit, background, mail_templates, policies, sessions
+from studio_app.services import audit, background, detection, mail_templates, policies, sessions
 from studio_app.services.keys import create_data_key, data_key_of
 from studio_app.services.sessions import ClientInfo
 from studio_app.services.tokens import consume_token, issue_token
@@ -187,6 +187,7 @@ def sign_in(session: Session, settings: Settings, email: str, password: str, cli
     user = _authenticate(session, settings, email, password, client)
     sessions.end_session(session, previous_secret)
     audit.record_event(session, "signin.success", actor_id=user.id, subject_id=user.id)
+    detection.signed_in(session, user, client)
     return sessions.create_session(session, settings, user, client)
 
 
@@ -206,6 +207,7 @@ def sign_in_with_link(session: Session, settings: Settings, secret: str, client:
     session.add(user)
     sessions.end_session(session, previous_secret)
     audit.record_event(session, "signin.link_used", actor_id=user.id, subject_id=user.id)
+    detection.signed_in(session, user, client)
     return sessions.create_session(session, settings, user, client)
 
 
@@ -220,10 +222,10 @@ def _authenticate(session: Session, settings: Settings, email: str, password: st
     for name, key in attempt.address_limits():
         decision = limiter.check(name, key)
         if not decision.allowed:
-            _refuse(session, name, attempt.index)
+            _refuse(session, name, attempt)
             raise RateLimited(decision.retry_after_seconds)
     if not limiter.check("signin_account", attempt.index).allowed:
-        _refuse(session, "signin_account", attempt.index, offer_link_with=settings)
+        _refuse(session, "signin_account", attempt, offer_link_with=settings)
         raise SignInLinkOffered()
     user = _user_by_index(session, attempt.index)
     stored_hash = user.password_hash if user is not None else _decoy_hash()
@@ -442,6 +444,8 @@ def _count_failure(session: Session, settings: Settings, limiter, attempt: _Sign
         limiter.hit(name, key)
     audit.record_event(session, "signin.failure", subject_id=user.id if user else None,
                        details={"reason": "wrong_password" if user else "unknown_account"})
+    detection.signin_failed(session, user_id=user.id if user else None, account_index=attempt.index,
+                            address=attempt.address)
     if not limiter.check("signin_account", attempt.index).allowed:
         if user is not None:
             audit.record_event(session, "signin.ceiling_reached", subject_id=user.id)
@@ -449,10 +453,12 @@ def _count_failure(session: Session, settings: Settings, limiter, attempt: _Sign
     _keep_security_events(session)
 
 
-def _refuse(session: Session, limit: str, index: str, *, offer_link_with: Settings | None = None) -> None:
+def _refuse(session: Session, limit: str, attempt: _SignInAttempt, *, offer_link_with: Settings | None = None) -> None:
     """Log a refused attempt (they feed detection rules); past the account's ceiling, offer its owner a link."""
-    user = _user_by_index(session, index)
+    user = _user_by_index(session, attempt.index)
     audit.record_event(session, "signin.throttled", subject_id=user.id if user else None, details={"limit": limit})
+    detection.signin_failed(session, user_id=user.id if user else None, account_index=attempt.index,
+                            address=attempt.address)
     if offer_link_with is not None:
         _offer_sign_in_link(session, offer_link_with, user)
     _keep_security_events(session)

@@ -144,3 +144,16 @@ def announcement(settings: Settings, name: str, subject: str, body: str) -> Mail
         "You receive product news because you agreed to it. To stop, withdraw that consent in your privacy "
         f"center (it takes effect at once): {_link(settings, routes.PRIVACY_CENTER)}", "",
     ]))
+
+
+# -- operations ------------------------------------------------------------------------------------
+
+
+def security_alert(settings: Settings, title: str, severity: str, summary: str) -> Mail:
+    """To the security contact; the alert's own words only (they hold no personal data)."""
+    return Mail(f"Security alert ({severity}): {title}", "\n".join([
+        "A detection rule opened an alert on Azekia Studio.", "",
+        f"{title} ({severity} severity)", summary, "",
+        f"See it and acknowledge it in the admin console: {_link(settings, routes.ADMIN_ALERTS)}",
+        "Repeats count on the same alert and send no further mail while it stays open.", "",
+    ]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from studio_app.models.accounts import Role, User, UserSession
 from studio_app.models.base import is_row_id, utcnow
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, may, require, require_signed_in
-from studio_app.services import audit, session_generation
+from studio_app.services import audit, detection, session_generation
 from studio_app.services.keys import data_key_of
 from studio_app.services.tokens import hash_secret, new_secret
 from studio_app.settings import Settings
@@ -25,6 +26,8 @@ from studio_app.settings import Settings
 # Writing last use on every websocket event would turn reads into writes; a minute is precise enough.
 TOUCH_INTERVAL = timedelta(minutes=1)
 logger = logging.getLogger(__name__)
+# What ``tokens.new_secret`` makes: 32 random bytes, URL-safe base64 without padding.
+_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 # Called with the ids of sessions that just ended (sign-out, revocation, password change), once the transaction
 # committed, on the thread that committed: the web layer registers one to reset the tabs of those sessions.
@@ -70,7 +73,10 @@ def create_session(session: Session, settings: Settings, user: User, client: Cli
 
 def resolve_session(session: Session, settings: Settings, secret: str | None) -> Actor | None:
     """The actor behind a cookie secret, or None if it is unknown, revoked or expired."""
-    if not secret or len(secret) > 128:
+    if not secret:
+        return None
+    if not _SECRET_SHAPE.fullmatch(secret):  # not a value we ever set: made up or altered
+        detection.report_integrity_failure("session_cookie")
         return None
     found = _live_actor(session, settings, UserSession.token_hash == hash_secret(secret))
     return found[0] if found is not None else None

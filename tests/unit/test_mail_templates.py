@@ -14,6 +14,7 @@ ARGUMENTS = {"secret": "tok-en_1", "inviter": "Paula", "proof_years": 3, "name":
              "asked_at": datetime(2026, 11, 2, tzinfo=UTC), "done": True, "answer": "Done.", "version": 2,
              "published_at": datetime(2026, 11, 3, tzinfo=UTC), "effective_at": datetime(2026, 12, 3, tzinfo=UTC),
              "change_summary": "Shorter.", "subject": "News", "body": "Hello", "total": 3,
+             "title": "Audit log failed verification", "severity": "high", "summary": "Event 3 was altered.",
              "items": [("A milestone is due", routes.project_page("p1")), ("Your archive is ready",
                                                                           routes.PRIVACY_CENTER)]}
 

@@ -20,6 +20,12 @@ NOT_EXPORTED: dict[str, str] = {
     "form_submission": "random keys that stop a double click from creating things twice; what they created is exported",
     "job_failure": "background jobs that failed (what they worked on, by id, and the error): nothing about you",
     "oauth_attempt": "a connection to Discord or TikTok you started and did not finish: deleted after 10 minutes",
+    "security_alert": "alerts our detection rules raised (pseudonymous ids only), kept to protect accounts; ask us for "
+                      "them in writing",
+    "security_signal": "short-lived counts of failed sign-ins and downloads under keyed pseudonyms, deleted within "
+                       "hours",
+    "known_device": "for admins only: keyed hashes of the browsers and networks they signed in from, which cannot be "
+                    "turned back into either; kept to spot a sign-in from a new device",
 }
 
 # Personal columns deliberately left out of the archive, and why (tests check each one's value never appears).
