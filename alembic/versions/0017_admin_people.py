@@ -83,7 +83,6 @@ def upgrade() -> None:
     sa.Column('admin_id', sa.String(length=32), nullable=True),
     sa.Column('reason_encrypted', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['admin_id'], ['user_account.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')

@@ -69,8 +69,6 @@ class AdminProjectAccess(SQLModel, table=True):
     admin_id: str | None = _user(nullable=True, ondelete="SET NULL", index=False)
     reason_encrypted: bytes = secret_field()
     created_at: datetime = time_field(default_now=True)
-    # The admin's console shows the content until then, without asking again.
-    expires_at: datetime = time_field()
 
 
 class LegalDisclosure(SQLModel, table=True):

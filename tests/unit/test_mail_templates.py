@@ -14,6 +14,8 @@ ARGUMENTS = {"secret": "tok-en_1", "inviter": "Paula", "proof_years": 3, "name":
              "asked_at": datetime(2026, 11, 2, tzinfo=UTC), "done": True, "answer": "Done.", "version": 2,
              "published_at": datetime(2026, 11, 3, tzinfo=UTC), "effective_at": datetime(2026, 12, 3, tzinfo=UTC),
              "change_summary": "Shorter.", "subject": "News", "body": "Hello", "total": 3,
+             "authority": "A court", "legal_basis": "Article 60-1", "disclosed_on": datetime(2026, 11, 4, tzinfo=UTC),
+             "categories": ["your email address"],
              "items": [("A milestone is due", routes.project_page("p1")), ("Your archive is ready",
                                                                           routes.PRIVACY_CENTER)]}
 
