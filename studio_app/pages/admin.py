@@ -166,7 +166,10 @@ def admin_privacy() -> rx.Component:
             AdminPrivacyState.allowed,
             rx.vstack(
                 rx.heading("Admin console: privacy", as_="h1", size="7"),
-                rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                          rx.link("People", href=routes.ADMIN_PEOPLE, size="2"),
+                          rx.link("Disclosures to authorities", href=routes.ADMIN_DISCLOSURES, size="2"),
+                          spacing="4", wrap="wrap"),
                 form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
                 requests_section(),
                 policy_section(),
