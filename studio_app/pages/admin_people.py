@@ -164,7 +164,6 @@ def user_card() -> rx.Component:
             _table(("Service", "Status", "Since"), PEOPLE.connections, _cells("provider", "status", "since"),
                    "No connected account."),
             rx.heading("Actions", as_="h3", size="3"),
-            form_alert(PEOPLE.errors["suspend"]),
             rx.cond(
                 PEOPLE.is_suspended,
                 reason_form("Why restore this account", "Restore the account", PEOPLE.restore, "restore",

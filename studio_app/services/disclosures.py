@@ -86,7 +86,7 @@ class _Progress:
         pass
 
 
-def record_disclosure(session: Session, settings: Settings, actor: Actor | None, form: DisclosureForm
+def record_disclosure(session: Session, actor: Actor | None, settings: Settings, form: DisclosureForm
                       ) -> DisclosureView:
     actor = require(actor, Action.ADMINISTER_DISCLOSURES)
     require_recent_reauthentication(session, actor)

@@ -82,7 +82,7 @@ def disclosure(**overrides) -> DisclosureForm:
 def test_a_disclosure_informs_the_person_and_exports_exactly_its_categories(crew):
     settings, _, editor, _ = crew
     ops = admin(settings)
-    view = call(disclosures.record_disclosure, settings, ops, disclosure())
+    view = call(disclosures.record_disclosure, ops, settings, disclosure())
     assert view.user_informed and view.informed_at is not None and view.subject_id == editor.user_id
     [mail] = mails_to(settings, "sam@example.com")[-1:]
     assert "Paris prosecutor's office" in mail.text and "your email address" in mail.text
@@ -113,9 +113,9 @@ def test_a_request_that_forbids_telling_the_person_is_recorded_with_why(crew):
     ops = admin(settings)
     before = len(mails_to(settings, "sam@example.com"))
     with pytest.raises(InvalidInput) as refused:
-        call(disclosures.record_disclosure, settings, ops, disclosure(inform_user=False))
+        call(disclosures.record_disclosure, ops, settings, disclosure(inform_user=False))
     assert refused.value.field == "not_informed_reason"
-    view = call(disclosures.record_disclosure, settings, ops, disclosure(
+    view = call(disclosures.record_disclosure, ops, settings, disclosure(
         inform_user=False, categories=("content",),
         not_informed_reason="The order forbids telling the holder during the investigation"))
     assert not view.user_informed and view.informed_at is None
@@ -142,13 +142,13 @@ def test_the_register_checks_what_it_records(crew):
                              ({"disclosed_on": utcnow().date() - timedelta(days=10)}, "disclosed_on"),
                              ({"received_on": "yesterday"}, "received_on")):
         with pytest.raises(InvalidInput) as refused:
-            call(disclosures.record_disclosure, settings, ops, disclosure(**overrides))
+            call(disclosures.record_disclosure, ops, settings, disclosure(**overrides))
         assert refused.value.field == field
     with pytest.raises(NotAllowed):
-        call(disclosures.record_disclosure, settings, producer, disclosure())
+        call(disclosures.record_disclosure, producer, settings, disclosure())
     with pytest.raises(NotAllowed):
         call(disclosures.list_disclosures, producer)
     unconfirmed = signed_in(settings, "ops@example.com")[1]  # a new session: no password entered yet
     with pytest.raises(AccountError, match="password again"):
-        call(disclosures.record_disclosure, settings, unconfirmed, disclosure())
+        call(disclosures.record_disclosure, unconfirmed, settings, disclosure())
     assert call(disclosures.list_disclosures, ops) == []
