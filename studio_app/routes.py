@@ -33,6 +33,8 @@ ADMIN_SANDBOX = "/admin/sandbox"
 ADMIN_OPERATIONS = "/admin/operations"
 READY = "/api/ready"
 ADMIN_ALERTS = "/admin/alerts"
+ADMIN_PEOPLE = "/admin/people"
+ADMIN_DISCLOSURES = "/admin/disclosures"
 CONNECTIONS = "/account/connections"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 
@@ -56,6 +58,8 @@ THUMBNAILS_SPRITE = "/api/media/{media_id}/sprite.jpg"
 # Connecting Discord or TikTok (api/oauth.py): the page's form posts to start, the provider redirects to callback.
 CONNECTION_START = "/api/connections/{provider}/start"
 CONNECTION_CALLBACK = "/api/connections/{provider}/callback"
+# The ZIP of exactly what a disclosure to an authority handed over (admins, recent password).
+DISCLOSURE_EXPORT = "/api/admin/disclosures/{disclosure_id}/export"
 
 
 def project_page(project_id: str) -> str:
@@ -96,6 +100,10 @@ def connection_start(provider: str) -> str:
 
 def connection_callback(provider: str) -> str:
     return CONNECTION_CALLBACK.format(provider=provider)
+
+
+def disclosure_export(disclosure_id: str) -> str:
+    return DISCLOSURE_EXPORT.format(disclosure_id=disclosure_id)
 
 
 def export_download(export_id: str) -> str:

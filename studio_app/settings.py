@@ -283,6 +283,9 @@ class Settings(BaseSettings):
     mail_from: Text = "Azekia Studio <no-reply@localhost>"
     session_idle_minutes: PositiveInt = 120
     session_max_days: PositiveInt = 30
+    # Admin sessions end sooner: an unattended console is a key to everyone's account.
+    admin_session_idle_minutes: PositiveInt = 30
+    admin_session_max_hours: PositiveInt = 12
     technical_data_days: PositiveInt = 90
     # None means "use the key files under data_dir/keys" (see studio_app.security.keyring).
     master_keys: Annotated[tuple[tuple[str, bytes], ...] | None, NoDecode, _checked(_master_keys)] = Field(

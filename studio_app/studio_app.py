@@ -12,6 +12,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     admin,
     admin_alerts,
     admin_operations,
+    admin_people,
     auth,
     connections,
     cookies,

@@ -1,7 +1,7 @@
 """detection: security alerts, the counter store's fallback, admins' known devices
 
 Revision ID: 0018_detection
-Revises: 0014_connections
+Revises: 0017_admin_people
 Create Date: 2026-11-30 18:20:51.975926
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0018_detection'
-down_revision: str | None = '0014_connections'
+down_revision: str | None = '0017_admin_people'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,6 +8,7 @@ from starlette.types import ASGIApp
 
 from studio_app import routes
 from studio_app.api.auth import sign_in_link_route, sign_in_route, sign_out_route
+from studio_app.api.disclosures import disclosure_export_route
 from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health, ready
@@ -33,6 +34,7 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Route(routes.SIGN_IN_LINK_POST, sign_in_link_route, methods=["POST"]),
             Route(routes.EXPORT_DOWNLOAD, download_export_route, methods=["GET"]),
             Route(routes.ACCOUNT_DELETED, account_deleted_route, methods=["GET"]),
+            Route(routes.DISCLOSURE_EXPORT, disclosure_export_route, methods=["GET"]),
             Route(routes.UPLOADS, options_route, methods=["OPTIONS"]),
             Route(routes.UPLOADS, create_route, methods=["POST"]),
             Route(routes.UPLOAD, head_route, methods=["HEAD"]),

@@ -30,6 +30,8 @@ from studio_app.services.sessions import ClientInfo
 from studio_app.settings import Settings, current_settings
 
 MAX_FORM_BYTES = 16_384
+# The sign-in page's words for each refusal (state/auth.py SIGN_IN_PROBLEMS); anything else reads as wrong credentials.
+REFUSAL_REASONS = {"unverified": "unverified", "link": "link-invalid", "suspended": "suspended"}
 logger = logging.getLogger(__name__)
 
 
@@ -98,7 +100,7 @@ async def _signing_in(request: Request, service) -> Response:
         metrics.count_signin_failure("ceiling")
         return _back_to_sign_in("link-sent", after)
     except AccountError as error:
-        return _refused({"unverified": "unverified", "link": "link-invalid"}.get(error.field, "credentials"), after)
+        return _refused(REFUSAL_REASONS.get(error.field, "credentials"), after)
     # Security events for the log (and its collector): the request's id, never who or from where.
     logger.info("signed in", extra={"event": "signed in"})
     response = RedirectResponse(after, status_code=303)

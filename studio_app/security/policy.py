@@ -52,6 +52,12 @@ class Action(enum.StrEnum):
     VIEW_OPERATIONS = "operations.view"
     # Detection: the security alerts its rules open, acknowledging and closing them
     ADMINISTER_SECURITY = "security.administer"
+    # People: find accounts, suspend and restore them, sign them out, grant or remove the admin role
+    ADMINISTER_PEOPLE = "people.administer"
+    # Reading a project's content from the console (with a written reason its members see)
+    READ_PROJECT_AS_ADMIN = "project.read_as_admin"
+    # The register of disclosures to authorities, and the export of what was disclosed
+    ADMINISTER_DISCLOSURES = "disclosures.administer"
 
 
 # Stage moves an editor may make on a project they work on; producers make any move.
@@ -61,6 +67,9 @@ MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA,
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
                     Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION,
                     Action.MANAGE_PROJECT_CHANNEL}
+ADMIN_ACTIONS = {Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX, Action.VIEW_OPERATIONS,
+                 Action.ADMINISTER_SECURITY, Action.ADMINISTER_PEOPLE, Action.READ_PROJECT_AS_ADMIN,
+                 Action.ADMINISTER_DISCLOSURES}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,8 +106,7 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
         return actor.role == Role.EDITOR
     if action == Action.CREATE_PROJECT:
         return actor.role == Role.PRODUCER
-    if action in (Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX,
-                  Action.VIEW_OPERATIONS, Action.ADMINISTER_SECURITY):
+    if action in ADMIN_ACTIONS:
         return actor.is_admin
     return False
 

@@ -41,6 +41,8 @@ WRONG_CREDENTIALS = "This email and password do not match an account. Check both
 LINK_INVALID = "This link is invalid, expired or already used. Ask for a new one."
 SIGN_IN_LINK_SENT = ("Too many attempts to sign in to this account. If it is yours, check your inbox: we sent its "
                      "address a link to sign in without the password.")
+SUSPENDED = ("This account is suspended. If you think this is a mistake, write to us from the address of the "
+             "account.")
 REAUTHENTICATION_MINUTES = 10
 REAUTHENTICATION_NEEDED = "For your security, enter your password again to continue."
 
@@ -203,6 +205,7 @@ def sign_in_with_link(session: Session, settings: Settings, secret: str, client:
         _keep_security_events(session)
         raise AccountError(LINK_INVALID, field="link")
     user = session.get(User, token.user_id)
+    _refuse_suspended(session, user)
     user.email_verified_at = user.email_verified_at or utcnow()
     session.add(user)
     sessions.end_session(session, previous_secret)
@@ -235,11 +238,20 @@ def _authenticate(session: Session, settings: Settings, email: str, password: st
         raise AccountError(WRONG_CREDENTIALS)
     if user.email_verified_at is None:
         raise AccountError("Please confirm your email address first: open the link we sent you.", field="unverified")
+    _refuse_suspended(session, user)
     if upgraded_hash:
         user.password_hash = upgraded_hash
         session.add(user)
     limiter.reset("signin_account_address", attempt.account_at_address)
     return user
+
+
+def _refuse_suspended(session: Session, user: User) -> None:
+    """Only after the password (or link) proved who it is: a suspension is no oracle for strangers."""
+    if user.suspended_at is not None:
+        audit.record_event(session, "signin.suspended", subject_id=user.id)
+        _keep_security_events(session)
+        raise AccountError(SUSPENDED, field="suspended")
 
 
 @dataclasses.dataclass(frozen=True)

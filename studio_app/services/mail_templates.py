@@ -157,3 +157,14 @@ def security_alert(settings: Settings, title: str, severity: str, summary: str) 
         f"See it and acknowledge it in the admin console: {_link(settings, routes.ADMIN_ALERTS)}",
         "Repeats count on the same alert and send no further mail while it stays open.", "",
     ]))
+# -- disclosures to authorities ----------------------------------------------------------------------
+
+
+def disclosure_notice(settings: Settings, authority: str, legal_basis: str, disclosed_on, categories) -> Mail:
+    listed = "\n".join(f"- {category}" for category in categories)
+    return Mail("We disclosed some of your data to an authority",
+                f"On {disclosed_on.day} {disclosed_on.strftime('%B %Y')}, Azekia Studio handed some of your data to "
+                f"{authority}, which asked for it under {legal_basis}. We disclose only what the law obliges us to, "
+                f"and only the data asked for:\n\n{listed}\n\n"
+                "You can see everything we hold about you, and ask us questions, from your privacy center:\n"
+                f"{_link(settings, routes.PRIVACY_CENTER)}\n")

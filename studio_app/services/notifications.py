@@ -35,10 +35,12 @@ from studio_app.settings import Settings
 
 KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested", "export_ready",
          "review_comment", "version_approved", "changes_requested", "published", "publication_failed",
-         "reconnect_needed", "channel_dead")
+         "reconnect_needed", "channel_dead", "disclosure")
 CHANNELS = ("in_app", "email", "none")
 # "email" means in-app and email. Messages come often: by email only when someone asks for it.
-DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app", "review_comment": "in_app"}
+# A disclosure is mailed on its own (services/disclosures.py): a digest would say it twice.
+DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app", "review_comment": "in_app",
+                                                        "disclosure": "in_app"}
 CENTER_MAX = 100
 UNREAD_CAP = 100  # the badge shows "99+" beyond; counting further would cost a scan for nothing
 MARK_MAX = 200
@@ -64,12 +66,14 @@ _TEXTS = {
     # subject_id names the provider
     "reconnect_needed": "Reconnect your {provider} account: the studio can no longer use it",
     "channel_dead": "The Discord channel of “{title}” no longer accepts announcements: connect it again",
+    "disclosure": "We had to disclose some of your data to an authority: our email tells you which and why",
 }
 PROVIDER_NAMES = {"discord": "Discord", "tiktok": "TikTok"}
 # Review notifications name the version (``subject_id``, a media asset id): they lead to its review page.
 _VERSION_KINDS = frozenset({"review_comment", "version_approved", "changes_requested"})
 # Where a notification leads when it is about no project (the archive itself is never linked: only the page).
-_PAGES = {"export_ready": routes.PRIVACY_CENTER, "reconnect_needed": routes.CONNECTIONS}
+_PAGES = {"export_ready": routes.PRIVACY_CENTER, "reconnect_needed": routes.CONNECTIONS,
+          "disclosure": routes.PRIVACY_CENTER}
 
 
 @dataclasses.dataclass(frozen=True)

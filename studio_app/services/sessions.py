@@ -59,9 +59,9 @@ def create_session(session: Session, settings: Settings, user: User, client: Cli
         token_hash=hash_secret(secret),
         created_at=now,
         last_used_at=now,
-        idle_expires_at=now + timedelta(minutes=settings.session_idle_minutes),
-        absolute_expires_at=now + timedelta(days=settings.session_max_days),
     )
+    idle, longest = lifetimes(settings, user.role)
+    row.idle_expires_at, row.absolute_expires_at = now + idle, now + longest
     key = data_key_of(session, user.id)
     set_encrypted(row, "ip_address_encrypted", (client.ip_address or "")[:64] or None, data_key=key)
     set_encrypted(row, "user_agent_encrypted", (client.user_agent or "")[:512] or None, data_key=key)
@@ -98,24 +98,34 @@ def resolve_session_id_until(session: Session, settings: Settings, session_id: s
     return _live_actor(session, settings, UserSession.id == session_id)
 
 
+def lifetimes(settings: Settings, role: str) -> tuple[timedelta, timedelta]:
+    """(idle, absolute) lifetime of a session of someone with ``role``: an admin's ends sooner."""
+    if role == Role.ADMIN:
+        return (timedelta(minutes=settings.admin_session_idle_minutes),
+                timedelta(hours=settings.admin_session_max_hours))
+    return timedelta(minutes=settings.session_idle_minutes), timedelta(days=settings.session_max_days)
+
+
 def _live_actor(session: Session, settings: Settings, which) -> tuple[Actor, datetime] | None:
     now = utcnow()
     found = session.exec(
         select(UserSession, User.role)
         .join(User, User.id == UserSession.user_id)
-        .where(which, UserSession.revoked_at.is_(None))
+        .where(which, UserSession.revoked_at.is_(None), User.suspended_at.is_(None))
     ).first()
     if found is None:
         return None
     row, role = found
-    if now >= row.idle_expires_at or now >= row.absolute_expires_at:
+    idle, longest = lifetimes(settings, role)
+    # A session opened before its person became an admin gets an admin's lifetime from then on.
+    absolute = min(row.absolute_expires_at, row.created_at + longest)
+    if now >= row.idle_expires_at or now >= absolute or now - row.last_used_at >= idle:
         return None
     if now - row.last_used_at >= TOUCH_INTERVAL:
         row.last_used_at = now
-        row.idle_expires_at = min(now + timedelta(minutes=settings.session_idle_minutes), row.absolute_expires_at)
+        row.idle_expires_at = min(now + idle, absolute)
         session.add(row)
-    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id), min(row.idle_expires_at,
-                                                                               row.absolute_expires_at)
+    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id), min(row.idle_expires_at, absolute)
 
 
 def announce_ended_sessions(session: Session) -> None:
