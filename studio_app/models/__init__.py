@@ -7,6 +7,7 @@ from studio_app.models import (  # noqa: F401
     connections,
     files,
     jobs,
+    mail_requests,
     media,
     privacy,
     projects,

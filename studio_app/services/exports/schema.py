@@ -20,6 +20,9 @@ NOT_EXPORTED: dict[str, str] = {
     "form_submission": "random keys that stop a double click from creating things twice; what they created is exported",
     "job_failure": "background jobs that failed (what they worked on, by id, and the error): nothing about you",
     "oauth_attempt": "a connection to Discord or TikTok you started and did not finish: deleted after 10 minutes",
+    "inbound_mail": "messages sent to our privacy address: the text of one you confirmed is in your request "
+                    "(requests file); one you did not confirm may not be from you",
+    "mailbox_cursor": "where reading our privacy mailbox stopped: nothing about you",
 }
 
 # Personal columns deliberately left out of the archive, and why (tests check each one's value never appears).
@@ -28,6 +31,9 @@ WITHHELD_COLUMNS: dict[tuple[str, str], str] = {
         "the access token of a connected account: a key to your account there, which an archive must not carry",
     ("connected_account", "refresh_token_encrypted"):
         "the refresh token of a connected account: a key to your account there, which an archive must not carry",
+    **{("inbound_mail", column): "a message sent to our privacy address from yours: once you confirm it, its text is "
+       "exported with your request; until then it may have been sent by someone else in your name"
+       for column in ("sender_encrypted", "subject_encrypted", "body_encrypted")},
 }
 
 # The files of the archive, in the order they are written, with what each holds.
