@@ -2,7 +2,7 @@
 
 Revision ID: 0020_mail_requests
 Revises: 0014_connections
-Create Date: 2026-11-30 18:20:15.664100
+Create Date: 2026-11-30 18:22:37.878609
 """
 
 from collections.abc import Sequence
@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('message_key', sa.String(length=64), nullable=False),
     sa.Column('request_id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.String(length=32), nullable=True),
+    sa.Column('sender_index', sa.String(length=64), nullable=False),
     sa.Column('wrapped_key', sa.LargeBinary(), nullable=False),
     sa.Column('sender_encrypted', sa.LargeBinary(), nullable=False),
     sa.Column('subject_encrypted', sa.LargeBinary(), nullable=False),
@@ -47,6 +48,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inbound_mail_acknowledged_at'), ['acknowledged_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_mail_sender_index'), ['sender_index'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_mail_user_id'), ['user_id'], unique=False)
 
 
@@ -54,6 +56,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbound_mail_user_id'))
+        batch_op.drop_index(batch_op.f('ix_inbound_mail_sender_index'))
         batch_op.drop_index(batch_op.f('ix_inbound_mail_acknowledged_at'))
 
     op.drop_table('inbound_mail')

@@ -244,6 +244,13 @@ def mails_of(session: Session, request_ids: list[str]) -> dict[str, MailFacts]:
     return facts
 
 
+def sent_by_email(session: Session, request_ids: list[str]) -> set[str]:
+    if not request_ids:
+        return set()
+    return set(session.exec(select(InboundMail.request_id).where(InboundMail.request_id.in_(request_ids))
+                            .limit(len(request_ids))).all())
+
+
 def _give_to_account(session: Session, row: InboundMail, request: PrivacyRequest) -> None:
     """The request joins the person's others (privacy center, export, erasure), its text sealed under their key."""
     key = _key(row)

@@ -55,7 +55,7 @@ class RequestView:
     closed_at: datetime | None
     overdue: bool
     person: str = ""  # "name <email>" of who asked, in the admin's queue only
-    by_email: str = ""  # for a request sent by email, in the admin's queue: whether its sender confirmed it
+    by_email: str = ""  # set for a request sent by email (in the admin's queue: whether its sender confirmed it)
 
 
 def record_self_served(session: Session, user_id: str, kind: RequestKind, *, done: bool = True,
@@ -101,7 +101,9 @@ def my_requests(session: Session, actor: Actor | None) -> list[RequestView]:
     actor = require(actor, Action.VIEW_OWN_ACCOUNT)
     rows = session.exec(select(PrivacyRequest).where(PrivacyRequest.user_id == actor.user_id)
                         .order_by(PrivacyRequest.created_at.desc()).limit(PAGE_SIZE)).all()
-    return [_view(session, row) for row in rows]
+    mailed = _mail_requests().sent_by_email(session, [row.id for row in rows])
+    return [dataclasses.replace(_view(session, row), by_email="by email" if row.id in mailed else "")
+            for row in rows]
 
 
 def open_requests(session: Session, actor: Actor | None) -> list[RequestView]:
