@@ -56,7 +56,8 @@ _KIND_WORDS: tuple[tuple[RequestKind, tuple[str, ...]], ...] = (
                            "supprimer", "suppression", "effacer", "effacement")),
     (RequestKind.PORTABILITY, ("portability", "copy of my data", "export my data", "portabilité", "portabilite")),
     (RequestKind.CORRECTION, ("correct", "rectif", "update my", "wrong", "inaccurate")),
-    (RequestKind.ACCESS, ("access", "what data", "which data", "see my data", "what you hold", "accès", "acces")),
+    (RequestKind.ACCESS, ("access", "what data", "which data", "see my data", "what you hold", "hold about me",
+                          "accès", "acces")),
 )
 # Loop and bulk markers (RFC 3834 Auto-Submitted; Precedence and the X-Auto* headers of common autoresponders).
 _AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
@@ -128,13 +129,10 @@ def take_in(session: Session, settings: Settings, letter: Letter) -> str:
     """Record ``letter`` as a request (the caller commits); a message already taken in is a DUPLICATE."""
     if session.exec(select(InboundMail.id).where(InboundMail.message_key == letter.message_key)).first():
         return DUPLICATE
-    now = utcnow()
+    now, mail_id = utcnow(), new_id()
     request = PrivacyRequest(id=new_id(), user_id=None, kind=guess_kind(letter.subject, letter.body),
                              self_served=False, status=RequestStatus.OPEN, created_at=now,
                              due_at=now + timedelta(days=RESPONSE_DAYS))
-    session.add(request)
-    session.flush()
-    mail_id = new_id()
     key, wrapped = new_data_key(current_keys().keyring, owner_id=_owner(mail_id))
     index = email_index(current_keys().index_key, letter.sender)
     account = session.exec(select(User.id).where(User.email_index == index)).first()
@@ -144,12 +142,13 @@ def take_in(session: Session, settings: Settings, letter: Letter) -> str:
                           ("body_encrypted", letter.body)):
         set_encrypted(row, column, value, data_key=key)
     try:
-        # A second poller that read the same message loses here, with nothing of its own left behind.
+        # A second poller that read the same message loses here, and its request goes with the savepoint.
         with session.begin_nested():
+            session.add(request)
+            session.flush()
             session.add(row)
             session.flush()
     except sa.exc.IntegrityError:
-        session.expunge(request)
         return DUPLICATE
     audit.record_event(session, "privacy_request.received_by_mail", subject_id=request.id,
                        details={"kind": request.kind})

@@ -10,9 +10,11 @@ import grp
 import imaplib
 import os
 import pwd
+import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,7 +58,7 @@ class Mailbox:
         """The flags of every message of ``folder``, in UID order."""
         with self.client() as client:
             client.select(folder, readonly=True)
-            typ, data = client.uid("FETCH", "1:*", "(FLAGS)")
+            _, data = client.uid("FETCH", "1:*", "(FLAGS)")
             return [item.decode() for item in data if item]
 
 
@@ -69,9 +71,18 @@ def require_dovecot() -> None:
 
 
 @contextlib.contextmanager
-def dovecot(work: Path) -> Iterator[Mailbox]:
+def dovecot() -> Iterator[Mailbox]:
     require_dovecot()
-    work.mkdir(parents=True, exist_ok=True)
+    # Its own folder, not pytest's: as root, dovecot's unprivileged users must reach it, and pytest's is 0700.
+    work = Path(tempfile.mkdtemp(prefix="studio-dovecot-"))
+    work.chmod(0o755)
+    try:
+        yield from _serve(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _serve(work: Path) -> Iterator[Mailbox]:
     certificate, key = write_self_signed_certificate(work)
     port = free_port()
     login_user, internal_user, uid, gid = _users()

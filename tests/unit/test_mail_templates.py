@@ -13,7 +13,7 @@ PUBLIC_URL = "https://studio.example.com"
 ARGUMENTS = {"secret": "tok-en_1", "inviter": "Paula", "proof_years": 3, "name": "Zoe", "label": "A question",
              "asked_at": datetime(2026, 11, 2, tzinfo=UTC), "done": True, "answer": "Done.", "version": 2,
              "published_at": datetime(2026, 11, 3, tzinfo=UTC), "effective_at": datetime(2026, 12, 3, tzinfo=UTC),
-             "change_summary": "Shorter.", "subject": "News", "body": "Hello", "total": 3,
+             "change_summary": "Shorter.", "subject": "News", "body": "Hello", "total": 3, "valid_days": 7,
              "items": [("A milestone is due", routes.project_page("p1")), ("Your archive is ready",
                                                                           routes.PRIVACY_CENTER)]}
 
@@ -48,3 +48,4 @@ def test_links_carry_their_token_as_a_query(tmp_path):
     assert f"{PUBLIC_URL}{routes.RESET_PASSWORD}?token=tok-en_1" in mails["reset_password"].text
     assert f"{PUBLIC_URL}{routes.invitation_page('tok-en_1')}" in mails["invitation"].text
     assert f"{PUBLIC_URL}{routes.ACCOUNT}#notifications" in mails["digest"].text
+    assert f"{PUBLIC_URL}{routes.MAIL_REQUEST_CONFIRM}?token=tok-en_1" in mails["privacy_mail_received"].text

@@ -25,6 +25,7 @@ from studio_app.services import (
     exports,
     files,
     invitations,
+    mail_requests,
     media,
     notifications,
     privacy,
@@ -166,6 +167,12 @@ class World:
             call(notifications.set_preference, actor, "mention", "none")
         self._policy_and_news(producer, editor)
         self._connections(mark, producer, editor, project.id)
+        with session_scope() as session:  # a message to the privacy address from someone without an account
+            mail_requests.take_in(session, settings, mail_requests.Letter(
+                message_key=uuid.uuid4().hex * 2,
+                sender=self.own([], "inbound_mail", "sender_encrypted", f"{mark}-writer@example.org"),
+                subject=self.own([], "inbound_mail", "subject_encrypted", f"{mark} mail subject"),
+                body=self.own([], "inbound_mail", "body_encrypted", f"{mark} mail body")))
         return producer, editor
 
     def _connections(self, mark: str, producer, editor, project_id: str) -> None:
