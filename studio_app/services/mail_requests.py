@@ -187,6 +187,7 @@ def _acknowledge(session: Session, settings: Settings, mail_id: str) -> int:
         logger.info("mail request not acknowledged: too many from one address today",
                     extra={"event": "mail request ack skipped"})
         return 1
+    # The account's own address, else the From address; never Reply-To, which anyone can point at a victim.
     to = _account_address(session, row.user_id) or get_decrypted(row, "sender_encrypted", data_key=_key(row))
     mail = mail_templates.privacy_mail_received(settings, secret, CONFIRM_DAYS)
 

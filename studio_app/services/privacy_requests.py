@@ -113,13 +113,14 @@ def open_requests(session: Session, actor: Actor | None) -> list[RequestView]:
                         .order_by(PrivacyRequest.due_at).limit(PAGE_SIZE)).all()
     people = {found.user_id: f"{found.name} <{found.email}>"
               for found in mailing.recipients(session, (row.user_id for row in rows if row.user_id))}
-    mails = _mail_requests().mails_of(session, [row.id for row in rows if row.user_id is None])
+    mails = _mail_requests().mails_of(session, [row.id for row in rows])
     return [_queue_row(session, row, people, mails.get(row.id)) for row in rows]
 
 
 def _queue_row(session: Session, row: PrivacyRequest, people: dict[str, str], mail) -> RequestView:
-    if mail is None:
-        return dataclasses.replace(_view(session, row), person=people.get(row.user_id or "", "Deleted account"))
+    if row.user_id is not None or mail is None:  # a person's request (sent by email and confirmed, or written)
+        return dataclasses.replace(_view(session, row), person=people.get(row.user_id or "", "Deleted account"),
+                                   by_email="confirmed by its sender" if mail is not None else "")
     account = "matches an account" if mail.has_account else "no account matched"
     return dataclasses.replace(
         _view(session, row, mail), person=f"{mail.sender} ({account})",

@@ -3,6 +3,7 @@ one request per message whatever happens, the same acknowledgment for everyone, 
 its link is followed (over real HTTP), a confirmed "Withdrawing Consent" withdraws at once, and loops are avoided."""
 
 import re
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -21,7 +22,7 @@ from studio_app.services import mail_inbox, mail_requests, privacy, privacy_requ
 from studio_app.services.validation import InvalidInput
 from tests.integration.services.test_policies import admin
 from tests.support.accounts import last_mail_to, link_token, mails_to
-from tests.support.app_env import app_environment
+from tests.support.app_env import app_environment, new_session
 from tests.support.dovecot import dovecot
 from tests.support.projects import call, person
 from tests.support.servers import api_server
@@ -101,7 +102,8 @@ def test_a_message_from_an_account_waits_for_its_link_then_becomes_the_persons_r
     (mine,) = call(privacy_requests.my_requests, zoe)
     assert mine.id == queued.id and mine.by_email and "I no longer use Azekia Studio." in mine.details
     (queued,) = call(privacy_requests.open_requests, ada)
-    assert queued.by_email == "" and queued.person == "Zoé Martin <zoe@example.com>"  # now the account's request
+    assert queued.person == "Zoé Martin <zoe@example.com>"  # now the account's request
+    assert queued.by_email == "confirmed by its sender"
     call(privacy_requests.answer_request, imap_settings, ada, queued.id, "done", "Your account is deleted.")
     answer = last_mail_to(imap_settings, "zoe@example.com", containing="Your account is deleted.")
     assert "Hello Zoé Martin" in answer.text
@@ -169,6 +171,28 @@ def test_each_message_makes_one_request_even_when_the_poller_dies_half_way(imap_
     assert len(requests_in_database()) == 1
     assert len(mails_to(imap_settings, "nobody@example.org")) == 1
     assert mail_inbox.poll(imap_settings).outcomes == {}  # the cursor moved past everything
+
+
+@pytest.mark.postgres
+def test_two_pollers_taking_in_one_message_at_once_make_one_request(monkeypatch, tmp_path, migrated_postgres_url):
+    with app_environment(monkeypatch, tmp_path / "data", migrated_postgres_url) as settings:
+        parsed = mail_requests.read_letter(letter("nobody@example.org", "Question", "Hello?"), settings)
+        first = new_session()
+        assert mail_requests.take_in(first, settings, parsed) == "created"  # written, not committed yet
+        outcome = {}
+
+        def second_poller() -> None:
+            with session_scope() as session:
+                outcome["second"] = mail_requests.take_in(session, settings, parsed)
+
+        thread = threading.Thread(target=second_poller)
+        thread.start()
+        thread.join(1)
+        assert thread.is_alive()  # it did not see the first one's row: it waits on the unique Message-ID
+        first.commit()
+        first.close()
+        thread.join(10)
+        assert outcome == {"second": "duplicate"} and len(requests_in_database()) == 1
 
 
 def test_auto_replies_our_own_mail_and_loops_get_no_answer(imap_settings, mailbox):
