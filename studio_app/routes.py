@@ -36,12 +36,15 @@ ADMIN_ALERTS = "/admin/alerts"
 ADMIN_PEOPLE = "/admin/people"
 ADMIN_DISCLOSURES = "/admin/disclosures"
 CONNECTIONS = "/account/connections"
+# Opened from the link that acknowledges a request sent by email; its button posts to MAIL_REQUEST_CONFIRM_POST.
+MAIL_REQUEST_CONFIRM = "/privacy-request/confirm"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"
 SIGN_OUT_POST = "/api/auth/signout"
 SIGN_IN_LINK_POST = "/api/auth/signin-link"
+MAIL_REQUEST_CONFIRM_POST = "/api/privacy/mail-requests/confirm"
 # A plain link (GET) to the person's data archive; the route checks the session and a recent password.
 EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
 # tus 1.0 resumable uploads of media (api/uploads.py), and reading media back with ranges (api/media.py).

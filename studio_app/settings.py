@@ -201,6 +201,22 @@ def _single_key(variable: str, raw: str) -> bytes:
         raise SettingsError(variable, f"{error} (generate one with: openssl rand -base64 32)") from None
 
 
+def _email_address(variable: str, raw: str) -> str:
+    raw = raw.strip()
+    local, _, domain = raw.partition("@")
+    if not local or "." not in domain or any(char.isspace() or char in "<>,;" for char in raw):
+        raise SettingsError(variable, f"'{raw}' is not an email address like privacy@example.com")
+    return raw
+
+
+def _imap_url(variable: str, raw: str) -> str:
+    raw = raw.strip()
+    parts = urlsplit(raw)
+    if parts.scheme != "imaps" or not parts.hostname or not parts.username or not parts.password:
+        raise SettingsError(variable, f"'{_redact(raw)}' is not imaps://user:password@host:port/INBOX (IMAP over TLS)")
+    return raw
+
+
 def _text(_variable: str, raw: str) -> str:
     return raw.strip()
 
@@ -281,6 +297,11 @@ class Settings(BaseSettings):
     smtp_url: Annotated[str | None, _checked(_url_of(("smtp", "smtps"), "an smtp:// or smtps:// URL"))] = Field(
         default=None, repr=False)
     mail_from: Text = "Azekia Studio <no-reply@localhost>"
+    # Where people write about their data: shown in the policy, the privacy center and every mail's footer.
+    privacy_contact: Annotated[str, _checked(_email_address)] = "studio@azekia.fr"
+    # The mailbox of that address, polled for requests: ``imaps://user:pass@host:port/INBOX``, else ``data/inbox/``.
+    imap_url: Annotated[str | None, _checked(_imap_url)] = Field(default=None, repr=False)
+    imap_ca: Annotated[Path | None, _checked(_readable_file)] = None
     session_idle_minutes: PositiveInt = 120
     session_max_days: PositiveInt = 30
     # Admin sessions end sooner: an unattended console is a key to everyone's account.
@@ -368,6 +389,11 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """``.eml`` files dropped here become privacy requests when no IMAP mailbox is set."""
+        return self.data_dir / "inbox"
 
     @property
     def queue_file(self) -> Path:

@@ -18,6 +18,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     cookies,
     hiring,
     landing,
+    mail_requests,
     media,
     not_found,
     notifications,

@@ -12,6 +12,7 @@ from studio_app.api.disclosures import disclosure_export_route
 from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health, ready
+from studio_app.api.mail_requests import confirm_mail_request_route
 from studio_app.api.media import original_route, proxy_route
 from studio_app.api.media_review import derush_edit_list_route, sprite_route, thumbnails_route
 from studio_app.api.oauth import connection_callback_route, start_connection_route
@@ -32,6 +33,7 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Route(routes.SIGN_IN_POST, sign_in_route, methods=["POST"]),
             Route(routes.SIGN_OUT_POST, sign_out_route, methods=["POST"]),
             Route(routes.SIGN_IN_LINK_POST, sign_in_link_route, methods=["POST"]),
+            Route(routes.MAIL_REQUEST_CONFIRM_POST, confirm_mail_request_route, methods=["POST"]),
             Route(routes.EXPORT_DOWNLOAD, download_export_route, methods=["GET"]),
             Route(routes.ACCOUNT_DELETED, account_deleted_route, methods=["GET"]),
             Route(routes.DISCLOSURE_EXPORT, disclosure_export_route, methods=["GET"]),

@@ -70,8 +70,14 @@ def build_message(settings: Settings, to: str, subject: str, text: str) -> Email
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=_sender_domain(settings.mail_from))
-    message.set_content(text)
+    # RFC 3834: our mails are automatic, so autoresponders do not answer them (and the privacy mailbox ignores them).
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text + footer(settings))
     return message
+
+
+def footer(settings: Settings) -> str:
+    return f"\n--\nAzekia Studio. Questions about your personal data: write to {settings.privacy_contact}\n"
 
 
 def read_outbox(settings: Settings) -> list[OutboxMail]:

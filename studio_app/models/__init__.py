@@ -8,6 +8,7 @@ from studio_app.models import (  # noqa: F401
     connections,
     files,
     jobs,
+    mail_requests,
     media,
     privacy,
     projects,

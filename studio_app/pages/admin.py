@@ -60,6 +60,8 @@ def request_item(row: dict) -> rx.Component:
             rx.flex(
                 rx.text(row["label"], weight="bold"), status_badge(row),
                 rx.cond(row["overdue"], rx.badge("Overdue", color_scheme="red", class_name="overdue")),
+                rx.cond(row["by_email"], rx.badge("Email: ", row["by_email"], color_scheme="blue", variant="soft",
+                                                  class_name="by-email")),
                 spacing="2", align="center", wrap="wrap",
             ),
             rx.text("From ", row["person"], " · received ", row["created"], " · answer due by ", row["due"], size="1",

@@ -114,13 +114,28 @@ def digest(settings: Settings, name: str, items: Sequence[tuple[str, str]], tota
 
 
 def privacy_answer(settings: Settings, name: str, label: str, asked_at: datetime, done: bool, answer: str) -> Mail:
+    """``name`` empty: the answer to a message sent by email from an address no confirmed account took over."""
     outcome = "We did what you asked." if done else "We could not do what you asked."
+    where = (f"All your requests and our answers are in your privacy center: {_link(settings, routes.PRIVACY_CENTER)}"
+             if name else f"Reply to {settings.privacy_contact} if you have a question about it.")
     return Mail("We answered your privacy request", "\n".join([
-        f"Hello {name},", "",
+        f"Hello {name}," if name else "Hello,", "",
         f"We answered your privacy request \"{label}\" of {asked_at:%d %B %Y}. {outcome}", "",
-        "Our answer:", answer, "",
-        f"All your requests and our answers are in your privacy center: {_link(settings, routes.PRIVACY_CENTER)}",
-        "",
+        "Our answer:", answer, "", where, "",
+    ]))
+
+
+def privacy_mail_received(settings: Settings, secret: str, valid_days: int) -> Mail:
+    """The one answer to every message sent to the privacy address, in the same words whether or not the address
+    has an account: what the sender learns is only that we received it."""
+    return Mail("We received your message about your personal data", "\n".join([
+        "Hello,", "",
+        f"We received your message to {settings.privacy_contact} and logged it as a privacy request. We answer "
+        "within one month, by email.", "",
+        "Before we act on it, confirm that you sent it: follow this link and press the button on the page (the link "
+        f"works once, for {valid_days} days):",
+        _link(settings, routes.MAIL_REQUEST_CONFIRM, token=secret), "",
+        "Nothing is done before you confirm. If you did not write to us, ignore this email.", "",
     ]))
 
 

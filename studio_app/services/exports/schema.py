@@ -30,6 +30,9 @@ NOT_EXPORTED: dict[str, str] = {
     "admin_project_access": "an admin reading a project's content: shown, with the reason, in that project's activity",
     "legal_disclosure": "the register of disclosures to authorities, kept as the studio's legal record; you are told "
                         "of a disclosure about you unless the law forbids it",
+    "inbound_mail": "messages sent to our privacy address: the text of one you confirmed is in your request "
+                    "(requests file); one you did not confirm may not be from you",
+    "mailbox_cursor": "where reading our privacy mailbox stopped: nothing about you",
 }
 
 # Personal columns deliberately left out of the archive, and why (tests check each one's value never appears).
@@ -38,6 +41,9 @@ WITHHELD_COLUMNS: dict[tuple[str, str], str] = {
         "the access token of a connected account: a key to your account there, which an archive must not carry",
     ("connected_account", "refresh_token_encrypted"):
         "the refresh token of a connected account: a key to your account there, which an archive must not carry",
+    **{("inbound_mail", column): "a message sent to our privacy address from yours: once you confirm it, its text is "
+       "exported with your request; until then it may have been sent by someone else in your name"
+       for column in ("sender_encrypted", "subject_encrypted", "body_encrypted")},
 }
 
 # The files of the archive, in the order they are written, with what each holds.

@@ -26,6 +26,7 @@ from studio_app.services import (
     exports,
     files,
     invitations,
+    mail_requests,
     media,
     notifications,
     privacy,
@@ -168,6 +169,12 @@ class World:
         self._policy_and_news(producer, editor)
         self._connections(mark, producer, editor, project.id)
         self._suspension(mark, editor)
+        with session_scope() as session:  # a message to the privacy address from someone without an account
+            mail_requests.take_in(session, settings, mail_requests.Letter(
+                message_key=uuid.uuid4().hex * 2,
+                sender=self.own([], "inbound_mail", "sender_encrypted", f"{mark}-writer@example.org"),
+                subject=self.own([], "inbound_mail", "subject_encrypted", f"{mark} mail subject"),
+                body=self.own([], "inbound_mail", "body_encrypted", f"{mark} mail body")))
         return producer, editor
 
     def _suspension(self, mark: str, actor) -> None:
