@@ -1,4 +1,15 @@
 """SQLModel tables. Importing this package registers every table on ``SQLModel.metadata``,
 which Alembic compares against the migrations (see ``alembic/env.py``)."""
 
-from studio_app.models import accounts, audit, files, jobs, media, privacy, projects, review, uploads  # noqa: F401
+from studio_app.models import (  # noqa: F401
+    accounts,
+    audit,
+    files,
+    jobs,
+    media,
+    privacy,
+    projects,
+    publications,
+    review,
+    uploads,
+)

@@ -40,6 +40,9 @@ class Action(enum.StrEnum):
     RESOLVE_COMMENT = "review.resolve"
     DECIDE_VERSION = "review.decide"  # approve a version, or request changes
     RETRY_PROCESSING = "media.retry"
+    # Publication of an approved version: producers schedule, reschedule and cancel; members follow it
+    PUBLISH = "publication.publish"
+    VIEW_PUBLICATIONS = "publication.view"
     # Privacy administration: answering requests, publishing policy versions, sending product news
     ADMINISTER_PRIVACY = "privacy.administer"
     # Operations: the background jobs that failed, and retrying them
@@ -49,9 +52,10 @@ class Action(enum.StrEnum):
 # Stage moves an editor may make on a project they work on; producers make any move.
 EDITOR_STAGE_MOVES = {("derush", "editing"), ("editing", "review"), ("brief", "derush")}
 MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA, Action.VIEW_MEDIA, Action.DERUSH,
-                  Action.COMMENT_VERSION, Action.RESOLVE_COMMENT, Action.RETRY_PROCESSING}
+                  Action.COMMENT_VERSION, Action.RESOLVE_COMMENT, Action.RETRY_PROCESSING,
+                  Action.VIEW_PUBLICATIONS}
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
-                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION}
+                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION, Action.PUBLISH}
 
 
 @dataclasses.dataclass(frozen=True)
