@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import os
 import re
@@ -167,6 +168,40 @@ def _queue_name(variable: str, raw: str) -> str:
     return raw
 
 
+# Credentials the sandbox accepts (studio_app/sandbox/discord.py and tiktok.py, which import nothing of ours;
+# tests/unit/test_settings.py checks the two copies agree). Not secrets: they open nothing real.
+SANDBOX_DISCORD_CLIENT_ID = "1100000000000000001"
+SANDBOX_DISCORD_CLIENT_SECRET = "sandbox-discord-client-secret"
+SANDBOX_DISCORD_BOT_TOKEN = "sandbox-discord-bot-token"
+SANDBOX_TIKTOK_CLIENT_KEY = "sandbox-tiktok-client-key"
+SANDBOX_TIKTOK_CLIENT_SECRET = "sandbox-tiktok-client-secret"
+DEFAULT_SANDBOX_PORT = 3100
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DiscordEndpoints:
+    """Where Discord is and how the app authenticates to it; ``base_url`` stands for https://discord.com."""
+
+    base_url: str
+    client_id: str
+    client_secret: str = dataclasses.field(repr=False)
+    bot_token: str = dataclasses.field(repr=False)
+    is_sandbox: bool
+    provider: str = "discord"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TikTokEndpoints:
+    """``auth_url`` stands for https://www.tiktok.com, ``api_url`` for https://open.tiktokapis.com."""
+
+    auth_url: str
+    api_url: str
+    client_key: str
+    client_secret: str = dataclasses.field(repr=False)
+    is_sandbox: bool
+    provider: str = "tiktok"
+
+
 Origin = Annotated[str, _checked(_origin)]
 PositiveInt = Annotated[int, _checked(_positive_int)]
 Text = Annotated[str, _checked(_text)]
@@ -212,6 +247,16 @@ class Settings(BaseSettings):
     s3_region: Text | None = None
     s3_access_key: Text | None = Field(default=None, repr=False)
     s3_secret_key: Text | None = Field(default=None, repr=False)
+    # Providers: with no real credentials (both values of a pair), the provider is the local sandbox.
+    discord_client_id: Text | None = None
+    discord_client_secret: Text | None = Field(default=None, repr=False)
+    discord_bot_token: Text | None = Field(default=None, repr=False)
+    tiktok_client_key: Text | None = None
+    tiktok_client_secret: Text | None = Field(default=None, repr=False)
+    # The sandbox ``serve`` starts on this port, or one running elsewhere (tests); the secret guards its control API.
+    sandbox_port: Annotated[int, _checked(_port)] = DEFAULT_SANDBOX_PORT
+    sandbox_url: Annotated[str | None, _checked(_url_of(("http", "https"), "an http(s):// URL"))] = None
+    sandbox_secret: Text | None = Field(default=None, repr=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -263,6 +308,40 @@ class Settings(BaseSettings):
     @property
     def is_https(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def sandbox_base_url(self) -> str:
+        return (self.sandbox_url or f"http://127.0.0.1:{self.sandbox_port}").rstrip("/")
+
+    @property
+    def discord(self) -> DiscordEndpoints:
+        if self.discord_client_id and self.discord_client_secret:
+            return DiscordEndpoints(base_url="https://discord.com", client_id=self.discord_client_id,
+                                    client_secret=self.discord_client_secret, bot_token=self.discord_bot_token or "",
+                                    is_sandbox=False)
+        return DiscordEndpoints(base_url=f"{self.sandbox_base_url}/discord", client_id=SANDBOX_DISCORD_CLIENT_ID,
+                                client_secret=SANDBOX_DISCORD_CLIENT_SECRET, bot_token=SANDBOX_DISCORD_BOT_TOKEN,
+                                is_sandbox=True)
+
+    @property
+    def tiktok(self) -> TikTokEndpoints:
+        if self.tiktok_client_key and self.tiktok_client_secret:
+            return TikTokEndpoints(auth_url="https://www.tiktok.com", api_url="https://open.tiktokapis.com",
+                                   client_key=self.tiktok_client_key, client_secret=self.tiktok_client_secret,
+                                   is_sandbox=False)
+        base = self.sandbox_base_url
+        return TikTokEndpoints(auth_url=f"{base}/tiktok/www", api_url=f"{base}/tiktok/open",
+                               client_key=SANDBOX_TIKTOK_CLIENT_KEY, client_secret=SANDBOX_TIKTOK_CLIENT_SECRET,
+                               is_sandbox=True)
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.discord.is_sandbox or self.tiktok.is_sandbox
+
+    @property
+    def starts_sandbox(self) -> bool:
+        """``serve`` runs the sandbox itself unless one elsewhere is named."""
+        return self.uses_sandbox and not self.sandbox_url
 
 
 class _Environment(EnvSettingsSource):

@@ -31,3 +31,7 @@ def cheap_password_hashing(request, monkeypatch):
 @pytest.fixture
 def redis_url():
     return reachable_redis_url()
+
+
+# The provider sandbox, for any test that talks to Discord or TikTok (tests/support/sandbox.py).
+from tests.support.sandbox import sandbox, sandbox_server  # noqa: E402, F401
