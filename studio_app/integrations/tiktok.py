@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlencode
 
 import httpx
@@ -207,11 +207,13 @@ class TikTokClient:
                             "total_chunk_count": total_chunk_count}})
         return InitResult(publish_id=data["publish_id"], upload_url=data["upload_url"])
 
-    def upload_chunk(self, upload_url: str, data: bytes, *, first_byte: int, last_byte: int, total_size: int,
-                     content_type: str = "video/mp4") -> None:
-        """One PUT; TikTok answers 206 while chunks remain and 201 after the last."""
+    def upload_chunk(self, upload_url: str, data: bytes | Iterable[bytes], *, first_byte: int, last_byte: int,
+                     total_size: int, content_type: str = "video/mp4") -> None:
+        """One PUT; TikTok answers 206 while chunks remain and 201 after the last. ``data`` may be the chunk's
+        pieces (sent one after the other with the chunk's length: a publisher joining them would hold it twice)."""
         response = send(self.http, PROVIDER, "PUT", upload_url, content=data, headers={
-            "Content-Type": content_type, "Content-Range": f"bytes {first_byte}-{last_byte}/{total_size}"})
+            "Content-Type": content_type, "Content-Range": f"bytes {first_byte}-{last_byte}/{total_size}",
+            "Content-Length": str(last_byte - first_byte + 1)})
         if response.status_code not in (201, 206):
             raise _error(response, json_object(response))
 

@@ -29,6 +29,7 @@ from datetime import datetime
 
 from studio_app import routes
 from studio_app.database import session_scope
+from studio_app.integrations import tiktok
 from studio_app.integrations.providers import ProviderError
 from studio_app.jobs.queue import background_task, enqueue, enqueue_at, periodic_task
 from studio_app.models.publications import Destination, DestinationStatus, StepStatus
@@ -169,7 +170,7 @@ def _publish_to_tiktok(run: Run, plan: DestinationPlan) -> None:
         check_tiktok_settings(chosen, info, run.duration_ms)
     except InvalidInput as broken:
         raise _Failed(broken.message) from None
-    plan_chunks = client.chunk_plan(run.size)
+    plan_chunks = tiktok.chunk_plan(run.size)
     with _step(run, plan, "init", "Starting the upload") as step:
         init = client.init_upload(_token(run), post_info=_post_info(run, plan), video_size=run.size,
                                   chunk_size=plan_chunks.chunk_size,
@@ -210,7 +211,7 @@ def upload(run: Run, plan: DestinationPlan, client, publish_id: str, upload_url:
     total = chunk_plan.total_chunk_count
     with _step(run, plan, "upload", f"Uploading: chunk 1 of {total}", publish_id=publish_id,
                total_units=total) as step:
-        for index, (first, last, pieces) in enumerate(_chunks(run.read_original(), chunk_plan.ranges), start=1):
+        for index, (first, last, pieces) in enumerate(_chunks(run.read_original(), chunk_plan.ranges()), start=1):
             if index > 1:
                 _tx(publishing.progress_step, run.publication_id, step.id, done_units=index - 1,
                     detail=f"Uploading: chunk {index} of {total}")
@@ -254,8 +255,8 @@ def _poll(run: Run, plan: DestinationPlan, client, publish_id: str, *, username:
             if status.status == FAILED:
                 raise _Failed(_fail_reason(status.fail_reason))
             if time.monotonic() > deadline:
-                raise ProviderError("tiktok", "processing_too_long", "TikTok is still processing the video.",
-                                    status=None, retry_after=None, retryable=True, needs_reconnect=False)
+                raise ProviderError("tiktok", "processing_too_long", "TikTok is still processing the video",
+                                    retryable=True)
             time.sleep(wait)
             wait = min(wait * POLL_FACTOR, POLL_MAX_SECONDS)
     _record_published(run, plan, status, username=username)
