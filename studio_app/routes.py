@@ -29,6 +29,7 @@ COOKIES = "/cookies"
 PRIVACY_CENTER = "/privacy-center"
 ADMIN_PRIVACY = "/admin/privacy"
 ADMIN_JOBS = "/admin/jobs"
+CONNECTIONS = "/account/connections"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
@@ -48,6 +49,9 @@ ACCOUNT_DELETED = "/api/auth/deleted"
 DERUSH_EDIT_LIST = "/api/media/{file_id}/derush.{format}"
 THUMBNAILS_VTT = "/api/media/{media_id}/thumbnails.vtt"  # the asset's id, or its original's file id
 THUMBNAILS_SPRITE = "/api/media/{media_id}/sprite.jpg"
+# Connecting Discord or TikTok (api/oauth.py): the page's form posts to start, the provider redirects to callback.
+CONNECTION_START = "/api/connections/{provider}/start"
+CONNECTION_CALLBACK = "/api/connections/{provider}/callback"
 
 
 def project_page(project_id: str) -> str:
@@ -80,6 +84,14 @@ def media_original(file_id: str) -> str:
 
 def media_proxy(file_id: str) -> str:
     return MEDIA_PROXY.format(file_id=file_id)
+
+
+def connection_start(provider: str) -> str:
+    return CONNECTION_START.format(provider=provider)
+
+
+def connection_callback(provider: str) -> str:
+    return CONNECTION_CALLBACK.format(provider=provider)
 
 
 def export_download(export_id: str) -> str:

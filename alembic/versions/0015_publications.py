@@ -1,7 +1,7 @@
 """publications: scheduled posts to TikTok and Discord, per destination, with their step timeline
 
 Revision ID: 0015_publications
-Revises: 0013_processing
+Revises: 0014_connections
 Create Date: 2026-11-30 17:45:32.948182
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0015_publications'
-down_revision: str | None = '0013_processing'
+down_revision: str | None = '0014_connections'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,6 +12,7 @@ from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health
 from studio_app.api.media import original_route, proxy_route
+from studio_app.api.oauth import connection_callback_route, start_connection_route
 from studio_app.api.media_review import derush_edit_list_route, sprite_route, thumbnails_route
 from studio_app.api.uploads import create_route, delete_route, head_route, options_route, patch_route
 from studio_app.security.headers import SecurityHeadersMiddleware
@@ -39,6 +40,8 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Route(routes.DERUSH_EDIT_LIST, derush_edit_list_route, methods=["GET"]),
             Route(routes.THUMBNAILS_VTT, thumbnails_route, methods=["GET"]),
             Route(routes.THUMBNAILS_SPRITE, sprite_route, methods=["GET"]),
+            Route(routes.CONNECTION_START, start_connection_route, methods=["POST"]),
+            Route(routes.CONNECTION_CALLBACK, connection_callback_route, methods=["GET"]),
             Mount("", app=reflex_asgi),
         ]
     )

@@ -4,6 +4,7 @@ which Alembic compares against the migrations (see ``alembic/env.py``)."""
 from studio_app.models import (  # noqa: F401
     accounts,
     audit,
+    connections,
     files,
     jobs,
     media,

@@ -40,6 +40,8 @@ class Action(enum.StrEnum):
     RESOLVE_COMMENT = "review.resolve"
     DECIDE_VERSION = "review.decide"  # approve a version, or request changes
     RETRY_PROCESSING = "media.retry"
+    # The project's Discord announcements channel (connect, disconnect)
+    MANAGE_PROJECT_CHANNEL = "project.channel"
     # Publication of an approved version: producers schedule, reschedule and cancel; members follow it
     PUBLISH = "publication.publish"
     VIEW_PUBLICATIONS = "publication.view"
@@ -55,7 +57,8 @@ MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA,
                   Action.COMMENT_VERSION, Action.RESOLVE_COMMENT, Action.RETRY_PROCESSING,
                   Action.VIEW_PUBLICATIONS}
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
-                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION, Action.PUBLISH}
+                    Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION,
+                    Action.MANAGE_PROJECT_CHANNEL, Action.PUBLISH}
 
 
 @dataclasses.dataclass(frozen=True)

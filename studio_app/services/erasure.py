@@ -366,3 +366,7 @@ def _in_brackets(count: int, one: str, many: str) -> str:
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
+
+
+# Providers register their revocation hooks when imported: importing them here means no erasure runs without them.
+from studio_app.services import connections  # noqa: E402,F401

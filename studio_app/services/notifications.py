@@ -26,7 +26,7 @@ from studio_app.models.projects import (
 from studio_app.security.crypto import DataKey
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import mail_templates, mailing
+from studio_app.services import discord_messages, mail_templates, mailing
 from studio_app.services.keys import project_keys_of
 from studio_app.services.people import display_names, name_of
 from studio_app.services.sql import upsert
@@ -34,7 +34,8 @@ from studio_app.services.validation import InvalidInput
 from studio_app.settings import Settings
 
 KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested", "export_ready",
-         "review_comment", "version_approved", "changes_requested")
+         "review_comment", "version_approved", "changes_requested", "published", "publication_failed",
+         "reconnect_needed", "channel_dead")
 CHANNELS = ("in_app", "email", "none")
 # "email" means in-app and email. Messages come often: by email only when someone asks for it.
 DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app", "review_comment": "in_app"}
@@ -58,11 +59,17 @@ _TEXTS = {
     "review_comment": "{actor} commented on a version of “{title}”",
     "version_approved": "{actor} approved a version of “{title}”",
     "changes_requested": "{actor} asked for changes to a version of “{title}”",
+    "published": "A video of “{title}” was published",
+    "publication_failed": "A publication of “{title}” failed: open the project to see why",
+    # subject_id names the provider
+    "reconnect_needed": "Reconnect your {provider} account: the studio can no longer use it",
+    "channel_dead": "The Discord channel of “{title}” no longer accepts announcements: connect it again",
 }
+PROVIDER_NAMES = {"discord": "Discord", "tiktok": "TikTok"}
 # Review notifications name the version (``subject_id``, a media asset id): they lead to its review page.
 _VERSION_KINDS = frozenset({"review_comment", "version_approved", "changes_requested"})
 # Where a notification leads when it is about no project (the archive itself is never linked: only the page).
-_PAGES = {"export_ready": routes.PRIVACY_CENTER}
+_PAGES = {"export_ready": routes.PRIVACY_CENTER, "reconnect_needed": routes.CONNECTIONS}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +119,8 @@ def notify(session: Session, *, user_ids: Iterable[str], kind: str, project_id: 
                        "subject_id": subject_id, "emailed_at": None})
     elif rows:
         session.execute(sa.insert(Notification), rows)
+    if rows:
+        _also_on_discord(session, rows)
     return len(rows)
 
 
@@ -225,6 +234,18 @@ def users_awaiting_digest(session: Session, *, created_before: datetime, limit: 
 # -- helpers ---------------------------------------------------------------------------------------
 
 
+def _also_on_discord(session: Session, rows: list[dict]) -> None:
+    """People who consented to Discord messages get each notification as a direct message too, queued in this
+    transaction (a rollback sends nothing)."""
+    recipients = discord_messages.consenting_recipients(session, [row["user_id"] for row in rows])
+    if not recipients:
+        return
+    wanted = [Notification(**row) for row in rows if row["user_id"] in recipients]
+    texts = _render(session, wanted)
+    discord_messages.queue_messages(session, [(row.user_id, row.kind, texts[row.id], _link(row)) for row in wanted])
+
+
+
 def _render(session: Session, rows: Iterable[Notification]) -> dict[str, str]:
     rows = list(rows)
     keys = project_keys_of(session, {row.project_id for row in rows if row.project_id})
@@ -234,7 +255,8 @@ def _render(session: Session, rows: Iterable[Notification]) -> dict[str, str]:
     return {
         row.id: _TEXTS[_text_key(row, milestones)].format(
             actor=name_of(names, row.actor_id), count=row.count, title=titles.get(row.project_id, UNTITLED),
-            stage=_stage(row), milestone=milestones.get(row.subject_id))
+            stage=_stage(row), milestone=milestones.get(row.subject_id),
+            provider=PROVIDER_NAMES.get(row.subject_id or "", "connected"))
         if row.kind in _TEXTS else "Something happened in one of your projects"
         for row in rows
     }

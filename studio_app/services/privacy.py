@@ -153,13 +153,21 @@ def withdraw_consent(session: Session, actor: Actor | None, kind: str) -> None:
     """Takes effect at once: whatever checks the consent next sees it withdrawn. The row stays as proof."""
     actor = require(actor, Action.EDIT_OWN_ACCOUNT)
     kind = _check_kind(kind)
-    active = _active(session, actor.user_id, kind)
-    if active is not None:
-        active.withdrawn_at = utcnow()
-        session.add(active)
-        audit.record_event(session, "consent.withdrawn", actor_id=actor.user_id, details={"kind": kind})
+    if end_consent(session, actor.user_id, kind):
         privacy_requests.record_self_served(session, actor.user_id, RequestKind.CONSENT,
                                             what=f"Withdrew consent: {CONSENT_NAMES[ConsentKind(kind)]}")
+
+
+def end_consent(session: Session, user_id: str, kind: str, *, cause: str = "person") -> bool:
+    """The consent stops (``cause`` says who stopped it: the person, or e.g. a provider refusing to deliver);
+    returns whether one was active. The row stays as proof."""
+    active = _active(session, user_id, _check_kind(kind))
+    if active is None:
+        return False
+    active.withdrawn_at = utcnow()
+    session.add(active)
+    audit.record_event(session, "consent.withdrawn", actor_id=user_id, details={"kind": kind, "cause": cause})
+    return True
 
 
 def has_consent(session: Session, user_id: str, kind: str) -> bool:

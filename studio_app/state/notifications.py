@@ -19,6 +19,10 @@ KIND_LABELS = {
     "review_comment": "Comments on a version",
     "version_approved": "A version is approved",
     "changes_requested": "Changes are requested on a version",
+    "published": "A video is published",
+    "publication_failed": "A publication failed",
+    "reconnect_needed": "A connected account needs reconnecting",
+    "channel_dead": "A project's Discord channel stopped working",
 }
 
 
