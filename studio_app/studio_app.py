@@ -10,6 +10,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     account,
     admin,
     auth,
+    connections,
     cookies,
     hiring,
     landing,

@@ -12,8 +12,8 @@ from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health
 from studio_app.api.media import original_route, proxy_route
-from studio_app.api.oauth import connection_callback_route, start_connection_route
 from studio_app.api.media_review import derush_edit_list_route, sprite_route, thumbnails_route
+from studio_app.api.oauth import connection_callback_route, start_connection_route
 from studio_app.api.uploads import create_route, delete_route, head_route, options_route, patch_route
 from studio_app.security.headers import SecurityHeadersMiddleware
 from studio_app.settings import load_settings

@@ -42,8 +42,8 @@ async def start_connection_route(request: Request) -> Response:
 
     try:
         url = await run_in_threadpool(run)
-    except UserError as error:
-        return _back(error.message, False, purpose, project_id, signed_out=secret is None)
+    except UserError:
+        return _back("failed", provider, purpose, project_id, signed_out=secret is None)
     return _no_store(RedirectResponse(url, status_code=303))
 
 
@@ -61,19 +61,20 @@ async def connection_callback_route(request: Request) -> Response:
 
     try:
         finished = await run_in_threadpool(run)
-    except UserError as error:
-        return _back(error.message, False, OAuthPurpose.ACCOUNT, None, signed_out=secret is None)
-    return _back(finished.message, finished.ok, finished.purpose, finished.project_id)
+    except UserError:
+        return _back("failed", provider, OAuthPurpose.ACCOUNT, None, signed_out=secret is None)
+    return _back(finished.outcome, provider, finished.purpose, finished.project_id)
 
 
-def _back(message: str, ok: bool, purpose: str, project_id: str | None, *, signed_out: bool = False) -> Response:
-    """To the page the connection was started from, with what happened in plain words."""
+def _back(outcome: str, provider: str, purpose: str, project_id: str | None, *, signed_out: bool = False
+          ) -> Response:
+    """To the page the connection was started from, with what happened (the page words it)."""
     if signed_out:
         return _no_store(RedirectResponse(f"{routes.SIGN_IN}?{urlencode({'next': routes.CONNECTIONS})}",
                                           status_code=303))
     page = routes.project_page(project_id) if purpose == OAuthPurpose.PROJECT_CHANNEL and project_id \
         else routes.CONNECTIONS
-    query = urlencode({"connected" if ok else "problem": message})
+    query = urlencode({"outcome": outcome, "provider": provider})
     return _no_store(RedirectResponse(f"{page}?{query}", status_code=303))
 
 

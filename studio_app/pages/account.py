@@ -12,6 +12,7 @@ def account_nav() -> rx.Component:
     return rx.hstack(
         rx.link("Account", href=routes.ACCOUNT, weight="medium"),
         rx.link("Active sessions", href=routes.SESSIONS, weight="medium"),
+        rx.link("Connected accounts", href=routes.CONNECTIONS, weight="medium"),
         rx.link("Privacy center", href=routes.PRIVACY_CENTER, weight="medium"),
         rx.spacer(),
         sign_out_button(variant="soft", color_scheme="gray", id="sign-out"),

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from studio_app import routes
 from studio_app.errors import NotFound, UserError
 from studio_app.integrations.providers import ProviderError
-from studio_app.models.accounts import ConsentKind
+from studio_app.models.accounts import ConsentKind, UserDataKey
 from studio_app.models.base import is_row_id, utcnow
 from studio_app.models.connections import (
     ConnectedAccount,
@@ -35,7 +35,7 @@ from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, require, require_in_project
 from studio_app.services import audit, notifications, privacy, provider_clients
 from studio_app.services.erasure import register_revocation_hook
-from studio_app.services.keys import data_key_of
+from studio_app.services.keys import data_key_of, unwrap_user_key
 from studio_app.services.validation import InvalidInput
 from studio_app.settings import current_settings
 
@@ -111,12 +111,33 @@ class ConnectionsPage:
 
 @dataclasses.dataclass(frozen=True)
 class Finished:
-    """Where the callback sends the person, and what it tells them."""
+    """Where the callback sends the person, and what happened (``outcome``: a key of ``OUTCOMES``; the page says
+    it in words, so a crafted address cannot put words of its own on our page)."""
 
-    message: str
-    ok: bool
+    outcome: str
     purpose: str = OAuthPurpose.ACCOUNT
     project_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("connected", "channel_connected")
+
+
+OUTCOMES = {
+    "connected": "{name} is connected.",
+    "channel_connected": "The project's Discord channel is connected: announcements will be posted there.",
+    "expired": "This {name} connection link has expired or was already used. Please start again.",
+    "denied": "You did not allow the studio on {name}: nothing was connected.",
+    "failed": "{name} could not complete the connection: nothing was connected. Please try again.",
+    "no_webhook": "Discord did not create a webhook: pick a channel on Discord's page and try again.",
+}
+
+
+def outcome_message(outcome: object, provider: object) -> str:
+    """The words for a callback's outcome ("" for anything unknown)."""
+    if outcome not in OUTCOMES:
+        return ""
+    return OUTCOMES[str(outcome)].format(name=PROVIDER_NAMES.get(provider, "The provider"))
 
 
 # -- the live token --------------------------------------------------------------------------------
@@ -265,17 +286,14 @@ def finish_connection(session: Session, actor: Actor | None, provider: object, *
     matches an attempt of this person, started less than ``ATTEMPT_MINUTES`` ago, and the code exchange worked."""
     actor = require(actor, Action.EDIT_OWN_ACCOUNT)
     provider = _provider(provider)
-    name = PROVIDER_NAMES[Provider(provider)]
     attempt = _take_attempt(session, actor, provider, state)
     if attempt is None:
-        return Finished(f"This {name} connection link has expired or was already used. Please start again.", False)
+        return Finished("expired")
     where = {"purpose": attempt.purpose, "project_id": attempt.project_id}
     if error:
-        message = (f"You did not allow the studio on {name}: nothing was connected." if error == "access_denied"
-                   else f"{name} could not complete the connection: nothing was connected. Please try again.")
-        return Finished(message, False, **where)
+        return Finished("denied" if error == "access_denied" else "failed", **where)
     if not isinstance(code, str) or not code or len(code) > 2048:
-        return Finished(f"{name} sent back no authorization: nothing was connected. Please try again.", False, **where)
+        return Finished("failed", **where)
     data_key = data_key_of(session, actor.user_id)
     try:
         if attempt.purpose == OAuthPurpose.PROJECT_CHANNEL:
@@ -286,9 +304,8 @@ def finish_connection(session: Session, actor: Actor | None, provider: object, *
         _connect(session, actor.user_id, provider, code, verifier, data_key)
     except ProviderError as failure:
         logger.info("%s connection failed: %s", provider, failure.code)
-        return Finished(f"{name} could not complete the connection ({failure.message or failure.code}): nothing "
-                        "was connected. Please try again.", False, **where)
-    return Finished(f"{name} is connected.", True, **where)
+        return Finished("failed", **where)
+    return Finished("connected", **where)
 
 
 def _connect(session: Session, user_id: str, provider: str, code: str, verifier: str | None, data_key) -> None:
@@ -305,8 +322,6 @@ def _connect(session: Session, user_id: str, provider: str, code: str, verifier:
     row = _connection(session, user_id, provider)
     if row is None:
         row = ConnectedAccount(user_id=user_id, provider=provider)
-        session.add(row)
-        session.flush()
     row.sandbox = provider_clients.is_sandbox(provider)
     row.status = ConnectionStatus.ACTIVE
     row.problem = None
@@ -427,11 +442,9 @@ def shared_handles(session: Session, user_ids: list[str]) -> dict[str, str]:
     wanted = sorted({user_id for user_id in user_ids if is_row_id(user_id)})
     if not wanted:
         return {}
-    from studio_app.models.accounts import UserDataKey
-    from studio_app.services.keys import unwrap_user_key
-
     rows = session.exec(
-        select(ConnectedAccount, UserDataKey.wrapped_key).join(UserDataKey, UserDataKey.user_id == ConnectedAccount.user_id)
+        select(ConnectedAccount, UserDataKey.wrapped_key)
+        .join(UserDataKey, UserDataKey.user_id == ConnectedAccount.user_id)
         .where(ConnectedAccount.user_id.in_(wanted), ConnectedAccount.provider == Provider.DISCORD,
                ConnectedAccount.share_handle.is_(True)).limit(len(wanted))
     ).all()

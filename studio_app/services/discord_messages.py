@@ -12,7 +12,7 @@ messages: the preference is turned off and the person told why.
 from __future__ import annotations
 
 import dataclasses
-import random
+import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -137,8 +137,9 @@ def record_failure(session: Session, outbox_id: str, error: ProviderError) -> fl
 
 def retry_delay(attempts: int, retry_after: float | None) -> float:
     """Exponential backoff with jitter, never sooner than Discord's ``retry_after``."""
-    backoff = BASE_DELAY_SECONDS * 2 ** (attempts - 1) * (1 + random.random() / 2)
-    return min(MAX_DELAY_SECONDS, max(backoff, (retry_after or 0) + random.random() / 4))
+    jitter = secrets.randbelow(1000) / 1000  # spreads retries of many messages apart
+    backoff = BASE_DELAY_SECONDS * 2 ** (attempts - 1) * (1 + jitter / 2)
+    return min(MAX_DELAY_SECONDS, max(backoff, (retry_after or 0) + jitter / 4))
 
 
 def lost_messages(session: Session, *, older_than: timedelta, limit: int = 500) -> list[str]:

@@ -80,13 +80,10 @@ def save_from_code(session: Session, actor: Actor, project_id: str, code: str, r
     grant = provider_clients.discord().exchange_code(code=code, redirect_uri=redirect_uri)
     webhook = grant.webhook
     if webhook is None:
-        return Finished("Discord did not create a webhook: pick a channel on Discord's page and try again.", False,
-                        **where)
+        return Finished("no_webhook", **where)
     row = _channel(session, project_id)
     if row is None:
         row = ProjectChannel(project_id=project_id)
-        session.add(row)
-        session.flush()
     key = project_key_of(session, project_id)
     set_encrypted(row, "webhook_id_encrypted", str(webhook.id), data_key=key)
     set_encrypted(row, "webhook_token_encrypted", webhook.token, data_key=key)
@@ -98,7 +95,7 @@ def save_from_code(session: Session, actor: Actor, project_id: str, code: str, r
     row.connected_at = utcnow()
     session.add(row)
     audit.record_event(session, "project_channel.connected", actor_id=actor.user_id, subject_id=project_id)
-    return Finished("The project's Discord channel is connected: announcements will be posted there.", True, **where)
+    return Finished("channel_connected", **where)
 
 
 def channel_view(session: Session, actor: Actor, project_id: str, member_role: str | None) -> ChannelView:
