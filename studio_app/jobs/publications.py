@@ -149,7 +149,8 @@ def backoff(attempt: int, retry_after: float | None) -> float:
     """Exponential from ``BASE_DELAY_SECONDS``, jittered between half and all of it (consumers retrying together
     spread out), never sooner than the provider asked."""
     ceiling = BASE_DELAY_SECONDS * 2 ** (attempt - 1)
-    return max(ceiling / 2 + random.uniform(0, ceiling / 2), retry_after or 0)
+    jittered = ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not a secret)
+    return max(jittered, retry_after or 0)
 
 
 # --- TikTok ------------------------------------------------------------------------------------------------------
@@ -398,10 +399,11 @@ def _reconnect_reason(provider: str) -> str:
 
 def _plain(destination: str, error: ProviderError, attempts: int, *, retrying: bool = False) -> str:
     name = "TikTok" if destination == Destination.TIKTOK else "Discord"
+    fallback = f"{name} had a problem ({error.message or error.code})" if error.retryable \
+        else f"{name} refused it: {error.message}"
     what = {"rate_limit_exceeded": f"{name} asked the studio to slow down",
-            "timeout": f"{name} did not answer in time", "connection": f"the connection to {name} was cut"}.get(
-        error.code, f"{name} refused it: {error.message}" if not error.retryable else f"{name} had a problem "
-                                                                                        f"({error.message or error.code})")
+            "timeout": f"{name} did not answer in time",
+            "connection": f"the connection to {name} was cut"}.get(error.code, fallback)
     if retrying:
         return f"Trying again shortly: {what}."
     if error.retryable:

@@ -306,7 +306,8 @@ def _decision() -> rx.Component:
     )
 
 
-@rx.page(route=routes.VERSION, title="Review · Azekia Studio", on_load=[ShellState.load, ReviewState.open, PublicationState.open])
+@rx.page(route=routes.VERSION, title="Review · Azekia Studio",
+         on_load=[ShellState.load, ReviewState.open, PublicationState.open])
 def version_page() -> rx.Component:
     return _frame(
         _back(ReviewState.project_id),

@@ -337,7 +337,7 @@ def _creator_info(session: Session, user_id: str) -> _CreatorInfo:
     except connections.ReconnectNeeded as needed:
         return _CreatorInfo(None, False, needed.message)
     try:
-        info = provider_clients.tiktok().creator_info(token.access_token)
+        info = provider_clients.client("tiktok").creator_info(token.access_token)
     except ProviderError as error:
         if error.needs_reconnect:
             connections.report_grant_problem(session, user_id, "tiktok", error)

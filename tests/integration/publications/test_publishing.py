@@ -120,8 +120,8 @@ def test_an_expired_token_is_refreshed_first(app, sandbox):
     w = world(app, sandbox, discord=False)
     view = schedule(w, ["tiktok"])
     sandbox.advance_clock(3 * 3600)  # the sandbox's access token expired; ours is refreshed before use
-    from studio_app.models.connections import ConnectedAccount
     from studio_app.models.base import utcnow
+    from studio_app.models.connections import ConnectedAccount
 
     with session_scope() as session:
         row = session.exec(select(ConnectedAccount).where(ConnectedAccount.provider == "tiktok")).one()
@@ -239,8 +239,9 @@ def test_reschedule_moves_the_due_time(app, sandbox):
 ])
 def test_schedule_refuses_what_tiktok_or_common_sense_refuses(app, sandbox, overrides, field):
     w = world(app, sandbox, discord=False)
+    overrides = dict(overrides)
     with pytest.raises(InvalidInput) as refused:
-        schedule(w, ["tiktok"], **overrides)
+        schedule(w, overrides.pop("destinations", ["tiktok"]), **overrides)
     assert refused.value.field == field
 
 
