@@ -78,3 +78,15 @@ def steps(destination_id: str) -> list[PublicationStep]:
 def status_of(publication_id: str) -> str:
     with session_scope() as session:
         return session.get(Publication, publication_id).status
+
+
+def approved_version_of_file(producer: Actor, project_id: str, file_id: str, *, size: int) -> str:
+    """An approved, ready version whose original is an already stored file (the benchmark's 1 GiB)."""
+    from studio_app.models.base import new_id
+
+    with session_scope() as session:
+        asset = MediaAsset(id=new_id(), project_id=project_id, file_id=file_id, kind=MediaKind.VERSION,
+                           version_number=1, uploaded_by=producer.user_id, status="ready", progress=100,
+                           duration_ms=10_000, width=1080, height=1920, frame_rate="30", approved_at=utcnow())
+        session.add(asset)
+        return asset.id
