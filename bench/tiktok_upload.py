@@ -3,7 +3,8 @@
 The measured side is the job's upload (``jobs/publications.upload``): read the sealed original, decrypt it chunk by
 chunk, regroup it into TikTok's chunk plan and PUT each chunk with its Content-Range, recording each chunk's step.
 The peer PUTs the same plaintext (already in the clear, no decryption, no database) to a fresh upload URL, in the
-same chunks (TikTok's chunk rules refuse a single 1 GiB PUT). ``measured`` and ``peer`` are seconds; the target ratio 1/0.7 is "at least 0.7x the peer's throughput".
+same chunks (TikTok's chunk rules refuse a single 1 GiB PUT). ``measured`` and ``peer`` are seconds; the target
+ratio 1/0.7 is "at least 0.7x the peer's throughput".
 The condition: this process's resident memory grows by less than two chunks while it publishes.
 """
 
@@ -29,7 +30,8 @@ _PATTERN = os.urandom(64 * PIECE)
 def pieces():
     sent = 0
     while sent < SIZE:
-        piece = _PATTERN[sent % len(_PATTERN):][:min(PIECE, SIZE - sent)]
+        start = sent % len(_PATTERN)  # a slice of the pattern, not a 64 MiB copy per piece
+        piece = _PATTERN[start:start + min(PIECE, SIZE - sent)]
         sent += len(piece)
         yield piece
 
