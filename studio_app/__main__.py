@@ -10,8 +10,12 @@ import argparse
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from studio_app.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from studio_app.supervisor import Child
 
 LOCAL_TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
 
@@ -75,12 +79,27 @@ def serve(settings: Settings, *, backend_only: bool = False, with_worker: bool |
     if not backend_only:
         initialize_web_directory()
     children = [Child("app", args, stop_signal=signal.SIGINT)]
+    if settings.starts_sandbox and not backend_only:
+        children.insert(0, _sandbox_child(settings))
     if (not backend_only) if with_worker is None else with_worker:
         consumer = [sys.executable, "-m", "studio_app", "worker"]
         if not settings.redis_url:
             consumer.append("--flush-locks")  # the embedded default's only consumer: a lock left is a dead one's
         children.append(Child("queue consumer", consumer))
     return supervise(children)
+
+
+def _sandbox_child(settings: Settings) -> Child:
+    """The provider sandbox, for the providers without real credentials (``make run`` then works offline). Its
+    control API's secret is made here when none is set and reaches the app and the consumer through the
+    environment they inherit."""
+    import secrets
+
+    from studio_app.supervisor import Child
+
+    os.environ.setdefault("STUDIO_SANDBOX_SECRET", secrets.token_urlsafe(32))
+    return Child("provider sandbox", [sys.executable, "-m", "studio_app.sandbox", "--host", "127.0.0.1",
+                                      "--port", str(settings.sandbox_port)])
 
 
 def default_worker_count() -> int:

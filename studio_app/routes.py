@@ -29,6 +29,7 @@ COOKIES = "/cookies"
 PRIVACY_CENTER = "/privacy-center"
 ADMIN_PRIVACY = "/admin/privacy"
 ADMIN_JOBS = "/admin/jobs"
+ADMIN_SANDBOX = "/admin/sandbox"
 CONNECTIONS = "/account/connections"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 

@@ -6,10 +6,12 @@ import reflex as rx
 from studio_app import routes
 from studio_app.components.forms import field_error, form_alert, text_field
 from studio_app.components.privacy_requests import status_badge
+from studio_app.components.providers import sandbox_badge
 from studio_app.components.thread import SAFE_LINK
 from studio_app.pages.projects import checkbox_field, empty_state, signed_in_page
 from studio_app.state.admin_jobs import AdminJobsState
 from studio_app.state.admin_privacy import AdminPrivacyState
+from studio_app.state.admin_sandbox import AdminSandboxState
 from studio_app.state.shell import ShellState
 
 ERRORS = AdminPrivacyState.errors
@@ -200,7 +202,8 @@ def admin_jobs() -> rx.Component:
             AdminJobsState.allowed,
             rx.vstack(
                 rx.heading("Admin console: failed background jobs", as_="h1", size="7"),
-                rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
+                rx.hstack(rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
+                          rx.link("Provider sandbox", href=routes.ADMIN_SANDBOX, size="2"), spacing="4"),
                 rx.text("Jobs that still failed after every retry, newest first. The reason names the kind of error; "
                         "nothing personal is kept. Retry puts the job back on the queue once.",
                         size="2", color_scheme="gray"),
@@ -217,6 +220,102 @@ def admin_jobs() -> rx.Component:
                     empty_state("No failed job. Jobs that fail after every retry appear here."),
                 ),
                 spacing="4", width="100%", id="admin-jobs",
+            ),
+            empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
+        ),
+    )
+
+
+SANDBOX = AdminSandboxState
+
+
+def _labelled_select(label: str, name: str, options: rx.Component, error: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=f"field-{name}", class_name="field-label"),
+        rx.el.select(options, id=f"field-{name}", name=name, class_name="native-select",
+                     aria_describedby=f"field-{name}-error"),
+        field_error(error, f"field-{name}"),
+        spacing="1",
+    )
+
+
+def fault_form() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            _labelled_select("Call", "route", rx.foreach(SANDBOX.routes, lambda route: rx.el.option(route,
+                                                                                                   value=route)),
+                             SANDBOX.errors["route"]),
+            _labelled_select("Fault", "kind", rx.foreach(SANDBOX.kinds, lambda kind: rx.el.option(kind[1],
+                                                                                                 value=kind[0])),
+                             SANDBOX.errors["kind"]),
+            rx.box(text_field("Times", "times", error=SANDBOX.errors["times"], input_type="number", min="1",
+                              max="100", default_value="1"), width="7rem"),
+            rx.button("Inject the fault", type="submit", size="2"),
+            wrap="wrap", spacing="3", align="end",
+        ),
+        form_alert(SANDBOX.errors["form"]),
+        on_submit=SANDBOX.inject, reset_on_submit=False, width="100%",
+    )
+
+
+def _table(headers: tuple[str, ...], rows: rx.Var, row: callable, empty: str) -> rx.Component:
+    return rx.cond(
+        rows.length() > 0,
+        rx.box(rx.table.root(
+            rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in headers))),
+            rx.table.body(rx.foreach(rows, row)), width="100%", size="1",
+        ), width="100%", overflow_x="auto"),
+        empty_state(empty),
+    )
+
+
+def sandbox_panel() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.foreach(SANDBOX.providers, lambda provider: rx.card(rx.hstack(
+                rx.text(provider["name"], weight="bold"),
+                rx.cond(provider["mode"] == "Sandbox", sandbox_badge(), rx.badge("Real service", color_scheme="green")),
+                align="center"))),
+            spacing="3", wrap="wrap",
+        ),
+        form_alert(SANDBOX.problem),
+        form_alert(SANDBOX.notice, color="green", icon="circle-check"),
+        rx.heading("Inject a fault", as_="h2", size="4"),
+        rx.text("The next calls of that kind get the fault instead of the normal answer, as many times as asked.",
+                size="2", color_scheme="gray"),
+        fault_form(),
+        rx.heading("Faults waiting", as_="h2", size="4"),
+        _table(("Call", "Fault", "Times left"), SANDBOX.faults,
+               lambda fault: rx.table.row(rx.table.cell(fault["route"]), rx.table.cell(fault["kind"]),
+                                          rx.table.cell(fault["times"])),
+               "No fault is waiting: every call gets a normal answer."),
+        rx.button("Clear every fault", size="2", variant="soft", on_click=SANDBOX.clear,
+                  disabled=SANDBOX.faults.length() == 0),
+        form_alert(SANDBOX.errors["clear"]),
+        rx.heading("Last calls", as_="h2", size="4"),
+        _table(("Call", "Method", "Answer"), SANDBOX.calls,
+               lambda call: rx.table.row(rx.table.cell(call["route"]), rx.table.cell(call["method"]),
+                                         rx.table.cell(call["status"])),
+               "No call yet. Connecting an account or publishing makes some."),
+        spacing="3", width="100%", align="start",
+    )
+
+
+@rx.page(route=routes.ADMIN_SANDBOX, title="Admin · provider sandbox · Azekia Studio",
+         on_load=[ShellState.load, SANDBOX.load])
+def admin_sandbox() -> rx.Component:
+    return signed_in_page(
+        rx.cond(
+            SANDBOX.allowed,
+            rx.vstack(
+                rx.heading("Admin console: provider sandbox", as_="h1", size="7"),
+                rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                rx.text("Providers without real credentials are emulated by the local sandbox: nothing reaches the "
+                        "real Discord or TikTok. Faults injected here rehearse their outages.",
+                        size="2", color_scheme="gray"),
+                rx.cond(SANDBOX.uses_sandbox, sandbox_panel(),
+                        empty_state("No provider uses the sandbox: Discord and TikTok both have real credentials.")),
+                spacing="4", width="100%", id="admin-sandbox",
             ),
             empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
         ),

@@ -3,9 +3,10 @@
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.connections import connect_form, sandbox_badge
+from studio_app.components.connections import connect_form
 from studio_app.components.forms import form_alert
 from studio_app.components.layout import public_page
+from studio_app.components.providers import sandbox_badge
 from studio_app.pages.account import account_nav
 from studio_app.state.connections import ConnectionsState
 
@@ -46,7 +47,7 @@ def connection_card(row: dict) -> rx.Component:
             rx.cond(row["dm_problem"], form_alert(row["dm_problem"], color="orange")),
             rx.text(rx.cond(row["connected"], "What you granted, and what the studio uses it for:",
                             "What the studio asks for, and what it uses it for:"), size="2", weight="medium"),
-            rx.unordered_list(rx.foreach(row["scopes"], scope_item)),
+            rx.unordered_list(rx.foreach(row["scopes"].to(list[dict[str, str]]), scope_item)),
             rx.cond(row["provider"] == "discord", rx.cond(row["connected"], discord_choices())),
             rx.hstack(
                 rx.cond(row["connected"],

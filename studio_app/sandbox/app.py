@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -30,6 +31,7 @@ def create_app(sandbox: Sandbox | None = None) -> Starlette:
         Route("/_sandbox/config", control.config, methods=["POST"]),
         Route("/_sandbox/state", control.state, methods=["GET"]),
         Route("/_sandbox/discord/webhooks/{webhook_id}", control.delete_webhook, methods=["DELETE"]),
+        Route("/_sandbox/sink", control.sink, methods=["PUT"]),
     ]
     app = Starlette(routes=[*discord.routes(discord_api), *tiktok.routes(tiktok_api), *control_routes])
     app.state.sandbox = sandbox
@@ -128,6 +130,17 @@ class Control:
         state = self.sb.state()
         state["tiktok"]["published"] = self.tiktok.published()
         return JSONResponse(state)
+
+    async def sink(self, request: Request) -> Response:
+        """Reads and hashes a body like the TikTok upload host does, with no rule: the baseline the upload
+        benchmark compares publishing with (a raw PUT of the same bytes)."""
+        if not self._allowed(request):
+            return _problem("the sandbox control API needs the shared secret", 403)
+        hasher, received = hashlib.sha256(), 0
+        async for piece in request.stream():
+            received += len(piece)
+            hasher.update(piece)
+        return JSONResponse({"bytes": received, "sha256": hasher.hexdigest()})
 
     async def delete_webhook(self, request: Request) -> Response:
         """Someone deleted the webhook in Discord: later executions answer 404 / 10015."""

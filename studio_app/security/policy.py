@@ -49,6 +49,8 @@ class Action(enum.StrEnum):
     ADMINISTER_PRIVACY = "privacy.administer"
     # Operations: the background jobs that failed, and retrying them
     ADMINISTER_JOBS = "jobs.administer"
+    # The provider sandbox's panel: its calls, and faults injected into it
+    ADMINISTER_SANDBOX = "sandbox.administer"
 
 
 # Stage moves an editor may make on a project they work on; producers make any move.
@@ -95,7 +97,7 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
         return actor.role == Role.EDITOR
     if action == Action.CREATE_PROJECT:
         return actor.role == Role.PRODUCER
-    if action in (Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS):
+    if action in (Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX):
         return actor.is_admin
     return False
 

@@ -32,7 +32,7 @@ from studio_app.models.connections import (
 )
 from studio_app.models.projects import ProjectMember
 from studio_app.security.fields import get_decrypted, set_encrypted
-from studio_app.security.policy import Action, Actor, require, require_in_project
+from studio_app.security.policy import Action, Actor, require, require_in_project, require_signed_in
 from studio_app.services import audit, notifications, privacy, provider_clients
 from studio_app.services.erasure import register_revocation_hook
 from studio_app.services.keys import data_key_of, unwrap_user_key
@@ -258,7 +258,7 @@ def start_connection(session: Session, actor: Actor | None, provider: object, *,
     if purpose == OAuthPurpose.PROJECT_CHANNEL:
         if provider != Provider.DISCORD:
             raise InvalidInput("provider", "Only a Discord channel can take a project's announcements.")
-        _require_channel_manager(session, actor, project_id)
+        require_channel_manager(session, actor, project_id)
         scopes = CHANNEL_SCOPES
     else:
         project_id = None
@@ -517,10 +517,12 @@ def _connection(session: Session, user_id: str, provider: str) -> ConnectedAccou
                                                        ConnectedAccount.provider == provider)).first()
 
 
-def _require_channel_manager(session: Session, actor: Actor, project_id: object) -> None:
+def require_channel_manager(session: Session, actor: Actor | None, project_id: object) -> Actor:
+    """A producer of the project connects and disconnects its announcements channel."""
+    actor = require_signed_in(actor)
     role = None
     if is_row_id(project_id):
         role = session.exec(select(ProjectMember.role).where(
             ProjectMember.project_id == project_id, ProjectMember.user_id == actor.user_id,
             ProjectMember.removed_at.is_(None))).first()
-    require_in_project(actor, Action.MANAGE_PROJECT_CHANNEL, role)
+    return require_in_project(actor, Action.MANAGE_PROJECT_CHANNEL, role)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from studio_app.models.accounts import Consent, ConsentKind, UserSession
 from studio_app.models.base import utcnow
+from studio_app.models.connections import ConnectedAccount
 from studio_app.models.files import StoredFile
 from studio_app.models.privacy import PrivacyRequest, RequestKind
 from studio_app.models.projects import Message, ProjectMember
@@ -104,6 +105,8 @@ def what_we_hold(session: Session, actor: Actor | None) -> list[HeldCategory]:
         Category.FILES: f"{counts['files']} file(s) you uploaded",
         Category.PREFERENCES: "Your notification choices and consents",
         Category.REQUESTS: f"{counts['requests']} privacy request(s) and our answers",
+        Category.THIRD_PARTY_IDS: f"{counts['connections']} connected account(s) (Discord, TikTok): your id and name "
+                                  "there, and the sealed tokens the studio uses within the scopes you granted",
     }
     purposes: dict[Category, list[str]] = {}
     for field in personal_fields():
@@ -205,5 +208,7 @@ def _counts(session: Session, user_id: str) -> dict[str, int]:
         StoredFile.owner_id == user_id)).one()
     requests_count = session.exec(select(sa.func.count()).select_from(PrivacyRequest).where(
         PrivacyRequest.user_id == user_id)).one()
-    return {"sessions": sessions_count, "projects": projects_count, "messages": messages_count,
-            "files": files_count, "requests": requests_count}
+    connections_count = session.exec(select(sa.func.count()).select_from(ConnectedAccount).where(
+        ConnectedAccount.user_id == user_id)).one()
+    return {"connections": connections_count, "sessions": sessions_count, "projects": projects_count,
+            "messages": messages_count, "files": files_count, "requests": requests_count}

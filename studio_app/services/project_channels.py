@@ -12,13 +12,13 @@ import logging
 
 from sqlmodel import Session, select
 
-from studio_app.models.base import utcnow
+from studio_app.models.base import is_row_id, utcnow
 from studio_app.models.connections import ChannelStatus, OAuthPurpose, ProjectChannel
-from studio_app.models.projects import Project
+from studio_app.models.projects import Project, ProjectMember
 from studio_app.security.fields import get_decrypted, set_encrypted
-from studio_app.security.policy import Action, Actor
+from studio_app.security.policy import Action, Actor, may_in_project, require_in_project, require_signed_in
 from studio_app.services import audit, notifications, provider_clients
-from studio_app.services.connections import Finished, _require_channel_manager
+from studio_app.services.connections import Finished, require_channel_manager
 from studio_app.services.keys import project_key_of
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def mark_channel_dead(session: Session, project_id: str, reason: str) -> None:
 def save_from_code(session: Session, actor: Actor, project_id: str, code: str, redirect_uri: str) -> Finished:
     """The callback of the channel flow: exchange the code and keep only the webhook (the user token that comes
     with it is not needed)."""
-    _require_channel_manager(session, actor, project_id)
+    require_channel_manager(session, actor, project_id)
     where = {"purpose": OAuthPurpose.PROJECT_CHANNEL, "project_id": project_id}
     grant = provider_clients.discord().exchange_code(code=code, redirect_uri=redirect_uri)
     webhook = grant.webhook
@@ -98,20 +98,26 @@ def save_from_code(session: Session, actor: Actor, project_id: str, code: str, r
     return Finished("channel_connected", **where)
 
 
-def channel_view(session: Session, actor: Actor, project_id: str, member_role: str | None) -> ChannelView:
-    """For the project page (its service has checked membership and passes the actor's role)."""
-    from studio_app.security.policy import may_in_project
-
-    can_manage = may_in_project(actor, Action.MANAGE_PROJECT_CHANNEL, member_role)
-    hook = channel_webhook(session, project_id)
-    row = _channel(session, project_id) if hook else None
-    return ChannelView(connected=hook is not None, name=hook.channel_name if hook else "",
-                       dead=bool(hook and hook.dead), dead_reason=(row.dead_reason or "") if row else "",
-                       sandbox=bool(hook and hook.sandbox), can_manage=can_manage)
+def project_channel(session: Session, actor: Actor | None, project_id: object) -> ChannelView:
+    """The project page's Discord channel card: every member sees it, producers manage it."""
+    actor = require_signed_in(actor)
+    role = None
+    if is_row_id(project_id):
+        role = session.exec(select(ProjectMember.role).where(
+            ProjectMember.project_id == project_id, ProjectMember.user_id == actor.user_id,
+            ProjectMember.removed_at.is_(None))).first()
+    require_in_project(actor, Action.VIEW_PROJECT, role)
+    row = _channel(session, project_id)
+    name = ""
+    if row is not None:
+        name = get_decrypted(row, "channel_name_encrypted", data_key=project_key_of(session, project_id)) or ""
+    return ChannelView(connected=row is not None, name=name, dead=bool(row and row.status == ChannelStatus.DEAD),
+                       dead_reason=(row.dead_reason or "") if row else "", sandbox=bool(row and row.sandbox),
+                       can_manage=may_in_project(actor, Action.MANAGE_PROJECT_CHANNEL, role))
 
 
 def disconnect_channel(session: Session, actor: Actor | None, project_id: object) -> str:
-    _require_channel_manager(session, actor, project_id)
+    actor = require_channel_manager(session, actor, project_id)
     row = _channel(session, project_id)
     if row is None:
         return "No Discord channel is connected to this project."

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from studio_app.services import connections
+from studio_app.services import connections, project_channels
 from studio_app.state.session import SessionMixin, user_action
+from studio_app.state.thread import project_id_from_path
 
 
 def _row(view: connections.ConnectionView) -> dict:
@@ -70,3 +71,44 @@ def _disconnect(session, actor, provider):
 def _then_page(session, actor, service, value):
     service(session, actor, value)
     return connections.connections_page(session, actor)
+
+
+class ProjectChannelState(SessionMixin, rx.State):
+    """The Discord channel card of the project page."""
+
+    project_id: str = ""
+    connected: bool = False
+    name: str = ""
+    dead: bool = False
+    dead_reason: str = ""
+    sandbox: bool = False
+    can_manage: bool = False
+    notice: str = ""
+    notice_ok: bool = True
+    errors: dict[str, str] = {}
+    busy: bool = False
+
+    @rx.event
+    @user_action(scope="channel")
+    async def load(self):
+        self.project_id = project_id_from_path(self.router.url.path)
+        query = self.router.url.query_parameters
+        self.notice = connections.outcome_message(query.get("outcome"), query.get("provider"))
+        self.notice_ok = query.get("outcome") == "channel_connected"
+        self._show(await self._call(project_channels.project_channel, self.project_id))
+
+    def _show(self, view: project_channels.ChannelView) -> None:
+        self.connected, self.name, self.dead, self.dead_reason = view.connected, view.name, view.dead, view.dead_reason
+        self.sandbox, self.can_manage = view.sandbox, view.can_manage
+
+    @rx.event
+    @user_action(scope="channel", busy="busy")
+    async def disconnect(self):
+        self.notice, view = await self._call(_disconnect_channel, self.project_id)
+        self.notice_ok = True
+        self._show(view)
+
+
+def _disconnect_channel(session, actor, project_id):
+    return (project_channels.disconnect_channel(session, actor, project_id),
+            project_channels.project_channel(session, actor, project_id))

@@ -40,6 +40,7 @@ def live_app(work_dir: Path, extra_env: dict[str, str] | None = None, *, backend
         "STUDIO_DATABASE_URL": "",
         "STUDIO_ALLOWED_ORIGINS": "",
         "PYTHONUNBUFFERED": "1",  # tests read the log while the app runs
+        "STUDIO_SANDBOX_PORT": str(free_port()),  # the provider sandbox serve starts (unless extra_env names one)
         **(extra_env or {}),
     }
     log = work_dir / f"app-{port}.log"

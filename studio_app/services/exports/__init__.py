@@ -28,12 +28,21 @@ from studio_app.services.exports.requests import (
     request_export,
     requeue_stale,
 )
-from studio_app.services.exports.schema import FIELDS, FILES, NOT_EXPORTED, SCHEMA_PREFIX, SCHEMA_VERSION, readme
+from studio_app.services.exports.schema import (
+    FIELDS,
+    FILES,
+    NOT_EXPORTED,
+    SCHEMA_PREFIX,
+    SCHEMA_VERSION,
+    WITHHELD_COLUMNS,
+    readme,
+)
 
 __all__ = [
     "ACTIVE", "EXPORTERS", "EXPORT_DAYS", "FAILED_REASON", "FIELDS", "FILES", "FILE_UNREADABLE_REASON",
-    "NOT_EXPORTED", "SCHEMA_PREFIX", "SCHEMA_VERSION", "STALE_AFTER", "ExportView", "Exporter", "FileUnreadable",
-    "Progress", "claim_next", "claimed", "expire_exports", "export_binding", "exporters_of_file", "exports_of",
+    "NOT_EXPORTED", "SCHEMA_PREFIX", "SCHEMA_VERSION", "STALE_AFTER", "WITHHELD_COLUMNS", "ExportView", "Exporter",
+    "FileUnreadable", "Progress", "claim_next", "claimed", "expire_exports", "export_binding", "exporters_of_file",
+    "exports_of",
     "mark_failed", "mark_ready", "open_export", "readme", "record_progress", "request_export", "requeue_stale",
     "write_archive",
 ]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from studio_app.models.accounts import Consent, OneTimeToken, TokenPurpose, User, UserSession
+from studio_app.models.connections import ConnectedAccount, DiscordOutbox, ProjectChannel
 from studio_app.models.files import StoredFile
 from studio_app.models.media import MediaAsset
 from studio_app.models.privacy import AnnouncementDelivery, DataExport, PolicyDocument, PolicyNotice, PrivacyRequest
@@ -36,6 +37,7 @@ from studio_app.models.uploads import Upload
 from studio_app.security.crypto import DataKey, decrypt_field
 from studio_app.security.fields import get_decrypted
 from studio_app.services import notifications
+from studio_app.services.keys import project_keys_of
 
 if TYPE_CHECKING:  # the archive writer calls the exporters: only their signatures name its types
     from studio_app.services.exports.archive import Items, Run
@@ -305,6 +307,34 @@ def _data_exports(run: Run, items: Items) -> None:
                   finished_at=row.finished_at, expires_at=row.expires_at, downloaded_at=row.downloaded_at)
 
 
+def _connected_accounts(run: Run, items: Items) -> None:
+    """Never the tokens (schema.WITHHELD_COLUMNS): they are keys to the person's account elsewhere."""
+    for row in run.session.exec(select(ConnectedAccount).where(ConnectedAccount.user_id == run.user_id)
+                                .order_by(ConnectedAccount.connected_at)).all():
+        items.add("connected_account", provider=row.provider,
+                  account_id=get_decrypted(row, "external_id_encrypted", data_key=run.key),
+                  name=get_decrypted(row, "handle_encrypted", data_key=run.key) or "", scopes=row.scopes.split(),
+                  status=row.status, sandbox=row.sandbox, name_shown_to_coworkers=row.share_handle,
+                  connected_at=row.connected_at, refreshed_at=row.refreshed_at)
+
+
+def _project_channels(run: Run, items: Items) -> None:
+    rows = run.session.exec(select(ProjectChannel).where(ProjectChannel.connected_by == run.user_id)
+                            .order_by(ProjectChannel.connected_at)).all()
+    keys = project_keys_of(run.session, (row.project_id for row in rows))
+    for row in rows:
+        items.add("project_channel", project_id=row.project_id,
+                  channel_name=get_decrypted(row, "channel_name_encrypted", data_key=keys[row.project_id]) or "",
+                  status=row.status, sandbox=row.sandbox, connected_at=row.connected_at)
+
+
+def _discord_messages(run: Run, items: Items) -> None:
+    for row in run.session.exec(select(DiscordOutbox).where(DiscordOutbox.user_id == run.user_id)
+                                .order_by(DiscordOutbox.created_at)).all():
+        items.add("discord_message", kind=row.kind, text=get_decrypted(row, "text_encrypted", data_key=run.key),
+                  status=row.status, created_at=row.created_at, sent_at=row.sent_at)
+
+
 _TOKENS_CONTACT = Exporter("contact", ("new_email_encrypted",), _email_changes)
 _PROJECTS = Exporter("content", ("title_encrypted", "brief_encrypted"), _projects)
 _STORED_FILES = Exporter("files", ("name_encrypted",), _files_index)
@@ -338,6 +368,10 @@ EXPORTERS: dict[str, tuple[Exporter, ...]] = {
     "announcement_delivery": (Exporter("preferences", (), _announcements_received),),
     "privacy_request": (Exporter("requests", ("details_encrypted", "answer_encrypted"), _privacy_requests),),
     "data_export": (Exporter("requests", (), _data_exports),),
+    "connected_account": (Exporter("connections", ("external_id_encrypted", "handle_encrypted"),
+                                   _connected_accounts),),
+    "project_channel": (Exporter("connections", (), _project_channels),),
+    "discord_outbox": (Exporter("connections", ("text_encrypted",), _discord_messages),),
 }
 
 

@@ -19,6 +19,15 @@ NOT_EXPORTED: dict[str, str] = {
     "announcement": "product news written by Azekia Studio, the same for everyone who receives it",
     "form_submission": "random keys that stop a double click from creating things twice; what they created is exported",
     "job_failure": "background jobs that failed (what they worked on, by id, and the error): nothing about you",
+    "oauth_attempt": "a connection to Discord or TikTok you started and did not finish: deleted after 10 minutes",
+}
+
+# Personal columns deliberately left out of the archive, and why (tests check each one's value never appears).
+WITHHELD_COLUMNS: dict[tuple[str, str], str] = {
+    ("connected_account", "access_token_encrypted"):
+        "the access token of a connected account: a key to your account there, which an archive must not carry",
+    ("connected_account", "refresh_token_encrypted"):
+        "the refresh token of a connected account: a key to your account there, which an archive must not carry",
 }
 
 # The files of the archive, in the order they are written, with what each holds.
@@ -33,6 +42,8 @@ FILES: dict[str, str] = {
              "progress; the files themselves are in the files/ folder.",
     "preferences": "Your notification choices, consents with their history, and the privacy policy you accepted.",
     "requests": "Your privacy requests (including this export) and data exports.",
+    "connections": "Your connected Discord and TikTok accounts (never their tokens), the Discord channels you "
+                   "connected to projects, and the Discord messages the studio sent or was to send you.",
 }
 
 
@@ -147,6 +158,19 @@ FIELDS: dict[str, dict[str, dict[str, str]]] = {
                         "created_at": "asked: " + _WHEN, "finished_at": _WHEN_OR_NULL,
                         "expires_at": "download possible until: " + _WHEN_OR_NULL,
                         "downloaded_at": "last download: " + _WHEN_OR_NULL}},
+    "connections": {
+        "connected_account": {"provider": "discord or tiktok", "account_id": "your id on that service",
+                              "name": "your name there (Discord pseudonym, TikTok display name)",
+                              "scopes": "what you allowed the studio to do there",
+                              "status": "active, or needs_reconnect", "sandbox": "true for the local test stand-in",
+                              "name_shown_to_coworkers": "whether people you work with see your Discord name",
+                              "connected_at": _WHEN, "refreshed_at": "access last renewed: " + _WHEN_OR_NULL},
+        "project_channel": {"project_id": _PROJECT, "channel_name": "the Discord webhook's name",
+                            "status": "active, or dead (Discord no longer accepts it)",
+                            "sandbox": "true for the local test stand-in", "connected_at": _WHEN},
+        "discord_message": {"kind": "the notification it carries", "text": "the message",
+                            "status": "pending, sent, failed or cancelled", "created_at": _WHEN,
+                            "sent_at": _WHEN_OR_NULL}},
 }
 
 
@@ -177,5 +201,6 @@ def readme(generated_at: datetime, public_url: str = "") -> str:
             lines.append("")
     lines += ["## Not included", ""]
     lines += [f"- `{table}`: {reason}" for table, reason in NOT_EXPORTED.items()]
+    lines += [f"- `{table}.{column}`: {reason}" for (table, column), reason in WITHHELD_COLUMNS.items()]
     lines += ["", f"Questions? Write to us from your privacy center: {public_url}{routes.PRIVACY_CENTER}", ""]
     return "\n".join(lines)

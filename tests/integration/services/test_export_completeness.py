@@ -21,6 +21,7 @@ from studio_app.services import (
     accounts,
     background,
     derush,
+    discord_messages,
     exports,
     files,
     invitations,
@@ -36,6 +37,7 @@ from studio_app.services import (
 )
 from studio_app.services.sessions import ClientInfo
 from tests.support.accounts import STRONG_PASSWORD, signed_in
+from tests.support.connections import raw_channel, raw_connection
 from tests.support.exports import exported, open_archive
 from tests.support.media import add_media, media_asset
 from tests.support.projects import add_editor, call, in_days, new_project, person
@@ -55,7 +57,11 @@ def test_every_table_is_exported_or_says_why_not():
 
 
 def test_every_registered_personal_column_has_an_exporter():
+    assert set(exports.WITHHELD_COLUMNS) <= {(field.table, field.column) for field in personal_fields()}
     for field in personal_fields():
+        if (field.table, field.column) in exports.WITHHELD_COLUMNS:
+            assert exports.WITHHELD_COLUMNS[field.table, field.column].strip()
+            continue
         exported_columns = {column for exporter in exports.EXPORTERS.get(field.table, ())
                             for column in exporter.sealed_columns}
         assert field.column in exported_columns, f"{field.table}.{field.column} is personal data with no exporter"
@@ -159,7 +165,28 @@ class World:
             call(privacy.withdraw_consent, actor, "marketing_email")
             call(notifications.set_preference, actor, "mention", "none")
         self._policy_and_news(producer, editor)
+        self._connections(mark, producer, editor, project.id)
         return producer, editor
+
+    def _connections(self, mark: str, producer, editor, project_id: str) -> None:
+        """Rows as the OAuth callbacks and the Discord outbox write them (their flows are tested against the
+        sandbox in test_connections.py and test_discord_messages.py)."""
+        for actor, role in ((producer, "producer"), (editor, "editor")):
+            for provider in ("discord", "tiktok"):
+                raw_connection(actor, provider,
+                               external_id=self.own([actor], "connected_account", "external_id_encrypted",
+                                                    f"{mark}-{role}-{provider}-id"),
+                               handle=self.own([actor], "connected_account", "handle_encrypted",
+                                               f"{mark} {role} {provider} name"),
+                               access=self.own([actor], "connected_account", "access_token_encrypted",
+                                               f"{mark}-{role}-{provider}-access"),
+                               refresh=self.own([actor], "connected_account", "refresh_token_encrypted",
+                                                f"{mark}-{role}-{provider}-refresh"))
+            text = f"{mark} {role} discord message"
+            self.own([actor], "discord_outbox", "text_encrypted", f"{text}\n{self.settings.public_url}/x")  # linked
+            with session_scope() as session:
+                discord_messages.queue_messages(session, [(actor.user_id, "invitation", text, "/x")])
+        raw_channel(producer, project_id, f"{mark} channel")
 
     def _derush_and_review(self, mark: str, producer, editor, project_id: str) -> None:
         rush = media_asset(editor, project_id, media_info={"scene_cuts": [2.0], "silences": [[5.0, 6.0]]})
@@ -217,7 +244,7 @@ def test_the_archive_holds_every_value_of_the_person_and_nothing_of_anyone_else(
         text = "\n".join(data.decode() for name, data in members.items() if name.endswith(".json"))
         for owners, table, column, value in world.values:
             quoted = json.dumps(value, ensure_ascii=False)
-            if user_id in owners:
+            if user_id in owners and (table, column) not in exports.WITHHELD_COLUMNS:
                 assert quoted in text, f"{table}.{column} of this person is missing: {value}"
             else:
                 assert quoted not in text, f"{table}.{column} of someone else was exported: {value}"

@@ -11,7 +11,7 @@ from studio_app.database import session_scope
 from studio_app.errors import NotFound
 from studio_app.models.projects import EditorProfile, Invitation, Milestone, Project, ProjectEvent, ProjectMember
 from studio_app.security.policy import Actor, NotAllowed
-from studio_app.services import invitations, profiles, projects
+from studio_app.services import connections, invitations, profiles, project_channels, projects
 from tests.support.projects import add_editor, call, in_days, invite, new_project, person
 
 
@@ -73,6 +73,10 @@ CASES = [
     ("decline_invitation", lambda w, a: call(invitations.decline_invitation, a, w.invitation_id),
      ("producer", "editor")),
     ("get_editor_profile", lambda w, a: call(profiles.get_editor_profile, a, w.editor.user_id), ("invitee",)),
+    ("connect_project_channel", lambda w, a: call(connections.start_connection, a, "discord",
+                                                  purpose="project_channel", project_id=w.project_id), ("editor",)),
+    ("disconnect_project_channel", lambda w, a: call(project_channels.disconnect_channel, a, w.project_id),
+     ("editor",)),
 ]
 
 
@@ -101,6 +105,9 @@ def test_unknown_or_malformed_ids_get_the_outsiders_answer(world, bad_id):
         lambda: invite(world.producer, bad_id, editor_id=world.invitee.user_id),
         lambda: call(invitations.revoke_invitation, world.producer, bad_id),
         lambda: call(invitations.accept_invitation, world.invitee, bad_id),
+        lambda: call(connections.start_connection, world.producer, "discord", purpose="project_channel",
+                     project_id=bad_id),
+        lambda: call(project_channels.disconnect_channel, world.producer, bad_id),
     ]
     for attempt in attempts:
         with pytest.raises(NotAllowed, match="does not exist"):
