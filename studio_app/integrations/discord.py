@@ -7,8 +7,8 @@ https://discord.com/developers/docs/topics/oauth2 and https://discord.com/develo
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from urllib.parse import urlencode
 
 import httpx
 
@@ -17,8 +17,10 @@ from studio_app.integrations.providers import (
     ProviderError,
     default_http,
     json_object,
+    oauth_client,
     parse_retry_after,
     send,
+    transport_errors,
 )
 
 PROVIDER = "discord"
@@ -71,37 +73,32 @@ class DiscordClient:
     def _url(self, path: str) -> str:
         return f"{self.endpoints.base_url.rstrip('/')}{path}"
 
-    # OAuth2
+    # OAuth2, through authlib: https://discord.com/developers/docs/topics/oauth2#authorization-code-grant
+    @functools.cached_property
+    def _oauth(self):
+        return oauth_client(PROVIDER, client_id=self.endpoints.client_id, client_secret=self.endpoints.client_secret,
+                            auth_method="client_secret_basic", error=_error)
+
     def authorization_url(self, *, redirect_uri: str, scopes: tuple[str, ...] | list[str], state: str) -> str:
-        query = urlencode({"client_id": self.endpoints.client_id, "response_type": "code",
-                           "redirect_uri": redirect_uri, "scope": " ".join(scopes), "state": state})
-        return f"{self._url(AUTHORIZE_PATH)}?{query}"
+        url, _state = self._oauth.create_authorization_url(self._url(AUTHORIZE_PATH), state=state,
+                                                           redirect_uri=redirect_uri, scope=" ".join(scopes))
+        return url
 
     def exchange_code(self, *, code: str, redirect_uri: str) -> DiscordGrant:
-        return self._grant({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri})
+        with transport_errors(PROVIDER):
+            token = self._oauth.fetch_token(self._url(TOKEN_PATH), grant_type="authorization_code", code=code,
+                                            redirect_uri=redirect_uri)
+        return _grant(token)
 
     def refresh(self, refresh_token: str) -> DiscordGrant:
-        return self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token})
+        with transport_errors(PROVIDER):
+            return _grant(self._oauth.refresh_token(self._url(TOKEN_PATH), refresh_token=refresh_token))
 
     def revoke(self, token: str) -> None:
-        response = send(self.http, PROVIDER, "POST", self._url(REVOKE_PATH), data={"token": token},
-                        auth=(self.endpoints.client_id, self.endpoints.client_secret))
+        with transport_errors(PROVIDER):
+            response = self._oauth.revoke_token(self._url(REVOKE_PATH), token=token)
         if response.status_code != 200:
             raise _error(response)
-
-    def _grant(self, form: dict[str, str]) -> DiscordGrant:
-        response = send(self.http, PROVIDER, "POST", self._url(TOKEN_PATH), data=form,
-                        auth=(self.endpoints.client_id, self.endpoints.client_secret))
-        body = json_object(response)
-        if response.status_code != 200 or "access_token" not in body:
-            raise _error(response)
-        hook = body.get("webhook")
-        webhook = None if not isinstance(hook, dict) else DiscordWebhook(
-            id=str(hook["id"]), token=hook["token"], channel_id=str(hook["channel_id"]),
-            guild_id=str(hook.get("guild_id") or ""), name=hook.get("name") or "")
-        return DiscordGrant(access_token=body["access_token"], refresh_token=body.get("refresh_token", ""),
-                            expires_in=int(body.get("expires_in", 0)), scope=tuple(body.get("scope", "").split()),
-                            webhook=webhook)
 
     def current_user(self, access_token: str) -> DiscordUser:
         body = self._call("GET", CURRENT_USER_PATH, headers={"Authorization": f"Bearer {access_token}"})
@@ -140,6 +137,16 @@ class DiscordClient:
         if response.status_code >= 300:
             raise _error(response)
         return json_object(response)
+
+
+def _grant(body: dict) -> DiscordGrant:
+    hook = body.get("webhook")
+    webhook = None if not isinstance(hook, dict) else DiscordWebhook(
+        id=str(hook["id"]), token=hook["token"], channel_id=str(hook["channel_id"]),
+        guild_id=str(hook.get("guild_id") or ""), name=hook.get("name") or "")
+    return DiscordGrant(access_token=body["access_token"], refresh_token=body.get("refresh_token", ""),
+                        expires_in=int(body.get("expires_in", 0)), scope=tuple(body.get("scope", "").split()),
+                        webhook=webhook)
 
 
 def _error(response: httpx.Response) -> ProviderError:

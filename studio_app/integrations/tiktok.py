@@ -10,20 +10,23 @@ https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable, Iterator
-from urllib.parse import urlencode
 
 import httpx
+from authlib.common.urls import add_params_to_qs, add_params_to_uri
 
 from studio_app.integrations.providers import (
     ProviderError,
     TikTokEndpoints,
     default_http,
     json_object,
+    oauth_client,
     parse_retry_after,
     send,
+    transport_errors,
 )
 
 PROVIDER = "tiktok"
@@ -138,41 +141,38 @@ class TikTokClient:
     def _api(self, path: str) -> str:
         return f"{self.endpoints.api_url.rstrip('/')}{path}"
 
-    def _client_form(self) -> dict[str, str]:
-        return {"client_key": self.endpoints.client_key, "client_secret": self.endpoints.client_secret}
+    # Login Kit, through authlib: https://developers.tiktok.com/doc/oauth-user-access-token-management
+    @functools.cached_property
+    def _oauth(self):
+        return oauth_client(PROVIDER, client_id=self.endpoints.client_key, client_secret=self.endpoints.client_secret,
+                            auth_method=("client_key_post", _client_key_post),
+                            error=lambda response: _error(response, json_object(response)))
 
-    # Login Kit
     def authorization_url(self, *, redirect_uri: str, scopes: tuple[str, ...] | list[str], state: str,
                           code_verifier: str) -> str:
-        query = urlencode({"client_key": self.endpoints.client_key, "scope": ",".join(scopes),
-                           "redirect_uri": redirect_uri, "state": state, "response_type": "code",
-                           "code_challenge": code_challenge(code_verifier), "code_challenge_method": "S256"})
-        return f"{self.endpoints.auth_url.rstrip('/')}{AUTHORIZE_PATH}?{query}"
+        # TikTok names the client ``client_key`` and joins scopes with commas, which authlib's
+        # create_authorization_url cannot say: https://developers.tiktok.com/doc/login-kit-web
+        return add_params_to_uri(f"{self.endpoints.auth_url.rstrip('/')}{AUTHORIZE_PATH}", [
+            ("client_key", self.endpoints.client_key), ("scope", ",".join(scopes)), ("redirect_uri", redirect_uri),
+            ("state", state), ("response_type", "code"), ("code_challenge", code_challenge(code_verifier)),
+            ("code_challenge_method", "S256")])
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> TikTokGrant:
-        return self._grant({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-                            "code_verifier": code_verifier})
+        with transport_errors(PROVIDER):
+            return _grant(self._oauth.fetch_token(self._api(TOKEN_PATH), grant_type="authorization_code", code=code,
+                                                  redirect_uri=redirect_uri, code_verifier=code_verifier))
 
     def refresh(self, refresh_token: str) -> TikTokGrant:
         """The answer carries a new refresh token: the one given is spent (save the new one at once)."""
-        return self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token})
+        with transport_errors(PROVIDER):
+            return _grant(self._oauth.refresh_token(self._api(TOKEN_PATH), refresh_token=refresh_token))
 
     def revoke(self, access_token: str) -> None:
-        response = send(self.http, PROVIDER, "POST", self._api(REVOKE_PATH),
-                        data={**self._client_form(), "token": access_token})
+        with transport_errors(PROVIDER):
+            response = self._oauth.revoke_token(self._api(REVOKE_PATH), token=access_token)
         body = json_object(response)
         if response.status_code != 200 or (isinstance(body.get("error"), str) and body["error"]):
             raise _error(response, body)
-
-    def _grant(self, form: dict[str, str]) -> TikTokGrant:
-        response = send(self.http, PROVIDER, "POST", self._api(TOKEN_PATH), data={**self._client_form(), **form})
-        body = json_object(response)
-        if response.status_code != 200 or "access_token" not in body:
-            raise _error(response, body)
-        return TikTokGrant(open_id=body["open_id"], access_token=body["access_token"],
-                           expires_in=int(body["expires_in"]), refresh_token=body["refresh_token"],
-                           refresh_expires_in=int(body["refresh_expires_in"]),
-                           scope=tuple(scope for scope in body.get("scope", "").split(",") if scope))
 
     # Content calls: every answer is {"data", "error"}; success is error.code == "ok".
     def _call(self, method: str, path: str, access_token: str, **kwargs) -> dict:
@@ -223,6 +223,22 @@ class TikTokClient:
         return PublishStatus(status=data.get("status", ""), fail_reason=data.get("fail_reason") or "",
                              uploaded_bytes=int(data.get("uploaded_bytes") or 0),
                              post_ids=tuple(str(post) for post in data.get("publicaly_available_post_id") or ()))
+
+
+def _client_key_post(client_auth, _method: str, uri: str, headers, body):
+    """TikTok's client authentication: ``client_key`` and ``client_secret`` in the form (authlib's
+    client_secret_post would send ``client_id``)."""
+    body = add_params_to_qs(body or "", [("client_key", client_auth.client_id),
+                                         ("client_secret", client_auth.client_secret or "")])
+    if "Content-Length" in headers:
+        headers["Content-Length"] = str(len(body))
+    return uri, headers, body
+
+
+def _grant(body: dict) -> TikTokGrant:
+    return TikTokGrant(open_id=body["open_id"], access_token=body["access_token"], expires_in=int(body["expires_in"]),
+                       refresh_token=body["refresh_token"], refresh_expires_in=int(body["refresh_expires_in"]),
+                       scope=tuple(scope for scope in body.get("scope", "").split(",") if scope))
 
 
 def _error(response: httpx.Response, body: dict) -> ProviderError:
