@@ -33,7 +33,7 @@ from studio_app.models.publications import (
     PublicationStep,
 )
 from studio_app.security.fields import get_decrypted, set_encrypted
-from studio_app.security.policy import Action, Actor, NotAllowed
+from studio_app.security.policy import Action, Actor, NotAllowed, require_signed_in
 from studio_app.services import connections, project_channels, projects, provider_clients
 from studio_app.services.keys import project_key_of
 from studio_app.services.media_access import access_asset
@@ -355,6 +355,7 @@ def _changeable(session: Session, actor: Actor | None, publication_id: str) -> P
 
 def _access(session: Session, actor: Actor | None, publication_id: object, action: Action, *, lock: bool = False
             ) -> tuple[Publication, str]:
+    actor = require_signed_in(actor)  # signed out: "sign in", not "does not exist"
     query = select(Publication).where(Publication.id == publication_id)
     row = session.exec(query.with_for_update() if lock else query).first() if is_row_id(publication_id) else None
     if row is None:
@@ -362,7 +363,7 @@ def _access(session: Session, actor: Actor | None, publication_id: object, actio
     try:
         role = projects.access_project(session, actor, row.project_id, action)
     except NotAllowed as refused:
-        if projects.member_role(session, actor.user_id if actor else None, row.project_id) is None:
+        if projects.member_role(session, actor.user_id, row.project_id) is None:
             raise NotFound(NO_PUBLICATION) from None
         raise refused
     return row, role

@@ -247,6 +247,31 @@ def finish(session: Session, publication_id: str) -> str:
     return row.status
 
 
+def pending_of(session: Session, user_id: str) -> int:
+    """How many of the person's publications have not finished (for the erasure summary)."""
+    return session.exec(select(sa.func.count()).select_from(Publication).where(
+        Publication.created_by == user_id,
+        Publication.status.in_([PublicationStatus.SCHEDULED, PublicationStatus.RUNNING]))).one()
+
+
+def stop_all_of(session: Session, user_id: str) -> None:
+    """At the person's erasure: what they scheduled and is not done is cancelled, since it would post with their
+    accounts, revoked with it. What was published stays in the project's history, like their messages."""
+    rows = session.exec(select(Publication).where(
+        Publication.created_by == user_id,
+        Publication.status.in_([PublicationStatus.SCHEDULED, PublicationStatus.RUNNING])).with_for_update()).all()
+    for row in rows:
+        done = 0
+        for destination in session.exec(select(PublicationDestination).where(
+                PublicationDestination.publication_id == row.id)).all():
+            if destination.status in UNFINISHED:
+                _settle(destination, DestinationStatus.CANCELLED, "Cancelled: the producer who scheduled it "
+                                                                  "deleted their account.")
+            done += destination.status == DestinationStatus.DONE
+        row.status = PublicationStatus.PARTLY_FAILED if done else PublicationStatus.CANCELLED
+        row.lease_until, row.updated_at = None, utcnow()
+
+
 def _settle(row: PublicationDestination, status: DestinationStatus, reason: str | None) -> None:
     row.status = status
     row.failure_reason = reason[:500] if reason else None

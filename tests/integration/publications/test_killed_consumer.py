@@ -18,7 +18,10 @@ def test_a_consumer_killed_mid_upload_is_resumed_by_another_and_posts_once(app, 
     from studio_app.services import publications
 
     w = world(app, sandbox, size=40 * 1024 * 1024, discord=False)
-    env = {"STUDIO_DATA_DIR": str(app.data_dir), "STUDIO_DATABASE_URL": app.database_url} | sandbox.settings_env()
+    env = {"STUDIO_DATA_DIR": str(app.data_dir), "STUDIO_DATABASE_URL": app.database_url,
+           "STUDIO_QUEUE_NAME": app.queue_name} | sandbox.settings_env()
+    if app.redis_url:
+        env["STUDIO_REDIS_URL"] = app.redis_url
     sandbox.inject("tiktok.upload", "timeout", seconds=120)  # the first chunk hangs: the consumer is mid-upload
     with running_consumer(tmp_path / "first.log", env) as first:
         view = call(publications.schedule, w.producer, w.project_id, w.asset_id, destinations=["tiktok"],

@@ -263,3 +263,31 @@ def test_only_a_producer_schedules_and_only_an_approved_version(app, sandbox):
         session.get(MediaAsset, w.asset_id).approved_at = None
     with pytest.raises(InvalidInput, match="approved"):
         schedule(w, ["tiktok"])
+
+
+def test_erasing_the_producer_cancels_what_they_scheduled_and_keeps_what_was_published(app, sandbox):
+    from datetime import timedelta
+
+    from studio_app.models.base import utcnow
+    from studio_app.services import erasure
+    from tests.support.accounts import STRONG_PASSWORD
+    from tests.support.projects import add_editor, person
+
+    w = world(app, sandbox)
+    add_editor(w.producer, person(app, "eddie@example.com", role="editor"), w.project_id)  # the project stays
+    published = schedule(w, ["tiktok"])
+    assert publication_jobs.run_publication(published.id) == "done"
+    later = schedule(w, when=(utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), time_zone="UTC")
+    summary = call(erasure.deletion_summary, w.producer)
+    assert "1 scheduled publication" in [item.label for item in summary.goes]
+    with session_scope() as session:
+        erasure.delete_account(session, app, w.producer, STRONG_PASSWORD, "DELETE")
+    assert status_of(later.id) == "cancelled"
+    assert {row.status for row in destinations(later.id).values()} == {"cancelled"}
+    assert status_of(published.id) == "done"
+    with session_scope() as session:
+        assert session.get(Publication, published.id).created_by is None
+        session.get(Publication, later.id).scheduled_for = utcnow()  # even once due, nothing is posted
+    assert publication_jobs.run_publication(later.id) is None
+    assert len(sandbox.state()["tiktok"]["published"]) == 1
+    assert sandbox.state()["discord"]["webhook_executions"] == []
