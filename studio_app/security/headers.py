@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,6 +40,17 @@ def inline_script_hashes(build_dir: Path) -> list[str]:
     return sorted(hashes)
 
 
+def consent_origins(settings: Settings) -> list[str]:
+    """Where the providers' consent pages are (the sandbox's, or discord.com and www.tiktok.com)."""
+    origins = []
+    for url in (settings.discord.base_url, settings.tiktok.auth_url):
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in origins:
+            origins.append(origin)
+    return origins
+
+
 def content_security_policy(settings: Settings, script_hashes: Iterable[str] = ()) -> str:
     websocket_origins = " ".join(
         origin.replace("https://", "wss://").replace("http://", "ws://") for origin in settings.allowed_origins
@@ -56,7 +68,9 @@ def content_security_policy(settings: Settings, script_hashes: Iterable[str] = (
         "connect-src": f"'self' {websocket_origins}",
         "object-src": "'none'",
         "base-uri": "'self'",
-        "form-action": "'self'",
+        # The connect buttons post to our start route, which redirects to the provider's consent page: browsers
+        # check form-action on that redirect too (api/oauth.py).
+        "form-action": " ".join(["'self'", *consent_origins(settings)]),
         "frame-ancestors": "'none'",
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from studio_app.database import session_scope
 from studio_app.models.accounts import UserSession
+from studio_app.models.connections import ProjectChannel
 from studio_app.models.jobs import JobFailure
 from studio_app.models.media import MediaAsset, MediaKind
 from studio_app.models.projects import Invitation, Message, Milestone, Project, ProjectMember
@@ -19,6 +20,7 @@ from studio_app.models.review import DerushSelection, DerushSuggestionDecision, 
 from studio_app.services import derush, job_failures, privacy_requests, projects, review, threads
 from studio_app.state.account import AccountState, SessionsState
 from studio_app.state.admin_jobs import AdminJobsState
+from studio_app.state.connections import ProjectChannelState
 from studio_app.state.derush import DerushState
 from studio_app.state.hiring import DirectoryState
 from studio_app.state.privacy_requests import PrivacyRequestsState
@@ -27,6 +29,7 @@ from studio_app.state.review import ReviewState
 from studio_app.state.signed_out import SignedOutState
 from studio_app.state.thread import ThreadState
 from tests.support.accounts import STRONG_PASSWORD
+from tests.support.connections import raw_channel
 from tests.support.live_clients import LiveClient, handler_name, run_in_own_loop, services_of, session_cookie
 from tests.support.media import media_asset
 from tests.support.projects import add_editor, call, in_days, invite, new_project, person
@@ -55,6 +58,7 @@ def world(app):
         selection = call(derush.add_selection, producer, rush.id, in_frame=0, out_frame=10, note=SECRET_WORDS)
         version = media_asset(producer, project.id, kind=MediaKind.VERSION, version_number=1)
         comment = call(review.add_comment, producer, version.id, SECRET_WORDS, at_ms=0)
+        raw_channel(producer, project.id, SECRET_WORDS)
         with session_scope() as session:
             producer_session = session.exec(select(UserSession.id).where(
                 UserSession.user_id == producer.user_id)).first()
@@ -79,6 +83,8 @@ def attempts(world) -> list[tuple]:
         (ProjectState, "remove_editor", {"editor_id": world["editor"]}, project_path),
         (ProjectState, "save_brief", {"form": {"brief": "defaced"}}, project_path),
         (ProjectState, "invite", {"form": {"email": "intruder@example.com"}}, project_path),
+        (ProjectChannelState, "load", {}, project_path),
+        (ProjectChannelState, "disconnect", {}, project_path),
         (InvitationsState, "accept", {"invitation_id": world["invitation"]}, "/invitations"),
         (InvitationsState, "decline", {"invitation_id": world["invitation"]}, "/invitations"),
         (InvitationLinkState, "accept", {}, f"/invitations/{world['invitation']}"),
@@ -131,6 +137,7 @@ def snapshot(world) -> dict:
             "decisions": len(session.exec(select(DerushSuggestionDecision.asset_id)).all()),
             "comments": sorted((row.id, row.resolved_at) for row in session.exec(select(ReviewComment))),
             "approved": session.get(MediaAsset, world["version"]).approved_at,
+            "channels": len(session.exec(select(ProjectChannel.id)).all()),
         }
 
 

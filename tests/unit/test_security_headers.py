@@ -45,3 +45,16 @@ def test_inline_scripts_of_the_built_pages_run_by_hash_and_nothing_else_inline(t
                 ('window.__ctx = {"a": "é"};', 'import "/assets/entry.js";', "window.__ctx = 2;")}
     assert set(script_src.split()[1:]) == {"'self'"} | expected
     assert inline_script_hashes(tmp_path / "never-built") == []
+
+
+def test_forms_may_go_to_the_providers_consent_pages_only():
+    from studio_app.security.headers import content_security_policy
+    from studio_app.settings import load_settings
+
+    real = load_settings({"STUDIO_DISCORD_CLIENT_ID": "1", "STUDIO_DISCORD_CLIENT_SECRET": "s",
+                          "STUDIO_TIKTOK_CLIENT_KEY": "k", "STUDIO_TIKTOK_CLIENT_SECRET": "s",
+                          "STUDIO_DATA_DIR": "/tmp/studio-headers-test"})
+    directive = next(part for part in content_security_policy(real).split("; ") if part.startswith("form-action"))
+    assert directive == "form-action 'self' https://discord.com https://www.tiktok.com"
+    sandboxed = load_settings({"STUDIO_SANDBOX_URL": "http://127.0.0.1:3999", "STUDIO_DATA_DIR": "/tmp/studio-h"})
+    assert "form-action 'self' http://127.0.0.1:3999;" in content_security_policy(sandboxed)

@@ -237,3 +237,39 @@ def test_the_handle_is_shared_only_when_allowed(settings, sandbox, people):
     with session_scope() as session:
         assert session.exec(select(ConnectedAccount)).one().share_handle
     assert handle
+
+
+def test_the_queue_task_asks_huey_to_run_it_again_after_the_delay(settings, sandbox, people):
+    from huey.exceptions import RetryTask
+
+    producer, editor = people
+    messages_on(sandbox, editor)
+    invite(producer, editor)
+    (row,) = outbox()
+    sandbox.inject("discord.message", "rate_limit", retry_after=3)
+    with pytest.raises(RetryTask) as retry:
+        discord_job.send_discord_message_task(row.id)
+    assert retry.value.delay >= 3
+    discord_job.send_discord_message_task(row.id)
+    assert len(dms(sandbox)) == 1
+
+
+def test_the_sweep_queues_again_what_a_lost_task_left(settings, sandbox, people, monkeypatch):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from studio_app.models.base import utcnow
+
+    producer, editor = people
+    messages_on(sandbox, editor)
+    invite(producer, editor)
+    (row,) = outbox()
+    queued = []
+    monkeypatch.setattr(discord_job, "enqueue_message", queued.append)
+    discord_job.discord_sweep()
+    assert queued == []  # not late yet
+    with session_scope() as session:
+        session.execute(sa.update(DiscordOutbox).values(next_attempt_at=utcnow() - timedelta(minutes=5)))
+    discord_job.discord_sweep()
+    assert queued == [row.id]
