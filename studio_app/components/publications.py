@@ -11,14 +11,10 @@ from __future__ import annotations
 import reflex as rx
 
 from studio_app.components.forms import field_error, form_alert
-from studio_app.state.publications import TIME_ZONES, PublicationState
+from studio_app.components.providers import sandbox_badge
+from studio_app.state.publications import TIME_ZONES, ProjectPublicationsState, PublicationState
 
 S = PublicationState
-
-
-def sandbox_badge() -> rx.Component:
-    return rx.badge("Sandbox", color_scheme="amber", variant="soft", size="1",
-                    aria_label="Sandbox: nothing is really posted")
 
 
 def _check(label: str, name: str, value: rx.Var[bool], *, disabled: rx.Var[bool] | bool = False,
@@ -69,7 +65,7 @@ def composer() -> rx.Component:
             rx.hstack(rx.heading("Publish this version", as_="h2", size="4"), rx.spacer(),
                       rx.button("Close", variant="ghost", size="1", on_click=S.close_composer), width="100%"),
             form_alert(S.errors["form"]),
-            rx.text("Where", size="2", weight="medium"),
+            rx.text("Where", size="2", weight="medium", id="publish-destinations"),
             rx.cond(S.tiktok_ok, _check("TikTok", "to_tiktok", S.to_tiktok),
                     rx.text("TikTok: ", S.tiktok_problem, size="2", color_scheme="gray", id="tiktok-problem")),
             rx.cond(S.discord_ok,
@@ -78,6 +74,7 @@ def composer() -> rx.Component:
                     rx.text("Discord: connect a channel for this project on the project page to announce it.",
                             size="2", color_scheme="gray")),
             field_error(S.errors["destinations"], "publish-destinations"),
+            field_error(S.errors["tiktok"], "publish-tiktok"),
             rx.cond(S.to_tiktok, _tiktok_settings()),
             rx.el.label("Caption", html_for="publish-caption", class_name="field-label"),
             rx.text_area(value=S.caption, on_change=lambda value: S.set_field("caption", value), id="publish-caption",
@@ -86,8 +83,13 @@ def composer() -> rx.Component:
                     color_scheme="gray"),
             field_error(S.errors["caption"], "publish-caption"),
             rx.el.label("Cover frame (seconds into the video)", html_for="publish-cover", class_name="field-label"),
-            rx.input(type="number", min="0", step="0.1", id="publish-cover", default_value="0",
-                     on_blur=lambda value: S.set_field("cover_seconds", value), width="10em"),
+            rx.hstack(
+                rx.input(type="number", min="0", step="0.1", id="publish-cover", value=S.cover_seconds,
+                         on_change=lambda value: S.set_field("cover_seconds", value), width="8em",
+                         aria_describedby="publish-cover-error"),
+                rx.button(rx.icon("image", size=14), "Use the frame on the player", type="button", size="2",
+                          variant="soft", on_click=S.use_current_frame, id="publish-cover-current"),
+                align="center", wrap="wrap"),
             field_error(S.errors["cover_ms"], "publish-cover"),
             rx.el.label("When (leave empty to publish now)", html_for="publish-when", class_name="field-label"),
             rx.hstack(
@@ -101,13 +103,13 @@ def composer() -> rx.Component:
             field_error(S.errors["when"], "publish-when"),
             field_error(S.errors["time_zone"], "publish-zone"),
             rx.callout(rx.text("Preview: ", rx.text.em(rx.cond(S.caption, S.caption, "(no caption)"))), icon="eye",
-                       size="1", width="100%"),
+                       size="1", width="100%", id="publish-preview"),
             _check(S.consent_words, "consent", S.consent),
             field_error(S.errors["consent"], "publish-consent"),
             rx.button(rx.cond(S.when, "Schedule", "Publish now"), on_click=S.publish, loading=S.busy,
                       disabled=~S.consent | ~(S.to_tiktok | S.to_discord), id="publish-submit"),
             spacing="2", width="100%", align="start"),
-        width="100%")
+        width="100%", id="publish-composer")
 
 
 def _step(step: dict) -> rx.Component:
@@ -119,7 +121,8 @@ def _step(step: dict) -> rx.Component:
 
 def _destination(row: dict) -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.text(row["name"], weight="medium", size="2"), rx.badge(row["status_label"], size="1"),
+        rx.hstack(rx.text(row["name"], weight="medium", size="2"),
+                  rx.badge(row["status_label"], size="1", class_name="destination-status"),
                   rx.cond(row["sandbox"], sandbox_badge()),
                   rx.cond(row["link"], rx.link("Open the post", href=row["link"].to(str), is_external=True,
                                               size="2")),
@@ -158,8 +161,34 @@ def publications_panel(can_publish: rx.Var[bool]) -> rx.Component:
                   width="100%", align="center"),
         rx.cond(S.notice, rx.callout(S.notice, icon="info", role="status", size="1", width="100%")),
         form_alert(S.errors["list"]),
+        form_alert(S.errors["asset"]),
         rx.cond(S.composing, composer()),
         rx.cond(S.rows.length() > 0,
                 rx.vstack(rx.foreach(S.rows, _publication), width="100%", id="publications"),
                 rx.text("Not published yet.", size="2", color_scheme="gray")),
         width="100%", spacing="3", id="publications-panel")
+
+
+def _project_publication(row: dict) -> rx.Component:
+    return rx.el.li(rx.link(
+        rx.hstack(rx.badge(row["status_label"], size="1"), rx.text(row["version"], size="2", weight="medium"),
+                  rx.text(row["when"], size="2", color_scheme="gray"),
+                  rx.foreach(row["destinations"].to(list[dict]), lambda destination: rx.text(
+                      destination["name"], ": ", destination["status_label"], size="1", color_scheme="gray")),
+                  spacing="2", align="center", wrap="wrap"),
+        href=row["href"].to(str), underline="none"), class_name="project-publication")
+
+
+def project_publications_card() -> rx.Component:
+    """The project page's list of publications; each opens its version's timeline."""
+    state = ProjectPublicationsState
+    return rx.card(
+        rx.heading("Publications", as_="h2", size="4"),
+        form_alert(state.errors["publications"]),
+        rx.cond(state.rows.length() > 0,
+                rx.el.ul(rx.foreach(state.rows, _project_publication),
+                         style={"list_style": "none", "padding": "0", "margin": "0", "display": "grid",
+                                "gap": "0.4rem"}),
+                rx.text("Nothing published yet: an approved version can be published from its review page.",
+                        size="2", color_scheme="gray")),
+        width="100%", id="project-publications")

@@ -14,11 +14,14 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from studio_app import routes
 from studio_app.errors import UserError
 from studio_app.services import publications
 from studio_app.services.publications import TikTokSettings
 from studio_app.state.media_page import ids_from_path
+from studio_app.state.review import ReviewState
 from studio_app.state.session import SessionMixin, SignedOut, user_action
+from studio_app.state.thread import project_id_from_path
 
 POLL_SECONDS = 2.0
 POLL_MAX_SECONDS = 3600
@@ -47,7 +50,8 @@ def publication_row(view: publications.PublicationView) -> dict:
         "when": _local(view.scheduled_for, view.time_zone), "can_change": view.can_change,
         "destinations": [{
             "id": destination.id, "name": "TikTok" if destination.destination == "tiktok" else "Discord",
-            "status": destination.status, "status_label": STATUS_WORDS.get(destination.status, destination.status),
+            "status": destination.status, "status_label": "Announced" if destination.destination == "discord"
+            and destination.status == "done" else STATUS_WORDS.get(destination.status, destination.status),
             "sandbox": destination.sandbox, "reason": destination.failure_reason or "",
             "link": destination.post_url or "",
             "steps": [{"label": STEP_WORDS.get(step.name, step.name), "status": step.status, "detail": step.detail,
@@ -86,6 +90,7 @@ class PublicationState(SessionMixin, rx.State):
     brand_content: bool = False
     caption: str = ""
     cover_ms: int = 0
+    cover_seconds: str = "0"
     when: str = ""  # "" publishes now
     time_zone: str = "UTC"
     consent: bool = False
@@ -137,6 +142,7 @@ class PublicationState(SessionMixin, rx.State):
         self.to_tiktok, self.to_discord = False, False
         self.privacy, self.allow_comment, self.allow_duet, self.allow_stitch = "", False, False, False
         self.disclose = self.brand_organic = self.brand_content = self.consent = False
+        self.errors = {}
 
     @rx.event
     def close_composer(self):
@@ -150,11 +156,20 @@ class PublicationState(SessionMixin, rx.State):
             setattr(self, name, bool(value))
         elif name in ("privacy", "caption", "when", "time_zone") and isinstance(value, str):
             setattr(self, name, value[:5000])
-        elif name == "cover_seconds":
+        elif name == "cover_seconds" and isinstance(value, str):
+            self.cover_seconds = value[:20]
             try:
-                self.cover_ms = max(0, int(float(value) * 1000))
-            except (TypeError, ValueError):
-                self.errors = {"cover_ms": "Give the cover frame's time in seconds."}
+                self.cover_ms = max(0, round(float(value or 0) * 1000))
+                self.errors = {key: words for key, words in self.errors.items() if key != "cover_ms"}
+            except ValueError:
+                self.errors = self.errors | {"cover_ms": "Give the cover frame's time in seconds, e.g. 2.5."}
+
+    @rx.event
+    async def use_current_frame(self):
+        """The cover is the frame under the review player's playhead."""
+        review = await self.get_state(ReviewState)
+        self.cover_ms = max(0, review.playhead_ms)
+        self.cover_seconds = f"{self.cover_ms / 1000:g}"
 
     @rx.event
     @user_action(fields=True, busy="busy")
@@ -170,6 +185,7 @@ class PublicationState(SessionMixin, rx.State):
         self.notice = "Scheduled for " + _local(view.scheduled_for, view.time_zone) + "." if self.when \
             else "Publishing now: follow it below."
         self.composing, self.caption, self.when, self.consent = False, "", "", False
+        self.cover_ms, self.cover_seconds = 0, "0"
         await self._reload()
         return PublicationState.watch
 
@@ -225,3 +241,18 @@ class PublicationState(SessionMixin, rx.State):
         self.rows = [publication_row(view) for view in views if view.asset_id == self.asset_id]
         if views and self.time_zone == "UTC":
             self.time_zone = views[0].time_zone  # the zone the producer chose last
+
+
+class ProjectPublicationsState(SessionMixin, rx.State):
+    """The project page's list of its publications, each linking to its version's timeline."""
+
+    rows: list[dict] = []
+    errors: dict[str, str] = {}
+
+    @rx.event
+    @user_action(scope="publications", fields=False)
+    async def load(self):
+        project_id = project_id_from_path(self.router.url.path)
+        views = await self._call(publications.project_publications, project_id)
+        self.rows = [publication_row(view) | {"href": routes.version_page(project_id, view.asset_id)
+                                                      + "#publications-panel"} for view in views]
