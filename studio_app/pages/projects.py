@@ -235,7 +235,9 @@ def members_card() -> rx.Component:
         rx.vstack(
             rx.foreach(ProjectState.members, lambda member: rx.hstack(
                 rx.avatar(fallback=member["initials"], size="1", radius="full"),
-                rx.text(member["name"], size="2"), rx.badge(member["role"], variant="soft"), rx.spacer(),
+                rx.text(member["name"], size="2"), rx.badge(member["role"], variant="soft"),
+                rx.cond(member["discord"], rx.text("Discord: ", member["discord"], size="1", color_scheme="gray")),
+                rx.spacer(),
                 rx.cond((ProjectState.my_role == "producer") & (member["role"] == "editor"),
                         confirmation(
                             rx.button("Remove", size="1", variant="ghost", color_scheme="red",

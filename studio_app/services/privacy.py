@@ -22,19 +22,20 @@ from studio_app.settings import current_settings
 
 CONSENT_PURPOSES = {
     ConsentKind.MARKETING_EMAIL: "Occasional product news by email. Account and project emails do not depend on it.",
-    ConsentKind.DISCORD_NOTIFICATIONS: "Project announcements sent to your Discord account or channel.",
+    ConsentKind.DISCORD_NOTIFICATIONS: "Your notifications also sent to you as Discord direct messages by the studio's "
+                                       "bot.",
     ConsentKind.TIKTOK_PUBLICATION: "Publishing the videos you approve on your TikTok account, at the time you choose.",
 }
 # What each consent is called where it is listed, and in the request that logs its withdrawal.
 CONSENT_NAMES = {
     ConsentKind.MARKETING_EMAIL: "Product news by email",
-    ConsentKind.DISCORD_NOTIFICATIONS: "Discord announcements",
+    ConsentKind.DISCORD_NOTIFICATIONS: "Discord messages",
     ConsentKind.TIKTOK_PUBLICATION: "Publishing on your TikTok",
 }
 # These are given in the provider's own consent screen when you connect the account, not with a button here;
 # withdrawing them here works at once like any other.
 CONSENTS_GIVEN_ON_CONNECT = {
-    ConsentKind.DISCORD_NOTIFICATIONS: "Given when you connect Discord to a project.",
+    ConsentKind.DISCORD_NOTIFICATIONS: "Given on your connected accounts page, once Discord is connected.",
     ConsentKind.TIKTOK_PUBLICATION: "Given when you connect your TikTok account for publishing.",
 }
 

@@ -10,7 +10,7 @@ import reflex as rx
 from studio_app import routes
 from studio_app.errors import UserError
 from studio_app.security.policy import EDITOR_STAGE_MOVES
-from studio_app.services import dashboards, forms, invitations, projects
+from studio_app.services import connections, dashboards, forms, invitations, projects
 from studio_app.services.people import initials
 from studio_app.settings import current_settings
 from studio_app.state.live import project_channel, push_later
@@ -200,14 +200,15 @@ class ProjectState(SessionMixin, rx.State):
         except UserError:  # not a member, or no such project: the page says so, without telling which
             self.found, self.title, self.brief, self.members, self.milestones, self.timeline = False, "", "", [], [], []
 
-    def _show(self, view, milestones, timeline) -> None:
+    def _show(self, view, milestones, timeline, handles) -> None:
         self.found, self.title, self.brief, self.stage = True, view.title, view.brief_markdown, view.stage
         self.stage_label = STAGE_LABELS.get(view.stage, view.stage)
         self.video_format = FORMAT_LABELS.get(view.video_format, view.video_format)
         self.platforms = ", ".join(name.capitalize() for name in view.platforms) or "No platform chosen"
         self.deadline, self.my_role = _day(view.deadline) or "No deadline", view.my_role
         self.members = [{"id": member.user_id, "name": member.display_name, "role": member.role,
-                         "initials": initials(member.display_name)} for member in view.members]
+                         "initials": initials(member.display_name),
+                         "discord": handles.get(member.user_id, "")} for member in view.members]
         self.next_stages = [{"value": target, "label": STAGE_LABELS[target]}
                             for source, target in sorted(projects.STAGE_MOVES) if source == view.stage
                             and (view.my_role == "producer" or (source, target) in EDITOR_STAGE_MOVES)]
@@ -288,8 +289,10 @@ class ProjectState(SessionMixin, rx.State):
 
 
 def _project_page(session, actor, project_id: str):
-    return (projects.get_project(session, actor, project_id), projects.list_milestones(session, actor, project_id),
-            projects.project_timeline(session, actor, project_id, 30))
+    view = projects.get_project(session, actor, project_id)
+    handles = connections.shared_handles(session, [member.user_id for member in view.members])
+    return (view, projects.list_milestones(session, actor, project_id),
+            projects.project_timeline(session, actor, project_id, 30), handles)
 
 
 class InvitationsState(SessionMixin, rx.State):

@@ -14,7 +14,7 @@ def connect(page, app, provider: str, persona: str) -> None:
     card = page.locator(f"#connection-{provider}")
     card.get_by_role("button", name="Connect", exact=True).click()
     page.wait_for_url(lambda url: "/oauth2/authorize" in url or "/v2/auth/authorize/" in url)
-    expect(page.get_by_text("Sandbox")).to_be_visible()
+    expect(page.locator(".note")).to_contain_text("Sandbox")
     page.get_by_label("Signed in as").fill(persona)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(on_connections(app))
