@@ -17,13 +17,13 @@ from studio_app.state.publications import TIME_ZONES, ProjectPublicationsState, 
 S = PublicationState
 
 
-def _check(label: str, name: str, value: rx.Var[bool], *, disabled: rx.Var[bool] | bool = False,
+def _check(label: rx.Var[str] | str, name: str, value: rx.Var[bool], *, disabled: rx.Var[bool] | bool = False,
            hint: rx.Var[str] | str = "") -> rx.Component:
+    # rx.checkbox names its box with the text it wraps (a label around it would leave the box unnamed).
     return rx.vstack(
-        rx.el.label(rx.hstack(rx.checkbox(checked=value, on_change=lambda checked: S.set_field(name, checked),
-                                          disabled=disabled, id=f"publish-{name}"),
-                              rx.text(label, size="2"), align="center", spacing="2")),
-        rx.cond(rx.Var.create(hint), rx.text(hint, size="1", color_scheme="gray")),
+        rx.checkbox(rx.text(label, as_="span", size="2"), checked=value, disabled=disabled, id=f"publish-{name}",
+                    on_change=lambda checked: S.set_field(name, checked)),
+        rx.cond(rx.Var.create(hint), rx.text(hint, size="1", color_scheme="gray", padding_left="1.6em")),
         spacing="0")
 
 
@@ -84,7 +84,7 @@ def composer() -> rx.Component:
             field_error(S.errors["caption"], "publish-caption"),
             rx.el.label("Cover frame (seconds into the video)", html_for="publish-cover", class_name="field-label"),
             rx.hstack(
-                rx.input(type="number", min="0", step="0.1", id="publish-cover", value=S.cover_seconds,
+                rx.input(type="number", min="0", step="any", id="publish-cover", value=S.cover_seconds,
                          on_change=lambda value: S.set_field("cover_seconds", value), width="8em",
                          aria_describedby="publish-cover-error"),
                 rx.button(rx.icon("image", size=14), "Use the frame on the player", type="button", size="2",
@@ -112,6 +112,13 @@ def composer() -> rx.Component:
         width="100%", id="publish-composer")
 
 
+def _status_badge(status: rx.Var, label: rx.Var, **props) -> rx.Component:
+    color = rx.match(status, ("done", "green"), ("failed", "red"), ("partly_failed", "orange"),
+                     ("needs_reconnect", "orange"), ("retrying", "amber"), ("running", "amber"),
+                     ("cancelled", "gray"), "blue")
+    return rx.badge(label, color_scheme=color, **props)
+
+
 def _step(step: dict) -> rx.Component:
     return rx.el.li(rx.hstack(
         rx.icon(rx.match(step["status"], ("done", "check"), ("failed", "x"), "loader"), size=14),
@@ -122,7 +129,7 @@ def _step(step: dict) -> rx.Component:
 def _destination(row: dict) -> rx.Component:
     return rx.vstack(
         rx.hstack(rx.text(row["name"], weight="medium", size="2"),
-                  rx.badge(row["status_label"], size="1", class_name="destination-status"),
+                  _status_badge(row["status"], row["status_label"], size="1", class_name="destination-status"),
                   rx.cond(row["sandbox"], sandbox_badge()),
                   rx.cond(row["link"], rx.link("Open the post", href=row["link"].to(str), is_external=True,
                                               size="2")),
@@ -134,7 +141,7 @@ def _destination(row: dict) -> rx.Component:
 
 def _publication(row: dict) -> rx.Component:
     return rx.card(rx.vstack(
-        rx.hstack(rx.badge(row["status_label"], size="2", class_name="publication-status"),
+        rx.hstack(_status_badge(row["status"], row["status_label"], size="2", class_name="publication-status"),
                   rx.text(row["when"], size="2"), rx.spacer(),
                   rx.cond(row["can_change"], rx.hstack(
                       rx.button("Reschedule", size="1", variant="soft", on_click=S.choose_reschedule(row["id"])),
@@ -171,7 +178,8 @@ def publications_panel(can_publish: rx.Var[bool]) -> rx.Component:
 
 def _project_publication(row: dict) -> rx.Component:
     return rx.el.li(rx.link(
-        rx.hstack(rx.badge(row["status_label"], size="1"), rx.text(row["version"], size="2", weight="medium"),
+        rx.hstack(_status_badge(row["status"], row["status_label"], size="1"),
+                  rx.text(row["version"], size="2", weight="medium"),
                   rx.text(row["when"], size="2", color_scheme="gray"),
                   rx.foreach(row["destinations"].to(list[dict]), lambda destination: rx.text(
                       destination["name"], ": ", destination["status_label"], size="1", color_scheme="gray")),

@@ -219,6 +219,7 @@ def upload(run: Run, plan: DestinationPlan, client, publish_id: str, upload_url:
             client.upload_chunk(upload_url, pieces, first_byte=first, last_byte=last, total_size=run.size)
             del pieces
         _tx(publishing.progress_step, run.publication_id, step.id, done_units=total, detail="Uploaded")
+        step.detail = "Uploaded"  # what the step keeps once done
 
 
 def _chunks(plaintext: Iterator[bytes], ranges) -> Iterator[tuple[int, int, list[bytes]]]:

@@ -55,7 +55,8 @@ def publication_row(view: publications.PublicationView) -> dict:
             "sandbox": destination.sandbox, "reason": destination.failure_reason or "",
             "link": destination.post_url or "",
             "steps": [{"label": STEP_WORDS.get(step.name, step.name), "status": step.status, "detail": step.detail,
-                       "progress": f"{step.done_units}/{step.total_units}" if step.total_units else ""}
+                       "progress": f"{step.done_units}/{step.total_units}"
+                       if step.total_units and step.status == "started" else ""}
                       for step in destination.steps],
         } for destination in view.destinations],
     }

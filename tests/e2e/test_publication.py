@@ -87,10 +87,10 @@ def test_connect_compose_publish_now_watch_the_timeline_then_schedule_and_cancel
         page.locator("#publish-caption").fill("Summer is here #teaser")
         expect(page.locator("#publish-preview")).to_contain_text("Summer is here #teaser")
         page.locator("h1").click()
-        for _ in range(10):  # ten frames on at 25 fps: 0.4 s
+        for _ in range(10):  # ten frames on at 25 fps; a frame step lands mid-frame: 10.5 / 25 s
             page.keyboard.press(".")
         page.locator("#publish-cover-current").click()
-        expect(page.locator("#publish-cover")).to_have_value("0.4")
+        expect(page.locator("#publish-cover")).to_have_value("0.42")
         tick_consent_with_the_keyboard(page)
         page.screenshot(path=str(SCREENS / "publication-composer.png"), full_page=True)
         page.locator("#publish-submit").click()
@@ -127,6 +127,7 @@ def test_connect_compose_publish_now_watch_the_timeline_then_schedule_and_cancel
         page.goto(app.url + project_path)
         listed = page.locator("#project-publications .project-publication")
         expect(listed).to_have_count(2)
+        page.screenshot(path=str(SCREENS / "publication-project-list.png"), full_page=True)
         listed.first.get_by_role("link").click()
         page.wait_for_url(lambda url: version_path in url)
         expect(page.locator("#publications-panel")).to_be_visible()
