@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from studio_app import routes
 from studio_app.components.forms import field_error, form_alert
 from studio_app.components.providers import sandbox_badge
 from studio_app.state.publications import TIME_ZONES, ProjectPublicationsState, PublicationState
@@ -67,7 +68,8 @@ def composer() -> rx.Component:
             form_alert(S.errors["form"]),
             rx.text("Where", size="2", weight="medium", id="publish-destinations"),
             rx.cond(S.tiktok_ok, _check("TikTok", "to_tiktok", S.to_tiktok),
-                    rx.text("TikTok: ", S.tiktok_problem, size="2", color_scheme="gray", id="tiktok-problem")),
+                    rx.text("TikTok: ", S.tiktok_problem, " ", rx.link("Connected accounts", href=routes.CONNECTIONS),
+                            size="2", color_scheme="gray", id="tiktok-problem")),
             rx.cond(S.discord_ok,
                     rx.hstack(_check("Discord channel " + S.discord_channel, "to_discord", S.to_discord),
                               rx.cond(S.discord_sandbox, sandbox_badge()), align="center"),
