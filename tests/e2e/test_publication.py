@@ -17,6 +17,7 @@ from tests.support.media import make_video, media_asset
 from tests.support.projects import new_project, person
 
 SCREENS = Path("/work/notes/screens")
+PROJECT_TITLE = "Project · Azekia Studio"
 
 
 @pytest.fixture
@@ -74,12 +75,14 @@ def test_connect_compose_publish_now_watch_the_timeline_then_schedule_and_cancel
 
         page.goto(app.url + project_path)
         expect(page.locator("#project-publications")).to_contain_text("Nothing published yet")
+        expect(page).to_have_title(PROJECT_TITLE)
         page.locator("#project-channel").get_by_role("button", name="Connect a channel").click()
         page.wait_for_url(lambda url: "/oauth2/authorize" in url)
         page.get_by_label("Signed in as").fill("Paula on Discord")
         page.get_by_role("button", name="Authorize").click()
         page.wait_for_url(lambda url: url.split("?")[0].rstrip("/") == app.url + project_path)
         expect(page.locator("#project-channel")).to_contain_text("Announcements are posted through the webhook")
+        expect(page).to_have_title(PROJECT_TITLE)  # loaded whole after the redirect: settled before it is checked
 
         page.goto(app.url + version_path)
         expect(page.locator("#approved-badge")).to_be_visible()
