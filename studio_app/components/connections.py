@@ -47,5 +47,6 @@ def project_channel_card() -> rx.Component:
                 spacing="3", wrap="wrap", padding_top="0.5rem",
             ),
         ),
-        width="100%", id="project-channel",
+        # Mounted only once the project page found the project: a visitor who may not see it never asks.
+        width="100%", id="project-channel", on_mount=state.load,
     )

@@ -190,7 +190,8 @@ def _project_publication(row: dict) -> rx.Component:
 
 
 def project_publications_card() -> rx.Component:
-    """The project page's list of publications; each opens its version's timeline."""
+    """The project page's list of publications; each opens its version's timeline. Loaded when it mounts (the page
+    shows it only for a project it found), keyed by the project so that another project loads its own."""
     state = ProjectPublicationsState
     return rx.card(
         rx.heading("Publications", as_="h2", size="4"),
@@ -201,4 +202,4 @@ def project_publications_card() -> rx.Component:
                                 "gap": "0.4rem"}),
                 rx.text("Nothing published yet: an approved version can be published from its review page.",
                         size="2", color_scheme="gray")),
-        width="100%", id="project-publications")
+        width="100%", id="project-publications", on_mount=state.load)

@@ -11,7 +11,6 @@ from studio_app.components.layout import public_page
 from studio_app.components.media import media_section
 from studio_app.components.publications import project_publications_card
 from studio_app.components.thread import SAFE_LINK, thread_panel
-from studio_app.state.connections import ProjectChannelState
 from studio_app.state.media import MediaState
 from studio_app.state.projects import (
     DashboardState,
@@ -20,7 +19,6 @@ from studio_app.state.projects import (
     ProjectListState,
     ProjectState,
 )
-from studio_app.state.publications import ProjectPublicationsState
 from studio_app.state.shell import ShellState
 from studio_app.state.thread import ThreadState
 
@@ -359,8 +357,8 @@ def project_body() -> rx.Component:
             ),
             rx.vstack(
                 members_card(),
-                project_channel_card(),
-                project_publications_card(),
+                rx.box(project_channel_card(), key=ProjectState.project_id, width="100%"),
+                rx.box(project_publications_card(), key=ProjectState.project_id, width="100%"),
                 rx.card(rx.heading("Milestones", as_="h2", size="4"),
                         rx.cond(ProjectState.milestones.length() > 0,
                                 rx.vstack(rx.foreach(ProjectState.milestones, project_milestone), width="100%"),
@@ -381,8 +379,7 @@ def project_body() -> rx.Component:
 
 
 @rx.page(route=routes.PROJECT, title="Project · Azekia Studio",
-         on_load=[ShellState.load, ProjectState.load, ThreadState.open, MediaState.open, ProjectChannelState.load,
-                  ProjectPublicationsState.load])
+         on_load=[ShellState.load, ProjectState.load, ThreadState.open, MediaState.open])
 def project_page() -> rx.Component:
     return signed_in_page(
         rx.cond(ProjectState.found, project_body(),
