@@ -13,12 +13,13 @@ AXE_CORE_PACKAGE := axe-core@4.14.1
 AXE_CORE := $(TOOLS)/node_modules/axe-core/axe.min.js
 CHROMIUM := /usr/bin/chromium
 FFMPEG := /usr/bin/ffmpeg
+RSYSLOGD := /usr/sbin/rsyslogd
 ONLY ?=
 
 export PATH := $(TOOLS_BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 
-.PHONY: run test test-unit test-integration test-e2e lint bench lock clean chromium ffmpeg
+.PHONY: run test test-unit test-integration test-e2e lint bench lock clean chromium ffmpeg rsyslog
 
 run: $(VENV)/.runtime $(TOOLS)/.installed ffmpeg
 	$(PY) -m studio_app serve
@@ -27,7 +28,7 @@ run: $(VENV)/.runtime $(TOOLS)/.installed ffmpeg
 # shares one built app per run, so it runs in one process after them.
 WORKERS ?= auto
 
-test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg
+test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg rsyslog
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -n $(WORKERS) tests/unit tests/integration
 	$(PY) -m pytest tests/e2e
@@ -35,17 +36,17 @@ test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg
 test-unit: $(VENV)/.dev ffmpeg
 	$(PY) -m pytest -n $(WORKERS) tests/unit
 
-test-integration: $(VENV)/.dev ffmpeg
+test-integration: $(VENV)/.dev ffmpeg rsyslog
 	$(PY) -m pytest -n $(WORKERS) tests/integration
 
-test-e2e: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg
+test-e2e: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg rsyslog
 	$(PY) -m pytest tests/e2e
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check studio_app tests bench alembic rxconfig.py
 	$(VENV)/bin/lint-imports
 
-bench: $(VENV)/.dev $(TOOLS)/.installed ffmpeg
+bench: $(VENV)/.dev $(TOOLS)/.installed ffmpeg rsyslog
 	$(PY) -m bench.run $(ONLY)
 
 $(VENV)/bin/python:
@@ -94,6 +95,12 @@ ffmpeg:
 	@if [ ! -x $(FFMPEG) ]; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; \
 		else echo "ffmpeg is missing: run 'sudo apt-get install -y ffmpeg' (media processing needs it)"; exit 1; fi; fi
+
+# The log-shipping tests and the log_overhead benchmark ship to Debian's rsyslog (TLS through rsyslog-gnutls).
+rsyslog:
+	@if [ ! -x $(RSYSLOGD) ] || ! dpkg -s rsyslog-gnutls >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsyslog rsyslog-gnutls; \
+		else echo "rsyslog is missing: run 'sudo apt-get install -y rsyslog rsyslog-gnutls' (the log tests need it)"; exit 1; fi; fi
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web .states

@@ -68,6 +68,10 @@ def serve(settings: Settings, *, backend_only: bool = False, with_worker: bool |
     # worker compiles again: every page is registered twice ("Page ... is being redefined"). Spawned workers
     # import the app once.
     os.environ.setdefault("REFLEX_BACKEND_START_METHOD", "spawn")
+    from studio_app.logs import log_format
+
+    if log_format(settings) == "json":  # Reflex's own lines ("App running at") as JSON too, like ours
+        os.environ.setdefault("REFLEX_LOG_JSON", "true")
     reflex = os.path.join(os.path.dirname(sys.executable), "reflex")
     port = str(settings.port)
     if backend_only:
@@ -109,14 +113,8 @@ def default_worker_count() -> int:
 
 def run_worker(settings: Settings, *, workers: int, flush_locks: bool) -> int:
     """A job-queue consumer (``jobs/queue.py``) in this process until SIGINT (finish running tasks) or SIGTERM."""
-    import logging
-
     from studio_app.jobs.queue import run_consumer
-    from studio_app.security import log_redaction
 
-    log_redaction.install()  # a task's exception (names, addresses) never reaches a log line
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stdout)
     run_consumer(workers=workers, flush_locks=flush_locks)
     return 0
 
@@ -238,6 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
+    from studio_app import logs
+
+    # A task's exception (names, addresses) never reaches a log line, in any of these processes (logs.py).
+    logs.setup("worker" if args.command == "worker" else "cli", settings)
     if args.command == "check":
         print(f"Configuration OK: {settings.public_url}, data in {settings.data_dir}")
         return 0

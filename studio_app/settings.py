@@ -143,6 +143,36 @@ def _log_level(variable: str, raw: str) -> str:
     return value
 
 
+def _log_format(variable: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("json", "text"):
+        raise SettingsError(variable, f"'{value}' is not json or text")
+    return value
+
+
+LOG_SINK_SCHEMES = ("syslog+tcp", "syslog+tls", "otlp+http", "otlp+https")
+
+
+def _log_sink(variable: str, raw: str) -> str:
+    raw = raw.strip()
+    parts = urlsplit(raw)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in LOG_SINK_SCHEMES or not parts.hostname or (parts.scheme.startswith("syslog") and not port):
+        raise SettingsError(variable, f"'{_redact(raw)}' is not syslog+tcp://host:port, syslog+tls://host:port or "
+                                      "otlp+http(s)://host:port/v1/logs")
+    return raw
+
+
+def _readable_file(variable: str, raw: str) -> Path:
+    path = _absolute(raw)
+    if not path.is_file():
+        raise SettingsError(variable, f"{path} is not a readable file")
+    return path
+
+
 def _master_keys(variable: str, raw: str) -> tuple[tuple[str, bytes], ...]:
     try:
         return parse_key_entries(raw)
@@ -224,6 +254,13 @@ class Settings(BaseSettings):
     host: Text = "127.0.0.1"
     port: Annotated[int, _checked(_port)] = 3000
     log_level: Annotated[str, _checked(_log_level)] = "info"
+    # None: JSON lines unless stdout is a terminal (``logs.py``).
+    log_format: Annotated[str | None, _checked(_log_format)] = None
+    log_sink: Annotated[str | None, _checked(_log_sink)] = Field(default=None, repr=False)
+    log_sink_ca: Annotated[Path | None, _checked(_readable_file)] = None
+    # The DSN holds the project's key: kept out of reprs.
+    sentry_dsn: Annotated[str | None, _checked(_url_of(("http", "https"), "a DSN like https://key@host/1"))] = Field(
+        default=None, repr=False)
     # ``smtp://user:pass@host:port`` (STARTTLS when offered) or ``smtps://...`` (TLS from the start).
     smtp_url: Annotated[str | None, _checked(_url_of(("smtp", "smtps"), "an smtp:// or smtps:// URL"))] = Field(
         default=None, repr=False)

@@ -5,6 +5,7 @@ import gc
 
 import reflex as rx
 
+from studio_app import logs
 from studio_app.api import with_studio_routes
 from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     account,
@@ -23,6 +24,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
 )
 from studio_app.state.errors import backend_exception_handler, install_safe_logging
 from studio_app.state.live import presence_publish_loop
+from studio_app.state.log_context import EventLogContext
 from studio_app.state.media import media_watch_loop
 from studio_app.state.store import sealed_state_manager
 from studio_app.state.tabs import SessionGuard, session_end_loop
@@ -40,6 +42,8 @@ async def freeze_startup_objects():
 
 # Nothing personal in any log line, Reflex's included, whoever makes an event fail (state/errors.py).
 install_safe_logging()
+# Every server worker imports this module after granian has set up its own logging: ours replaces it (logs.py).
+logs.setup("app")
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=with_studio_routes,
@@ -49,6 +53,8 @@ app = rx.App(
 app._state_manager = sealed_state_manager()
 # Every socket proves its session before its first event, the hydration included (state/tabs.py).
 app.add_middleware(SessionGuard())
+# After it: the event's log lines carry an id and the pseudonym of the signed-in person (logs.py).
+app.add_middleware(EventLogContext())
 # Background work runs on the job queue's consumers (jobs/queue.py), not here. What stays in the web process needs
 # what only it holds: who has a socket open (published for the queue's digest round), and the tabs' Reflex states
 # (the sweep of ended sessions resets them through app.modify_state, which a consumer cannot reach).

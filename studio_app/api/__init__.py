@@ -15,12 +15,14 @@ from studio_app.api.media import original_route, proxy_route
 from studio_app.api.media_review import derush_edit_list_route, sprite_route, thumbnails_route
 from studio_app.api.oauth import connection_callback_route, start_connection_route
 from studio_app.api.uploads import create_route, delete_route, head_route, options_route, patch_route
+from studio_app.logs import RequestContext
 from studio_app.security.headers import SecurityHeadersMiddleware
 from studio_app.settings import load_settings
 
 
 def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
-    """Given to ``rx.App(api_transformer=...)``: our routes first, then Reflex, all with security headers."""
+    """Given to ``rx.App(api_transformer=...)``: our routes first, then Reflex, all with security headers, each
+    request with an id for its log lines."""
     app = Starlette(
         routes=[
             Route("/api/health", health, methods=["GET"]),
@@ -45,4 +47,4 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Mount("", app=reflex_asgi),
         ]
     )
-    return SecurityHeadersMiddleware(app, load_settings())
+    return RequestContext(SecurityHeadersMiddleware(app, load_settings()))

@@ -7,6 +7,7 @@ SameSite=Lax as a second line.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ from studio_app.services.sessions import ClientInfo
 from studio_app.settings import Settings, current_settings
 
 MAX_FORM_BYTES = 16_384
+logger = logging.getLogger(__name__)
 
 
 def is_same_origin(request: Request, origins: tuple[str, ...]) -> bool:
@@ -91,15 +93,21 @@ async def _signing_in(request: Request, service) -> Response:
     try:
         secret = await run_in_threadpool(run)
     except RateLimited as limited:
-        return _back_to_sign_in("limited", after, wait=limited.retry_after_seconds)
+        return _refused("limited", after, wait=limited.retry_after_seconds)
     except SignInLinkOffered:
         return _back_to_sign_in("link-sent", after)
     except AccountError as error:
-        return _back_to_sign_in({"unverified": "unverified", "link": "link-invalid"}.get(error.field, "credentials"),
-                                after)
+        return _refused({"unverified": "unverified", "link": "link-invalid"}.get(error.field, "credentials"), after)
+    # Security events for the log (and its collector): the request's id, never who or from where.
+    logger.info("signed in", extra={"event": "signed in"})
     response = RedirectResponse(after, status_code=303)
     _set_session_cookie(response, settings, secret)
     return response
+
+
+def _refused(reason: str, after: str, **details) -> Response:
+    logger.warning("sign-in refused: %s", reason, extra={"event": "sign-in refused"})
+    return _back_to_sign_in(reason, after, **details)
 
 
 async def sign_out_route(request: Request) -> Response:

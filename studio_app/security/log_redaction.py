@@ -30,7 +30,15 @@ _REPLACEMENTS = (
     (re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{24,}"), "<secret>"),
 )
 _FRAMES_KEPT = 6
+_EVENT_ENDS = re.compile(r"""%|[{\[(<'"=:]""")
 _installed = False
+# Called with the exception of a record that carries one, before it is dropped (error reports, ``error_reports.py``).
+_exception_hook = None
+
+
+def set_exception_hook(hook) -> None:
+    global _exception_hook
+    _exception_hook = hook
 
 
 def redact(text: str) -> str:
@@ -54,6 +62,15 @@ def describe_exception(error: BaseException) -> str:
     return f"{type(error).__name__}{because}" + (f" at {where}" if where else "")
 
 
+def event_of(template: object) -> str:
+    """A short event name from a message's fixed part: the words before its first placeholder or data."""
+    if not isinstance(template, str):
+        return "message"
+    found = _EVENT_ENDS.search(template)
+    words = (template if found is None else template[: found.start()]).strip(" ,.-…")
+    return redact(words[:60].rstrip()) or "message"
+
+
 def _is_library(name: str) -> bool:
     return name.split(".", 1)[0] in LIBRARY_LOGGERS
 
@@ -68,15 +85,20 @@ def install() -> None:
 
     def redacted_record(*args, **kwargs) -> logging.LogRecord:
         record = create(*args, **kwargs)
+        record.default_event, record.error = event_of(record.msg), None
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: say so rather than guess
             message = f"unformattable message from {record.name}"
         if _is_library(record.name):
             message = library_line(message)
+        message = redact(message)
         if record.exc_info and record.exc_info[1] is not None:
-            message += f" [{describe_exception(record.exc_info[1])}]"
-        record.msg, record.args = redact(message), ()
+            if _exception_hook is not None:
+                _exception_hook(record.exc_info[1])
+            record.error = redact(describe_exception(record.exc_info[1]))
+            message += f" [{record.error}]"  # a handler that knows no ``error`` field still says what failed
+        record.msg, record.args = message, ()
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return record
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from studio_app import routes
+from studio_app import error_reports, routes
 from studio_app.database import session_scope
 from studio_app.errors import UserError
 from studio_app.security.log_redaction import describe_exception
@@ -75,6 +75,7 @@ def log_failure(where: str, error: BaseException) -> str:
     was raised, never its message); returns the short reference the person is shown."""
     reference = secrets.token_hex(4)
     logger.error("event failed in %s: %s [ref %s]", where, describe_exception(error), reference)
+    error_reports.capture(error)  # with its frames, when error monitoring is on
     return reference
 
 

@@ -130,10 +130,11 @@ class ThreadState(SessionMixin, rx.State):
             if body == self._last_sent:
                 return  # the second click of a double click: that draft is already sent
             key = uuid.uuid4().hex  # another message, typed into the box before the last send had renewed its key
-        self.draft, self.sending, self.send_error = body, True, ""
+        # The box empties as soon as the send is taken, not when it is posted: what the person types next, while
+        # this one is being posted, is a new message that the end of this one must not wipe.
+        self.draft, self.compose_key, self.sending, self.send_error = "", self.compose_key + 1, True, ""
         yield
-        # On an unexpected failure (logged, a plain message shown by @user_action) the draft stays in the box and
-        # the same key is reused: retrying cannot post twice.
+        posted = False
         try:
             if self.editing_id:
                 user_id, view, members = await self._call(_edit, self.editing_id, body)
@@ -148,12 +149,16 @@ class ThreadState(SessionMixin, rx.State):
         except UserError as error:
             self.send_error = error.message
         else:
-            self.draft, self.draft_key, self.replying_to, self.editing_id = "", uuid.uuid4().hex, {}, ""
-            self.compose_key += 1
+            posted = True
+            self.draft_key, self.replying_to, self.editing_id = uuid.uuid4().hex, {}, ""
             self.mentions, self._last_sent, self._last_sent_key = [], body, form_key
             self._tell(change, user_id)
         finally:
             self.sending = False
+            if not posted:
+                # Refused, or an unexpected failure (logged, a plain message shown by @user_action): the text comes
+                # back into the box with the same key, so sending it again cannot post twice.
+                self.draft, self.compose_key = body, self.compose_key + 1
 
     @rx.event
     def toggle_mention(self, user_id: str):

@@ -255,8 +255,8 @@ def test_a_send_before_the_thread_opened_posts_once_and_a_late_draft_does_not_co
         return drafts
 
     drafts = run_in_own_loop(scenario())
-    # Sent (the box empties), the late copy of the sent text ignored, then a real new draft kept.
-    assert drafts == ["Sent before open", "", "A new draft"]
+    # Taken (the box empties), the late copy of the sent text ignored, then a real new draft kept.
+    assert drafts == ["", "A new draft"]
     with services_of(world["data_dir"]), session_scope() as session:
         posted = session.exec(select(Message).where(Message.project_id == world["project"])).all()
     assert len(posted) == 2  # the world's message and this one, sent although open had not run
@@ -287,6 +287,34 @@ def test_what_a_fresh_tab_typed_before_the_thread_opened_stays_in_the_same_box(a
     seen = run_in_own_loop(scenario())
     assert seen.get("draft_rx_state_") == "Typed at once"
     assert seen.get("compose_key_rx_state_", 0) == 0
+
+
+def test_the_box_empties_when_a_send_is_taken_and_is_left_alone_when_it_is_posted(app, world):
+    """What the person types while a message is being posted is theirs: the end of the send must not empty or
+    replace the box (a new ``compose_key`` or draft then would wipe it). The box empties with the first answer."""
+    path = f"/projects/{world['project']}"
+
+    async def scenario() -> list[dict]:
+        cookie = session_cookie(app.url, "matrix-pro@example.com", STRONG_PASSWORD)
+        client = await LiveClient(app.url, cookie).connect()
+        try:
+            await client.call(handler_name(ThreadState, "open"), {}, path,
+                              until=lambda update: "messages_rx_state_" in json.dumps(update))
+            client.transcript.clear()
+            await client.call(handler_name(ThreadState, "send"),
+                              {"form": {"body": "Taken at once", "key": uuid.uuid4().hex,
+                                        "project": world["project"]}}, path,
+                              until=lambda update: '"sending_rx_state_": false' in json.dumps(update))
+        finally:
+            await client.close()
+        return [{name: value for substate in json.loads(update).get("delta", {}).values() for name, value in
+                 substate.items()} for update in client.transcript]
+
+    deltas = [delta for delta in run_in_own_loop(scenario()) if delta]
+    taken = next(delta for delta in deltas if delta.get("sending_rx_state_") is True)
+    posted = next(delta for delta in deltas if delta.get("sending_rx_state_") is False)
+    assert taken.get("draft_rx_state_") == "" and "compose_key_rx_state_" in taken
+    assert "draft_rx_state_" not in posted and "compose_key_rx_state_" not in posted
 
 
 def test_a_second_message_sent_before_the_box_was_renewed_is_posted_and_a_double_click_is_not(app, world):

@@ -27,6 +27,8 @@ def two_people(browser, app, app_settings):
 def send(page, text: str):
     page.get_by_label("Message").fill(text)
     page.get_by_role("button", name="Send").click()
+    # Taken: the box empties at once, so what is typed next is a new message (even before this one is posted).
+    expect(page.get_by_label("Message")).to_have_value("")
 
 
 def test_invite_accept_and_chat_in_real_time(two_people, app, app_settings, artifacts):
