@@ -37,3 +37,35 @@ def test_uploading_chunk_after_chunk_keeps_one_chunk_in_memory(sandbox):
             tracemalloc.stop()
             gc.enable()
     assert peak < 2 * plan.chunk_size, f"{peak / MB:.1f} MB held while uploading {plan.total_chunk_count} chunks"
+
+
+def test_decrypting_ahead_keeps_the_order_hands_on_errors_and_stops_its_thread_when_closed():
+    import threading
+
+    import pytest
+
+    from studio_app.jobs.publications import _decrypted_ahead
+
+    def decrypting():
+        yield from (bytes([index]) for index in range(50))
+        raise ValueError("sealed blob was altered")
+
+    ahead = _decrypted_ahead(decrypting(), depth=3)
+    assert [next(ahead) for _ in range(50)] == [bytes([index]) for index in range(50)]
+    with pytest.raises(ValueError, match="altered"):
+        next(ahead)
+
+    closed = []
+
+    def endless():
+        try:
+            while True:
+                yield b"x"
+        finally:
+            closed.append(True)
+
+    ahead = _decrypted_ahead(endless(), depth=3)
+    next(ahead)
+    ahead.close()  # an upload that failed half-way
+    assert closed == [True]
+    assert not [thread for thread in threading.enumerate() if thread.name == "publication-decrypt"]
