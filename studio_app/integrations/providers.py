@@ -8,13 +8,19 @@ upload URL ever goes into an error's text (httpx's own messages can quote the UR
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterator
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
 
 from studio_app import metrics
 from studio_app.settings import DiscordEndpoints, TikTokEndpoints
+
+with warnings.catch_warnings():
+    # authlib 1.9 warns on import that it falls back to httpx (it prefers the httpx2 fork): httpx is our client.
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import OAuth2Client
 
 __all__ = ["DiscordEndpoints", "ProviderError", "TikTokEndpoints", "default_http", "json_object", "oauth_client",
            "parse_retry_after", "send", "transport_errors"]
