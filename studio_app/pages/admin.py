@@ -4,6 +4,7 @@ services decide)."""
 import reflex as rx
 
 from studio_app import routes
+from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import field_error, form_alert, text_field
 from studio_app.components.privacy_requests import status_badge
 from studio_app.components.providers import sandbox_badge
@@ -168,12 +169,7 @@ def admin_privacy() -> rx.Component:
             AdminPrivacyState.allowed,
             rx.vstack(
                 rx.heading("Admin console: privacy", as_="h1", size="7"),
-                rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
-                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"),
-                          rx.link("Security alerts", href=routes.ADMIN_ALERTS, size="2"),
-                          rx.link("People", href=routes.ADMIN_PEOPLE, size="2"),
-                          rx.link("Disclosures to authorities", href=routes.ADMIN_DISCLOSURES, size="2"),
-                          spacing="4", wrap="wrap"),
+                admin_nav(routes.ADMIN_PRIVACY),
                 form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
                 requests_section(),
                 policy_section(),
@@ -209,9 +205,7 @@ def admin_jobs() -> rx.Component:
             AdminJobsState.allowed,
             rx.vstack(
                 rx.heading("Admin console: failed background jobs", as_="h1", size="7"),
-                rx.hstack(rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
-                          rx.link("Provider sandbox", href=routes.ADMIN_SANDBOX, size="2"),
-                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"), spacing="4"),
+                admin_nav(routes.ADMIN_JOBS),
                 rx.text("Jobs that still failed after every retry, newest first. The reason names the kind of error; "
                         "nothing personal is kept. Retry puts the job back on the queue once.",
                         size="2", color_scheme="gray"),
@@ -317,8 +311,7 @@ def admin_sandbox() -> rx.Component:
             SANDBOX.allowed,
             rx.vstack(
                 rx.heading("Admin console: provider sandbox", as_="h1", size="7"),
-                rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
-                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"), spacing="4"),
+                admin_nav(routes.ADMIN_SANDBOX),
                 rx.text("Providers without real credentials are emulated by the local sandbox: nothing reaches the "
                         "real Discord or TikTok. Faults injected here rehearse their outages.",
                         size="2", color_scheme="gray"),

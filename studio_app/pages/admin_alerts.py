@@ -3,6 +3,7 @@
 import reflex as rx
 
 from studio_app import routes
+from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import form_alert
 from studio_app.pages.projects import empty_state, signed_in_page
 from studio_app.state.admin_alerts import AdminAlertsState
@@ -83,9 +84,7 @@ def admin_alerts() -> rx.Component:
             STATE.allowed,
             rx.vstack(
                 rx.heading("Admin console: security alerts", as_="h1", size="7"),
-                rx.hstack(rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
-                          rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"), spacing="4",
-                          wrap="wrap"),
+                admin_nav(routes.ADMIN_ALERTS),
                 rx.text("Detection rules open an alert when failed sign-ins, downloads, decryption failures, admin "
                         "changes or the audit log look wrong; the security contact is mailed once per alert. Repeats "
                         "count on the open alert. This list refreshes by itself.", size="2", color_scheme="gray"),

@@ -4,6 +4,7 @@ recent security events. Admins only (the service decides); it refreshes itself w
 import reflex as rx
 
 from studio_app import routes
+from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import form_alert
 from studio_app.components.providers import sandbox_badge
 from studio_app.pages.projects import empty_state, signed_in_page
@@ -136,9 +137,7 @@ def admin_operations() -> rx.Component:
             OPS.allowed,
             rx.vstack(
                 rx.heading("Admin console: operations", as_="h1", size="7"),
-                rx.hstack(rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
-                          rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
-                          rx.link("Provider sandbox", href=routes.ADMIN_SANDBOX, size="2"), spacing="4", wrap="wrap"),
+                admin_nav(routes.ADMIN_OPERATIONS),
                 rx.text("Refreshed every few seconds while this page is open; last at ", OPS.refreshed, ".",
                         size="1", color_scheme="gray", aria_live="polite"),
                 health_section(),

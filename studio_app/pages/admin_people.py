@@ -4,6 +4,7 @@ services decide)."""
 import reflex as rx
 
 from studio_app import routes
+from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import field_error, form_alert, text_field
 from studio_app.components.thread import SAFE_LINK
 from studio_app.pages.admin import labelled_area
@@ -16,16 +17,6 @@ from studio_app.state.shell import ShellState
 PEOPLE = AdminPeopleState
 REGISTER = AdminDisclosuresState
 NOT_ADMIN = "This page is for administrators."
-
-
-def console_links() -> rx.Component:
-    return rx.flex(
-        rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
-        rx.link("People", href=routes.ADMIN_PEOPLE, size="2"),
-        rx.link("Disclosures to authorities", href=routes.ADMIN_DISCLOSURES, size="2"),
-        rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
-        spacing="4", wrap="wrap",
-    )
 
 
 def password_card(state, purpose: str) -> rx.Component:
@@ -211,7 +202,7 @@ def admin_people() -> rx.Component:
             PEOPLE.allowed,
             rx.vstack(
                 rx.heading("Admin console: people", as_="h1", size="7"),
-                console_links(),
+                admin_nav(routes.ADMIN_PEOPLE),
                 form_alert(PEOPLE.notice, color="green", icon="circle-check"),
                 password_card(PEOPLE, "suspending, changing a role or reading a project"),
                 rx.form(
@@ -311,7 +302,7 @@ def admin_disclosures() -> rx.Component:
             REGISTER.allowed,
             rx.vstack(
                 rx.heading("Admin console: disclosures to authorities", as_="h1", size="7"),
-                console_links(),
+                admin_nav(routes.ADMIN_DISCLOSURES),
                 rx.text("Each request from an authority, and exactly what was handed over. The person is told by "
                         "email and in the app, unless the request forbids it.", size="2", color_scheme="gray"),
                 form_alert(REGISTER.notice, color="green", icon="circle-check"),
