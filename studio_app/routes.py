@@ -30,6 +30,8 @@ PRIVACY_CENTER = "/privacy-center"
 ADMIN_PRIVACY = "/admin/privacy"
 ADMIN_JOBS = "/admin/jobs"
 ADMIN_SANDBOX = "/admin/sandbox"
+ADMIN_INCIDENTS = "/admin/incidents"
+INCIDENT_REPORT = "/api/admin/incidents/{incident_id}/report.{format}"
 CONNECTIONS = "/account/connections"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 
@@ -105,6 +107,14 @@ def policy_version_page(version: int) -> str:
 
 def invitation_page(token: str) -> str:
     return INVITATION_LINK.replace("[token]", token)
+
+
+def incident_page(incident_id: str) -> str:
+    return f"{ADMIN_INCIDENTS}/{incident_id}"
+
+
+def incident_report(incident_id: str, format: str) -> str:
+    return INCIDENT_REPORT.format(incident_id=incident_id, format=format)
 
 
 def absolute(public_url: str, path: str, *, section: str = "", **query: str) -> str:

@@ -265,6 +265,10 @@ class Settings(BaseSettings):
     smtp_url: Annotated[str | None, _checked(_url_of(("smtp", "smtps"), "an smtp:// or smtps:// URL"))] = Field(
         default=None, repr=False)
     mail_from: Text = "Azekia Studio <no-reply@localhost>"
+    # Where people write about their data; the contact point of breach reports and notices.
+    privacy_contact: Text = "studio@azekia.fr"
+    # The data protection officer, named in breach reports when there is one.
+    dpo_contact: Text | None = None
     session_idle_minutes: PositiveInt = 120
     session_max_days: PositiveInt = 30
     technical_data_days: PositiveInt = 90

@@ -11,6 +11,7 @@ from studio_app.api.auth import sign_in_link_route, sign_in_route, sign_out_rout
 from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health
+from studio_app.api.incidents import incident_report_route
 from studio_app.api.media import original_route, proxy_route
 from studio_app.api.media_review import derush_edit_list_route, sprite_route, thumbnails_route
 from studio_app.api.oauth import connection_callback_route, start_connection_route
@@ -44,6 +45,7 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Route(routes.THUMBNAILS_SPRITE, sprite_route, methods=["GET"]),
             Route(routes.CONNECTION_START, start_connection_route, methods=["POST"]),
             Route(routes.CONNECTION_CALLBACK, connection_callback_route, methods=["GET"]),
+            Route(routes.INCIDENT_REPORT, incident_report_route, methods=["GET"]),
             Mount("", app=reflex_asgi),
         ]
     )

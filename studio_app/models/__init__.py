@@ -6,6 +6,7 @@ from studio_app.models import (  # noqa: F401
     audit,
     connections,
     files,
+    incidents,
     jobs,
     media,
     privacy,

@@ -48,6 +48,8 @@ class Action(enum.StrEnum):
     ADMINISTER_JOBS = "jobs.administer"
     # The provider sandbox's panel: its calls, and faults injected into it
     ADMINISTER_SANDBOX = "sandbox.administer"
+    # Breach response: incidents, their containment, the authority report and the notice to affected people
+    HANDLE_INCIDENTS = "incident.handle"
 
 
 # Stage moves an editor may make on a project they work on; producers make any move.
@@ -93,7 +95,8 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
         return actor.role == Role.EDITOR
     if action == Action.CREATE_PROJECT:
         return actor.role == Role.PRODUCER
-    if action in (Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX):
+    if action in (Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX,
+                  Action.HANDLE_INCIDENTS):
         return actor.is_admin
     return False
 

@@ -498,9 +498,14 @@ def _revoke_and_delete(session: Session, row: ConnectedAccount) -> bool:
 @register_revocation_hook
 def revoke_all_on_erasure(session: Session, user_id: str) -> None:
     """Account erasure: every connection is revoked at its provider (before the data key is shredded)."""
+    revoke_all(session, user_id)
+
+
+def revoke_all(session: Session, user_id: str) -> list[bool]:
+    """Every connection of this person revoked at its provider and deleted (erasure, breach containment); for
+    each, whether the provider confirmed the revocation."""
     rows = session.exec(select(ConnectedAccount).where(ConnectedAccount.user_id == user_id).limit(len(Provider))).all()
-    for row in rows:
-        _revoke_and_delete(session, row)
+    return [_revoke_and_delete(session, row) for row in rows]
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -144,3 +144,20 @@ def announcement(settings: Settings, name: str, subject: str, body: str) -> Mail
         "You receive product news because you agreed to it. To stop, withdraw that consent in your privacy "
         f"center (it takes effect at once): {_link(settings, routes.PRIVACY_CENTER)}", "",
     ]))
+
+
+# -- breach response -------------------------------------------------------------------------------
+
+
+def incident_notice(settings: Settings, nature: str, consequences: str, measures: str, advice: str) -> Mail:
+    """The notice of a breach to the people it affects, in plain words (GDPR art. 34(2)), the same for each."""
+    return Mail("A security incident affected your Azekia Studio data", "\n".join([
+        "Hello,", "",
+        "We are writing because a security incident affected data we hold about you.", "",
+        "What happened:", nature, "",
+        "What could happen to you:", consequences, "",
+        "What we did about it:", measures, "",
+        "What you should do:", advice, "",
+        f"Questions: write to {settings.privacy_contact}. Your privacy center: "
+        f"{_link(settings, routes.PRIVACY_CENTER)}", "",
+    ]))
