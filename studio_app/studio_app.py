@@ -10,6 +10,7 @@ from studio_app.api import with_studio_routes
 from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     account,
     admin,
+    admin_incidents,
     auth,
     connections,
     cookies,

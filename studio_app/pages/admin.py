@@ -166,7 +166,8 @@ def admin_privacy() -> rx.Component:
             AdminPrivacyState.allowed,
             rx.vstack(
                 rx.heading("Admin console: privacy", as_="h1", size="7"),
-                rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                          rx.link("Incidents", href=routes.ADMIN_INCIDENTS, size="2"), spacing="4"),
                 form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
                 requests_section(),
                 policy_section(),

@@ -127,6 +127,17 @@ def _append_only(*_args) -> None:
     raise TypeError("an incident's timeline is append-only: add a line instead")
 
 
+def clock_words(clock: Clock, status: str = "open") -> str:
+    """The clock in words, wherever an incident appears (list, page, the console's header badge)."""
+    if clock.reported:
+        return "Reported to the authority" + (" (late)" if clock.overdue else "")
+    if status != "open":
+        return "Closed without a report"
+    if clock.overdue:
+        return "Report to the authority overdue"
+    return f"{clock.hours_left} h left to report to the authority"
+
+
 # -- reading -----------------------------------------------------------------------------------------------------
 
 
