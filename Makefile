@@ -14,12 +14,13 @@ AXE_CORE := $(TOOLS)/node_modules/axe-core/axe.min.js
 CHROMIUM := /usr/bin/chromium
 FFMPEG := /usr/bin/ffmpeg
 RSYSLOGD := /usr/sbin/rsyslogd
+DOVECOT := /usr/sbin/dovecot
 ONLY ?=
 
 export PATH := $(TOOLS_BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 
-.PHONY: run test test-unit test-integration test-e2e lint bench lock clean chromium ffmpeg rsyslog
+.PHONY: run test test-unit test-integration test-e2e lint bench lock clean chromium ffmpeg rsyslog dovecot
 
 run: $(VENV)/.runtime $(TOOLS)/.installed ffmpeg
 	$(PY) -m studio_app serve
@@ -28,7 +29,7 @@ run: $(VENV)/.runtime $(TOOLS)/.installed ffmpeg
 # shares one built app per run, so it runs in one process after them.
 WORKERS ?= auto
 
-test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg rsyslog
+test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg rsyslog dovecot
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -n $(WORKERS) tests/unit tests/integration
 	$(PY) -m pytest tests/e2e
@@ -36,7 +37,7 @@ test: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg rsyslog
 test-unit: $(VENV)/.dev ffmpeg
 	$(PY) -m pytest -n $(WORKERS) tests/unit
 
-test-integration: $(VENV)/.dev ffmpeg rsyslog
+test-integration: $(VENV)/.dev ffmpeg rsyslog dovecot
 	$(PY) -m pytest -n $(WORKERS) tests/integration
 
 test-e2e: $(VENV)/.dev $(TOOLS)/.installed $(AXE_CORE) chromium ffmpeg rsyslog
@@ -101,6 +102,12 @@ rsyslog:
 	@if [ ! -x $(RSYSLOGD) ] || ! dpkg -s rsyslog-gnutls >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsyslog rsyslog-gnutls; \
 		else echo "rsyslog is missing: run 'sudo apt-get install -y rsyslog rsyslog-gnutls' (the log tests need it)"; exit 1; fi; fi
+
+# The mail-request tests poll a real IMAP server: Debian's dovecot, started by the test (tests/support/dovecot.py).
+dovecot:
+	@if [ ! -x $(DOVECOT) ] || ! dpkg -s dovecot-imapd >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; \
+		else echo "dovecot is missing: run 'sudo apt-get install -y dovecot-imapd' (the mail-request tests need it)"; exit 1; fi; fi
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web .states

@@ -82,6 +82,7 @@ def serve(settings: Settings, *, backend_only: bool = False, with_worker: bool |
     os.chdir(PROJECT_ROOT)
     if not backend_only:
         initialize_web_directory()
+    _serve_metrics(settings)
     children = [Child("app", args, stop_signal=signal.SIGINT)]
     if settings.starts_sandbox and not backend_only:
         children.insert(0, _sandbox_child(settings))
@@ -106,6 +107,38 @@ def _sandbox_child(settings: Settings) -> Child:
                                       "--port", str(settings.sandbox_port)])
 
 
+def _prepare_metrics(settings: Settings, command: str) -> None:
+    """Before anything imports prometheus-client: this process and its children keep their values in one folder,
+    which the metrics server (and the Operations view) add up (``metrics.py``). A consumer that ``serve`` started
+    writes into ``serve``'s folder; one started on its own gets a folder of its own."""
+    from studio_app import metrics
+
+    if os.environ.get(metrics.MULTIPROC_VARIABLE):
+        return
+    if command == "serve":
+        metrics.prepare_multiprocess_dir(settings.metrics_dir)
+    else:
+        import atexit
+        import shutil
+
+        folder = settings.data_dir / f"metrics-worker-{os.getpid()}"
+        metrics.prepare_multiprocess_dir(folder)
+        atexit.register(shutil.rmtree, folder, True)
+    os.environ[_METRICS_OWNER] = str(os.getpid())
+
+
+_METRICS_OWNER = "STUDIO_METRICS_OWNER_PID"
+
+
+def _serve_metrics(settings: Settings) -> None:
+    """The process that prepared the folder serves it (``serve``, or a consumer started on its own)."""
+    from studio_app import metrics
+    from studio_app.services.readiness import ReadinessCollector
+
+    if os.environ.get(_METRICS_OWNER) == str(os.getpid()):
+        metrics.start_server(settings, (ReadinessCollector(),))
+
+
 def default_worker_count() -> int:
     """One worker process per core, at most 4 (media jobs use ffmpeg's own threads too)."""
     return max(1, min(os.cpu_count() or 1, 4))
@@ -115,6 +148,7 @@ def run_worker(settings: Settings, *, workers: int, flush_locks: bool) -> int:
     """A job-queue consumer (``jobs/queue.py``) in this process until SIGINT (finish running tasks) or SIGTERM."""
     from studio_app.jobs.queue import run_consumer
 
+    _serve_metrics(settings)
     run_consumer(workers=workers, flush_locks=flush_locks)
     return 0
 
@@ -238,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from studio_app import logs
 
+    if args.command in ("serve", "worker"):
+        _prepare_metrics(settings, args.command)
     # A task's exception (names, addresses) never reaches a log line, in any of these processes (logs.py).
     logs.setup("worker" if args.command == "worker" else "cli", settings)
     if args.command == "check":

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from studio_app import metrics
 from studio_app.settings import Settings
 
 CAPACITY = 10_000
@@ -58,6 +59,7 @@ def _count_dropped(count: int) -> None:
     global _dropped
     with _dropped_lock:
         _dropped += count
+    metrics.count_log_dropped(count)
 
 
 class SyslogTransport:

@@ -30,15 +30,23 @@ PRIVACY_CENTER = "/privacy-center"
 ADMIN_PRIVACY = "/admin/privacy"
 ADMIN_JOBS = "/admin/jobs"
 ADMIN_SANDBOX = "/admin/sandbox"
+ADMIN_OPERATIONS = "/admin/operations"
+READY = "/api/ready"
+ADMIN_ALERTS = "/admin/alerts"
+ADMIN_PEOPLE = "/admin/people"
+ADMIN_DISCLOSURES = "/admin/disclosures"
 ADMIN_INCIDENTS = "/admin/incidents"
 INCIDENT_REPORT = "/api/admin/incidents/{incident_id}/report.{format}"
 CONNECTIONS = "/account/connections"
+# Opened from the link that acknowledges a request sent by email; its button posts to MAIL_REQUEST_CONFIRM_POST.
+MAIL_REQUEST_CONFIRM = "/privacy-request/confirm"
 NOT_FOUND = "404"  # Reflex's name for the page any unknown address shows
 
 # HTTP routes (api/) that forms post to: they set and clear the HttpOnly session cookie.
 SIGN_IN_POST = "/api/auth/signin"
 SIGN_OUT_POST = "/api/auth/signout"
 SIGN_IN_LINK_POST = "/api/auth/signin-link"
+MAIL_REQUEST_CONFIRM_POST = "/api/privacy/mail-requests/confirm"
 # A plain link (GET) to the person's data archive; the route checks the session and a recent password.
 EXPORT_DOWNLOAD = "/api/privacy/exports/{export_id}/download"
 # tus 1.0 resumable uploads of media (api/uploads.py), and reading media back with ranges (api/media.py).
@@ -55,6 +63,8 @@ THUMBNAILS_SPRITE = "/api/media/{media_id}/sprite.jpg"
 # Connecting Discord or TikTok (api/oauth.py): the page's form posts to start, the provider redirects to callback.
 CONNECTION_START = "/api/connections/{provider}/start"
 CONNECTION_CALLBACK = "/api/connections/{provider}/callback"
+# The ZIP of exactly what a disclosure to an authority handed over (admins, recent password).
+DISCLOSURE_EXPORT = "/api/admin/disclosures/{disclosure_id}/export"
 
 
 def project_page(project_id: str) -> str:
@@ -95,6 +105,10 @@ def connection_start(provider: str) -> str:
 
 def connection_callback(provider: str) -> str:
     return CONNECTION_CALLBACK.format(provider=provider)
+
+
+def disclosure_export(disclosure_id: str) -> str:
+    return DISCLOSURE_EXPORT.format(disclosure_id=disclosure_id)
 
 
 def export_download(export_id: str) -> str:

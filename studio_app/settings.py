@@ -166,6 +166,20 @@ def _log_sink(variable: str, raw: str) -> str:
     return raw
 
 
+DEFAULT_METRICS_ADDRESS = "127.0.0.1:9108"
+
+
+def _metrics_address(variable: str, raw: str) -> str | None:
+    """``host:port`` (``[::1]:9108`` for IPv6), or ``off``."""
+    raw = raw.strip()
+    if raw.lower() == "off":
+        return None
+    host, separator, port = raw.rpartition(":")
+    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(variable, f"'{raw}' is not host:port (like 127.0.0.1:9108) or off")
+    return raw
+
+
 def _readable_file(variable: str, raw: str) -> Path:
     path = _absolute(raw)
     if not path.is_file():
@@ -185,6 +199,22 @@ def _single_key(variable: str, raw: str) -> bytes:
         return decode_key(raw)
     except ValueError as error:
         raise SettingsError(variable, f"{error} (generate one with: openssl rand -base64 32)") from None
+
+
+def _email_address(variable: str, raw: str) -> str:
+    raw = raw.strip()
+    local, _, domain = raw.partition("@")
+    if not local or "." not in domain or any(char.isspace() or char in "<>,;" for char in raw):
+        raise SettingsError(variable, f"'{raw}' is not an email address like privacy@example.com")
+    return raw
+
+
+def _imap_url(variable: str, raw: str) -> str:
+    raw = raw.strip()
+    parts = urlsplit(raw)
+    if parts.scheme != "imaps" or not parts.hostname or not parts.username or not parts.password:
+        raise SettingsError(variable, f"'{_redact(raw)}' is not imaps://user:password@host:port/INBOX (IMAP over TLS)")
+    return raw
 
 
 def _text(_variable: str, raw: str) -> str:
@@ -259,18 +289,27 @@ class Settings(BaseSettings):
     log_sink: Annotated[str | None, _checked(_log_sink)] = Field(default=None, repr=False)
     log_sink_ca: Annotated[Path | None, _checked(_readable_file)] = None
     # The DSN holds the project's key: kept out of reprs.
+    # Prometheus metrics of every process of serve (``metrics.py``); None (``off``) serves none.
+    metrics_address: Annotated[str | None, _checked(_metrics_address)] = DEFAULT_METRICS_ADDRESS
     sentry_dsn: Annotated[str | None, _checked(_url_of(("http", "https"), "a DSN like https://key@host/1"))] = Field(
         default=None, repr=False)
     # ``smtp://user:pass@host:port`` (STARTTLS when offered) or ``smtps://...`` (TLS from the start).
     smtp_url: Annotated[str | None, _checked(_url_of(("smtp", "smtps"), "an smtp:// or smtps:// URL"))] = Field(
         default=None, repr=False)
     mail_from: Text = "Azekia Studio <no-reply@localhost>"
-    # Where people write about their data; the contact point of breach reports and notices.
-    privacy_contact: Text = "studio@azekia.fr"
+    # Where people write about their data: shown in the policy, the privacy center and every mail's footer;
+    # the contact point of breach reports and notices.
+    privacy_contact: Annotated[str, _checked(_email_address)] = "studio@azekia.fr"
+    # The mailbox of that address, polled for requests: ``imaps://user:pass@host:port/INBOX``, else ``data/inbox/``.
+    imap_url: Annotated[str | None, _checked(_imap_url)] = Field(default=None, repr=False)
+    imap_ca: Annotated[Path | None, _checked(_readable_file)] = None
     # The data protection officer, named in breach reports when there is one.
     dpo_contact: Text | None = None
     session_idle_minutes: PositiveInt = 120
     session_max_days: PositiveInt = 30
+    # Admin sessions end sooner: an unattended console is a key to everyone's account.
+    admin_session_idle_minutes: PositiveInt = 30
+    admin_session_max_hours: PositiveInt = 12
     technical_data_days: PositiveInt = 90
     # None means "use the key files under data_dir/keys" (see studio_app.security.keyring).
     master_keys: Annotated[tuple[tuple[str, bytes], ...] | None, NoDecode, _checked(_master_keys)] = Field(
@@ -298,6 +337,18 @@ class Settings(BaseSettings):
     sandbox_port: Annotated[int, _checked(_port)] = DEFAULT_SANDBOX_PORT
     sandbox_url: Annotated[str | None, _checked(_url_of(("http", "https"), "an http(s):// URL"))] = None
     sandbox_secret: Text | None = Field(default=None, repr=False)
+    # Detection (``services/detection.py``): who is mailed each new alert (unset: alerts only show in the console),
+    # and each rule's threshold within its window.
+    security_contact: Text | None = None
+    detect_window_minutes: PositiveInt = 15
+    detect_signin_account_failures: PositiveInt = 10
+    detect_signin_network_failures: PositiveInt = 30
+    detect_stuffing_network_accounts: PositiveInt = 5
+    detect_stuffing_total_accounts: PositiveInt = 50
+    detect_integrity_failures: PositiveInt = 3
+    detect_download_window_minutes: PositiveInt = 60
+    detect_downloads: PositiveInt = 200
+    detect_mails_per_hour: PositiveInt = 20
 
     @model_validator(mode="before")
     @classmethod
@@ -334,8 +385,18 @@ class Settings(BaseSettings):
         return bool(self.s3_bucket)
 
     @property
+    def metrics_dir(self) -> Path:
+        """prometheus-client's multiprocess files of this machine's ``serve`` (emptied at each start)."""
+        return self.data_dir / "metrics"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """``.eml`` files dropped here become privacy requests when no IMAP mailbox is set."""
+        return self.data_dir / "inbox"
 
     @property
     def queue_file(self) -> Path:

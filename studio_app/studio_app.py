@@ -10,12 +10,16 @@ from studio_app.api import with_studio_routes
 from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     account,
     admin,
+    admin_alerts,
     admin_incidents,
+    admin_operations,
+    admin_people,
     auth,
     connections,
     cookies,
     hiring,
     landing,
+    mail_requests,
     media,
     not_found,
     notifications,
@@ -24,6 +28,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     projects,
 )
 from studio_app.state.errors import backend_exception_handler, install_safe_logging
+from studio_app.state.event_metrics import EventMetrics, connected_tabs_loop
 from studio_app.state.live import presence_publish_loop
 from studio_app.state.log_context import EventLogContext
 from studio_app.state.media import media_watch_loop
@@ -56,10 +61,13 @@ app._state_manager = sealed_state_manager()
 app.add_middleware(SessionGuard())
 # After it: the event's log lines carry an id and the pseudonym of the signed-in person (logs.py).
 app.add_middleware(EventLogContext())
+# Event latency by handler, for the metrics (metrics.py).
+app.add_middleware(EventMetrics())
 # Background work runs on the job queue's consumers (jobs/queue.py), not here. What stays in the web process needs
 # what only it holds: who has a socket open (published for the queue's digest round), and the tabs' Reflex states
 # (the sweep of ended sessions resets them through app.modify_state, which a consumer cannot reach).
 app.register_lifespan_task(presence_publish_loop)
 app.register_lifespan_task(session_end_loop)
 app.register_lifespan_task(media_watch_loop)
+app.register_lifespan_task(connected_tabs_loop)
 app.register_lifespan_task(freeze_startup_objects)

@@ -1,7 +1,7 @@
 """incidents, their timeline and people, app flags
 
 Revision ID: 0019_incidents
-Revises: 0014_connections
+Revises: 0020_mail_requests
 Create Date: 2026-11-30 18:19:56.167748
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0019_incidents'
-down_revision: str | None = '0014_connections'
+down_revision: str | None = '0020_mail_requests'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

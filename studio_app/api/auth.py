@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from studio_app import routes
+from studio_app import metrics, routes
 from studio_app.database import session_scope
 from studio_app.security.cookies import read_session_secret, session_cookie_name
 from studio_app.security.urls import local_path
@@ -30,6 +30,8 @@ from studio_app.services.sessions import ClientInfo
 from studio_app.settings import Settings, current_settings
 
 MAX_FORM_BYTES = 16_384
+# The sign-in page's words for each refusal (state/auth.py SIGN_IN_PROBLEMS); anything else reads as wrong credentials.
+REFUSAL_REASONS = {"unverified": "unverified", "link": "link-invalid", "suspended": "suspended"}
 logger = logging.getLogger(__name__)
 
 
@@ -95,9 +97,10 @@ async def _signing_in(request: Request, service) -> Response:
     except RateLimited as limited:
         return _refused("limited", after, wait=limited.retry_after_seconds)
     except SignInLinkOffered:
+        metrics.count_signin_failure("ceiling")
         return _back_to_sign_in("link-sent", after)
     except AccountError as error:
-        return _refused({"unverified": "unverified", "link": "link-invalid"}.get(error.field, "credentials"), after)
+        return _refused(REFUSAL_REASONS.get(error.field, "credentials"), after)
     # Security events for the log (and its collector): the request's id, never who or from where.
     logger.info("signed in", extra={"event": "signed in"})
     response = RedirectResponse(after, status_code=303)
@@ -107,6 +110,7 @@ async def _signing_in(request: Request, service) -> Response:
 
 def _refused(reason: str, after: str, **details) -> Response:
     logger.warning("sign-in refused: %s", reason, extra={"event": "sign-in refused"})
+    metrics.count_signin_failure(reason)
     return _back_to_sign_in(reason, after, **details)
 
 

@@ -18,7 +18,7 @@ from studio_app.database import session_scope
 from studio_app.security.cookies import read_session_secret
 from studio_app.security.crypto import DecryptionError
 from studio_app.security.policy import NotAllowed
-from studio_app.services import exports, sessions
+from studio_app.services import detection, exports, sessions
 from studio_app.services.accounts import AccountError
 from studio_app.settings import current_settings
 
@@ -56,7 +56,9 @@ async def download_export_route(request: Request) -> Response:
         opened = await run_in_threadpool(open_archive)
     except NotAllowed as error:
         return _page(404, "Archive not available", str(error), routes.PRIVACY_CENTER, "Go to your privacy center")
-    except (DecryptionError, OSError):
+    except (DecryptionError, OSError) as error:
+        if isinstance(error, DecryptionError):
+            detection.report_integrity_failure("export")
         return _page(500, "Archive unreadable", "We could not read this archive back. Ask for a new one in your "
                      "privacy center.", routes.PRIVACY_CENTER, "Go to your privacy center")
     except AccountError:

@@ -1,4 +1,5 @@
-"""``GET /api/health``: is the database reachable and its schema at the latest migration."""
+"""``GET /api/health`` (liveness): is the database reachable and its schema at the latest migration.
+``GET /api/ready`` (readiness): the database, Redis, storage and the job queue."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from studio_app.database import get_engine, schema_status
+from studio_app.services import readiness
 
 
 def _check() -> tuple[int, dict]:
@@ -25,4 +27,10 @@ def _check() -> tuple[int, dict]:
 
 async def health(_request: Request) -> JSONResponse:
     code, body = await run_in_threadpool(_check)
+    return JSONResponse(body, status_code=code, headers={"cache-control": "no-store"})
+
+
+async def ready(_request: Request) -> JSONResponse:
+    """``GET /api/ready``: 503 naming each part that fails (``services/readiness.py``), 200 when all work."""
+    code, body = readiness.answer(await run_in_threadpool(readiness.check_all))
     return JSONResponse(body, status_code=code, headers={"cache-control": "no-store"})

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
+from studio_app import metrics
 from studio_app.api.auth import is_same_origin
 from studio_app.database import session_scope
 from studio_app.errors import NotFound, UserError
@@ -257,6 +258,7 @@ async def _stream_into(request: Request, writer: UploadWriter) -> PatchOutcome:
     finished = False
     try:
         async for piece in request.stream():
+            metrics.count_upload_bytes(len(piece))
             batch += piece
             if len(batch) >= _BATCH_BYTES:
                 if pending is not None:

@@ -70,6 +70,13 @@ def your_requests() -> rx.Component:
         rx.heading("Your requests", as_="h2", size="5", padding_top="0.5rem"),
         rx.text("Every request, the ones you served yourself here and the ones you wrote to us, with its status. "
                 "We answer within one month.", size="2", color_scheme="gray"),
+        rx.cond(PrivacyRequestsState.privacy_contact,
+                rx.text("You can also write to ", rx.link(PrivacyRequestsState.privacy_contact,
+                                                           href="mailto:" + PrivacyRequestsState.privacy_contact,
+                                                           id="privacy-contact"),
+                        " from your account's address (with the subject \"Withdrawing Consent\" to withdraw your "
+                        "consents): we send a link to confirm it is you before we act.", size="2",
+                        color_scheme="gray")),
         rx.cond(
             PrivacyRequestsState.requests.length() > 0,
             rx.vstack(rx.foreach(PrivacyRequestsState.requests, request_card), width="100%", spacing="2",

@@ -20,6 +20,7 @@ from email.utils import format_datetime, make_msgid, parseaddr, parsedate_to_dat
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from studio_app import metrics
 from studio_app.settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 10
@@ -52,7 +53,11 @@ class _SmtpServer:
 def send_mail(settings: Settings, to: str, subject: str, text: str) -> None:
     message = build_message(settings, to, subject, text)
     if settings.smtp_url:
-        _send_smtp(_smtp_server(settings.smtp_url), message)
+        try:
+            _send_smtp(_smtp_server(settings.smtp_url), message)
+        except MailError:
+            metrics.count_mail_failure()
+            raise
     else:
         _write_to_outbox(settings.outbox_dir, message)
 
@@ -65,8 +70,14 @@ def build_message(settings: Settings, to: str, subject: str, text: str) -> Email
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=_sender_domain(settings.mail_from))
-    message.set_content(text)
+    # RFC 3834: our mails are automatic, so autoresponders do not answer them (and the privacy mailbox ignores them).
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text + footer(settings))
     return message
+
+
+def footer(settings: Settings) -> str:
+    return f"\n--\nAzekia Studio. Questions about your personal data: write to {settings.privacy_contact}\n"
 
 
 def read_outbox(settings: Settings) -> list[OutboxMail]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import httpx
 from authlib.integrations.httpx_client import OAuth2Client
 
+from studio_app import metrics
 from studio_app.settings import DiscordEndpoints, TikTokEndpoints
 
 __all__ = ["DiscordEndpoints", "ProviderError", "TikTokEndpoints", "default_http", "json_object", "oauth_client",
@@ -35,6 +36,7 @@ class ProviderError(Exception):
         self.retry_after = retry_after
         self.retryable = retryable
         self.needs_reconnect = needs_reconnect
+        metrics.count_provider_error(provider, code)  # made to be raised: counted once, where it is made
 
 
 def default_http() -> httpx.Client:

@@ -21,7 +21,7 @@ from studio_app.integrations import ffmpeg
 from studio_app.integrations.storage import BlobMissing
 from studio_app.jobs.queue import background_task, enqueue, periodic_task
 from studio_app.security.crypto import DecryptionError
-from studio_app.services import media, uploads
+from studio_app.services import detection, media, uploads
 from studio_app.services.media import Output, ProcessingTicket
 from studio_app.settings import current_settings
 
@@ -77,9 +77,11 @@ def process_asset(asset_id: str, *, unless_busy_within: timedelta | None = None)
         logger.info("media asset %s refused: %s", asset_id, refused)
         with session_scope() as session:
             media.refuse(session, asset_id, str(refused))
-    except (BlobMissing, DecryptionError):
+    except (BlobMissing, DecryptionError) as error:
         logger.exception("media asset %s: the original cannot be read", asset_id)
         with session_scope() as session:
+            if isinstance(error, DecryptionError):
+                detection.integrity_failure(session, "media")
             media.mark_failed(session, asset_id, media.UNREADABLE_REASON)
     except BaseException:
         logger.exception("media asset %s: processing stopped", asset_id)

@@ -35,6 +35,7 @@ at a time across all consumers: a claim per period and a huey lock.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import importlib
@@ -42,6 +43,7 @@ import json
 import logging
 import os
 import pkgutil
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -53,7 +55,7 @@ from huey import signals as huey_signals
 from huey.api import Huey, TaskWrapper
 from sqlmodel import Session
 
-from studio_app import database
+from studio_app import database, metrics
 from studio_app.database import after_commit, session_scope
 from studio_app.errors import NotFound
 from studio_app.security.policy import Actor
@@ -66,6 +68,12 @@ BACKOFF_FACTOR = 2
 # started within this delay.
 IDLE_POLL_SECONDS = 1.0
 DEFAULT_LOCK_NAME = "periodic"
+# Each consumer says it is alive this often (a thread of its own, in huey's key-value store, so every machine
+# sharing the queue sees it); readiness and the Operations view count a consumer gone after a longer silence.
+HEARTBEAT_SECONDS = 5
+CONSUMER_SILENT_AFTER_SECONDS = 30
+_CONSUMER_KEY = "studio.consumer."
+_RUNNING_KEY = "studio.running."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,6 +170,9 @@ def create_queue(settings: Settings) -> Huey:
         huey = SqliteHuey(settings.queue_name, filename=str(settings.queue_file), results=False, utc=True)
     huey.signal(huey_signals.SIGNAL_ERROR, huey_signals.SIGNAL_TIMEOUT)(_record_if_final)
     huey.signal(huey_signals.SIGNAL_INTERRUPTED)(_put_back)
+    huey.signal(huey_signals.SIGNAL_EXECUTING)(_mark_running)
+    huey.signal(huey_signals.SIGNAL_COMPLETE, huey_signals.SIGNAL_ERROR, huey_signals.SIGNAL_TIMEOUT,
+                huey_signals.SIGNAL_INTERRUPTED, huey_signals.SIGNAL_LOCKED)(_mark_done)
     huey.on_startup("fresh-database-connections")(_fresh_database_connections)
     return huey
 
@@ -264,6 +275,7 @@ def _record_if_final(signal: str, huey_task: Any, error: BaseException | None = 
             task.on_final_failure(*huey_task.args, error)
         except Exception:
             logger.exception("the final-failure handler of %s failed", name)
+    metrics.count_job_failure(name if task else "other")
     try:
         with session_scope() as session:
             job_failures.record_failure(session, name, list(huey_task.args), error, attempts)
@@ -289,6 +301,72 @@ def _fresh_database_connections() -> None:
     database.get_engine.cache_clear()
 
 
+def consumer_id(pid: int | None = None) -> str:
+    return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
+
+
+def beat(huey: Huey, consumer: str) -> None:
+    huey.put(_CONSUMER_KEY + consumer, time.time())
+
+
+def _heartbeat(huey: Huey, consumer: str, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_SECONDS):
+        try:
+            beat(huey, consumer)
+        except Exception:  # the queue's store is down: readiness says so once the beats are late
+            logger.warning("the consumer's heartbeat could not be written", exc_info=True)
+
+
+def _mark_running(_signal: str, huey_task: Any) -> None:
+    """In the worker process (huey's process workers are children of the consumer that beats for them)."""
+    try:
+        queue().put(_RUNNING_KEY + huey_task.id, {"task": _name_of(huey_task), "started": time.time(),
+                                                  "consumer": consumer_id(os.getppid())})
+    except Exception:
+        logger.warning("could not mark a job running", exc_info=True)
+
+
+def _mark_done(_signal: str, huey_task: Any, *_error: Any) -> None:
+    try:
+        queue().delete(_RUNNING_KEY + huey_task.id)
+    except Exception:
+        logger.warning("could not mark a job done", exc_info=True)
+
+
+def _name_of(huey_task: Any) -> str:
+    task = _task_of(huey_task)
+    return task.name if task else f"{type(huey_task).__module__}.{type(huey_task).__name__}"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunningJob:
+    task_name: str
+    started_at: float  # epoch seconds
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueStatus:
+    waiting: int  # ready to run now
+    scheduled: int  # retries and delayed tasks waiting for their time
+    running: tuple[RunningJob, ...]
+    consumers: int  # consumers heard from in the last CONSUMER_SILENT_AFTER_SECONDS
+
+
+def queue_status(*, now: float | None = None) -> QueueStatus:
+    """What the queue holds and who works on it, read from its store (SQLite or Redis); raises when the store
+    cannot be reached. A running mark whose consumer went silent (killed) is not counted."""
+    huey = queue()
+    now = time.time() if now is None else now
+    stored = {key: huey.serializer.deserialize(raw) for key, raw in huey.storage.result_items().items()
+              if key.startswith((_CONSUMER_KEY, _RUNNING_KEY))}
+    alive = {key.removeprefix(_CONSUMER_KEY) for key, beat_at in stored.items()
+             if key.startswith(_CONSUMER_KEY) and now - beat_at < CONSUMER_SILENT_AFTER_SECONDS}
+    running = sorted((RunningJob(mark["task"], mark["started"]) for key, mark in stored.items()
+                      if key.startswith(_RUNNING_KEY) and mark.get("consumer") in alive),
+                     key=lambda job: job.started_at)
+    return QueueStatus(huey.pending_count(), huey.scheduled_count(), tuple(running), len(alive))
+
+
 def run_consumer(*, workers: int, flush_locks: bool = False) -> None:
     """Run a consumer until SIGINT (finish running tasks, then stop) or SIGTERM (stop now: running tasks go back
     on the queue). ``flush_locks`` clears periodic locks a killed consumer left behind (the embedded default's only
@@ -296,4 +374,12 @@ def run_consumer(*, workers: int, flush_locks: bool = False) -> None:
     huey = queue()
     consumer = huey.create_consumer(workers=workers, worker_type="process", periodic=True, flush_locks=flush_locks,
                                     max_delay=IDLE_POLL_SECONDS, check_worker_health=True)
-    consumer.run()
+    me, stop = consumer_id(), threading.Event()
+    beat(huey, me)
+    threading.Thread(target=_heartbeat, args=(huey, me, stop), name="queue heartbeat", daemon=True).start()
+    try:
+        consumer.run()
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            huey.delete(_CONSUMER_KEY + me)

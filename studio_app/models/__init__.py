@@ -3,14 +3,17 @@ which Alembic compares against the migrations (see ``alembic/env.py``)."""
 
 from studio_app.models import (  # noqa: F401
     accounts,
+    admin,
     audit,
     connections,
     files,
     incidents,
     jobs,
+    mail_requests,
     media,
     privacy,
     projects,
     review,
+    security,
     uploads,
 )

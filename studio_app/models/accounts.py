@@ -50,6 +50,8 @@ class User(SQLModel, table=True):
     privacy_policy_accepted_at: datetime = time_field(default_now=True)
     created_at: datetime = time_field(default_now=True)
     password_changed_at: datetime = time_field(default_now=True)
+    # Set while an admin suspends the account (models/admin.AccountSuspension says why): no sign-in, no session.
+    suspended_at: datetime | None = time_field(nullable=True)
 
 
 class UserDataKey(SQLModel, table=True):

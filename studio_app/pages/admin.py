@@ -60,6 +60,8 @@ def request_item(row: dict) -> rx.Component:
             rx.flex(
                 rx.text(row["label"], weight="bold"), status_badge(row),
                 rx.cond(row["overdue"], rx.badge("Overdue", color_scheme="red", class_name="overdue")),
+                rx.cond(row["by_email"], rx.badge("Email: ", row["by_email"], color_scheme="blue", variant="soft",
+                                                  class_name="by-email")),
                 spacing="2", align="center", wrap="wrap",
             ),
             rx.text("From ", row["person"], " · received ", row["created"], " · answer due by ", row["due"], size="1",
@@ -167,7 +169,12 @@ def admin_privacy() -> rx.Component:
             rx.vstack(
                 rx.heading("Admin console: privacy", as_="h1", size="7"),
                 rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
-                          rx.link("Incidents", href=routes.ADMIN_INCIDENTS, size="2"), spacing="4"),
+                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"),
+                          rx.link("Security alerts", href=routes.ADMIN_ALERTS, size="2"),
+                          rx.link("People", href=routes.ADMIN_PEOPLE, size="2"),
+                          rx.link("Disclosures to authorities", href=routes.ADMIN_DISCLOSURES, size="2"),
+                          rx.link("Incidents", href=routes.ADMIN_INCIDENTS, size="2"),
+                          spacing="4", wrap="wrap"),
                 form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
                 requests_section(),
                 policy_section(),
@@ -204,7 +211,8 @@ def admin_jobs() -> rx.Component:
             rx.vstack(
                 rx.heading("Admin console: failed background jobs", as_="h1", size="7"),
                 rx.hstack(rx.link("Privacy requests, policy and news", href=routes.ADMIN_PRIVACY, size="2"),
-                          rx.link("Provider sandbox", href=routes.ADMIN_SANDBOX, size="2"), spacing="4"),
+                          rx.link("Provider sandbox", href=routes.ADMIN_SANDBOX, size="2"),
+                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"), spacing="4"),
                 rx.text("Jobs that still failed after every retry, newest first. The reason names the kind of error; "
                         "nothing personal is kept. Retry puts the job back on the queue once.",
                         size="2", color_scheme="gray"),
@@ -310,7 +318,8 @@ def admin_sandbox() -> rx.Component:
             SANDBOX.allowed,
             rx.vstack(
                 rx.heading("Admin console: provider sandbox", as_="h1", size="7"),
-                rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                rx.hstack(rx.link("Failed background jobs", href=routes.ADMIN_JOBS, size="2"),
+                          rx.link("Operations", href=routes.ADMIN_OPERATIONS, size="2"), spacing="4"),
                 rx.text("Providers without real credentials are emulated by the local sandbox: nothing reaches the "
                         "real Discord or TikTok. Faults injected here rehearse their outages.",
                         size="2", color_scheme="gray"),

@@ -48,6 +48,16 @@ class Action(enum.StrEnum):
     ADMINISTER_JOBS = "jobs.administer"
     # The provider sandbox's panel: its calls, and faults injected into it
     ADMINISTER_SANDBOX = "sandbox.administer"
+    # Operations: health of each part, the queue, providers, mail failures, recent security events
+    VIEW_OPERATIONS = "operations.view"
+    # Detection: the security alerts its rules open, acknowledging and closing them
+    ADMINISTER_SECURITY = "security.administer"
+    # People: find accounts, suspend and restore them, sign them out, grant or remove the admin role
+    ADMINISTER_PEOPLE = "people.administer"
+    # Reading a project's content from the console (with a written reason its members see)
+    READ_PROJECT_AS_ADMIN = "project.read_as_admin"
+    # The register of disclosures to authorities, and the export of what was disclosed
+    ADMINISTER_DISCLOSURES = "disclosures.administer"
     # Breach response: incidents, their containment, the authority report and the notice to affected people
     HANDLE_INCIDENTS = "incident.handle"
 
@@ -59,6 +69,9 @@ MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA,
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
                     Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION,
                     Action.MANAGE_PROJECT_CHANNEL}
+ADMIN_ACTIONS = {Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX, Action.VIEW_OPERATIONS,
+                 Action.ADMINISTER_SECURITY, Action.ADMINISTER_PEOPLE, Action.READ_PROJECT_AS_ADMIN,
+                 Action.ADMINISTER_DISCLOSURES, Action.HANDLE_INCIDENTS}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,8 +108,7 @@ def may(actor: Actor | None, action: Action, *, owner_id: str | None = None) -> 
         return actor.role == Role.EDITOR
     if action == Action.CREATE_PROJECT:
         return actor.role == Role.PRODUCER
-    if action in (Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX,
-                  Action.HANDLE_INCIDENTS):
+    if action in ADMIN_ACTIONS:
         return actor.is_admin
     return False
 

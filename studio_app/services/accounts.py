@@ -24,7 +24,7 @@ from studio_app.security.keyring import current_keys
 from studio_app.security.passwords import hash_password, verify_password
 from studio_app.security.policy import Action, Actor, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.services import audit, background, mail_templates, policies, sessions
+from studio_app.services import audit, background, detection, mail_templates, policies, sessions
 from studio_app.services.keys import create_data_key, data_key_of
 from studio_app.services.sessions import ClientInfo
 from studio_app.services.tokens import consume_token, issue_token
@@ -41,6 +41,8 @@ WRONG_CREDENTIALS = "This email and password do not match an account. Check both
 LINK_INVALID = "This link is invalid, expired or already used. Ask for a new one."
 SIGN_IN_LINK_SENT = ("Too many attempts to sign in to this account. If it is yours, check your inbox: we sent its "
                      "address a link to sign in without the password.")
+SUSPENDED = ("This account is suspended. If you think this is a mistake, write to us from the address of the "
+             "account.")
 REAUTHENTICATION_MINUTES = 10
 REAUTHENTICATION_NEEDED = "For your security, enter your password again to continue."
 
@@ -187,6 +189,7 @@ def sign_in(session: Session, settings: Settings, email: str, password: str, cli
     user = _authenticate(session, settings, email, password, client)
     sessions.end_session(session, previous_secret)
     audit.record_event(session, "signin.success", actor_id=user.id, subject_id=user.id)
+    detection.signed_in(session, user, client)
     return sessions.create_session(session, settings, user, client)
 
 
@@ -202,10 +205,12 @@ def sign_in_with_link(session: Session, settings: Settings, secret: str, client:
         _keep_security_events(session)
         raise AccountError(LINK_INVALID, field="link")
     user = session.get(User, token.user_id)
+    _refuse_suspended(session, user)
     user.email_verified_at = user.email_verified_at or utcnow()
     session.add(user)
     sessions.end_session(session, previous_secret)
     audit.record_event(session, "signin.link_used", actor_id=user.id, subject_id=user.id)
+    detection.signed_in(session, user, client)
     return sessions.create_session(session, settings, user, client)
 
 
@@ -220,10 +225,10 @@ def _authenticate(session: Session, settings: Settings, email: str, password: st
     for name, key in attempt.address_limits():
         decision = limiter.check(name, key)
         if not decision.allowed:
-            _refuse(session, name, attempt.index)
+            _refuse(session, name, attempt)
             raise RateLimited(decision.retry_after_seconds)
     if not limiter.check("signin_account", attempt.index).allowed:
-        _refuse(session, "signin_account", attempt.index, offer_link_with=settings)
+        _refuse(session, "signin_account", attempt, offer_link_with=settings)
         raise SignInLinkOffered()
     user = _user_by_index(session, attempt.index)
     stored_hash = user.password_hash if user is not None else _decoy_hash()
@@ -233,11 +238,20 @@ def _authenticate(session: Session, settings: Settings, email: str, password: st
         raise AccountError(WRONG_CREDENTIALS)
     if user.email_verified_at is None:
         raise AccountError("Please confirm your email address first: open the link we sent you.", field="unverified")
+    _refuse_suspended(session, user)
     if upgraded_hash:
         user.password_hash = upgraded_hash
         session.add(user)
     limiter.reset("signin_account_address", attempt.account_at_address)
     return user
+
+
+def _refuse_suspended(session: Session, user: User) -> None:
+    """Only after the password (or link) proved who it is: a suspension is no oracle for strangers."""
+    if user.suspended_at is not None:
+        audit.record_event(session, "signin.suspended", subject_id=user.id)
+        _keep_security_events(session)
+        raise AccountError(SUSPENDED, field="suspended")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -442,6 +456,8 @@ def _count_failure(session: Session, settings: Settings, limiter, attempt: _Sign
         limiter.hit(name, key)
     audit.record_event(session, "signin.failure", subject_id=user.id if user else None,
                        details={"reason": "wrong_password" if user else "unknown_account"})
+    detection.signin_failed(session, user_id=user.id if user else None, account_index=attempt.index,
+                            address=attempt.address)
     if not limiter.check("signin_account", attempt.index).allowed:
         if user is not None:
             audit.record_event(session, "signin.ceiling_reached", subject_id=user.id)
@@ -449,10 +465,12 @@ def _count_failure(session: Session, settings: Settings, limiter, attempt: _Sign
     _keep_security_events(session)
 
 
-def _refuse(session: Session, limit: str, index: str, *, offer_link_with: Settings | None = None) -> None:
+def _refuse(session: Session, limit: str, attempt: _SignInAttempt, *, offer_link_with: Settings | None = None) -> None:
     """Log a refused attempt (they feed detection rules); past the account's ceiling, offer its owner a link."""
-    user = _user_by_index(session, index)
+    user = _user_by_index(session, attempt.index)
     audit.record_event(session, "signin.throttled", subject_id=user.id if user else None, details={"limit": limit})
+    detection.signin_failed(session, user_id=user.id if user else None, account_index=attempt.index,
+                            address=attempt.address)
     if offer_link_with is not None:
         _offer_sign_in_link(session, offer_link_with, user)
     _keep_security_events(session)

@@ -52,12 +52,17 @@ def record_event(
     # Writers wait for each other between reading the last event and inserting the next one.
     serialize_writers(session, CHAIN_LOCK_ID, AuditEvent.sequence)
     try:
-        return _append(session, kind, actor_id, subject_id, details)
+        event = _append(session, kind, actor_id, subject_id, details)
     except sa.exc.IntegrityError as error:
         # Only reachable if another writer slipped past the lock (an unusual isolation level).
         if "sequence" not in str(error.orig):
             raise
-        return _append(session, kind, actor_id, subject_id, details)
+        event = _append(session, kind, actor_id, subject_id, details)
+    # Detection rules watch some durable events (admin role changes); imported here, as detection records events too.
+    from studio_app.services import detection
+
+    detection.audit_event_recorded(session, event)
+    return event
 
 
 def verify_chain(session: Session) -> ChainReport:

@@ -35,6 +35,11 @@ def after_response(session: Session, work: Callable[[Session], object], what: st
     after_commit(session, lambda: _submit(work, what))
 
 
+def soon(work: Callable[[Session], object], what: str) -> None:
+    """Run ``work(new_session)`` on the background thread now, for callers without a transaction of their own."""
+    _submit(work, what)
+
+
 def wait_until_idle(timeout: float = 30) -> None:
     """Return once everything handed over so far, and what it handed over in turn, is done (tests use it)."""
     while True:

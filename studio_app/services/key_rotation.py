@@ -12,10 +12,11 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from studio_app.models.accounts import UserDataKey
+from studio_app.models.admin import LegalDisclosure
 from studio_app.models.projects import ProjectDataKey
 from studio_app.security.crypto import rewrap_data_key, sealed_key_id
 from studio_app.security.keyring import KeyRing
-from studio_app.services.keys import project_owner
+from studio_app.services.keys import disclosure_owner, project_owner
 
 BATCH = 500
 
@@ -23,6 +24,7 @@ BATCH = 500
 WRAPPED_KEY_TABLES = (
     (UserDataKey, UserDataKey.user_id, lambda row: row.user_id),
     (ProjectDataKey, ProjectDataKey.project_id, lambda row: project_owner(row.project_id)),
+    (LegalDisclosure, LegalDisclosure.id, lambda row: disclosure_owner(row.id)),
 )
 
 

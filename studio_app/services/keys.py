@@ -44,6 +44,10 @@ def project_owner(project_id: str) -> str:
     return f"project:{project_id}"
 
 
+def disclosure_owner(disclosure_id: str) -> str:
+    return f"disclosure:{disclosure_id}"
+
+
 def create_project_key(session: Session, project_id: str) -> DataKey:
     data_key, wrapped = new_data_key(current_keys().keyring, owner_id=project_owner(project_id))
     session.add(ProjectDataKey(project_id=project_id, wrapped_key=wrapped))

@@ -114,13 +114,28 @@ def digest(settings: Settings, name: str, items: Sequence[tuple[str, str]], tota
 
 
 def privacy_answer(settings: Settings, name: str, label: str, asked_at: datetime, done: bool, answer: str) -> Mail:
+    """``name`` empty: the answer to a message sent by email from an address no confirmed account took over."""
     outcome = "We did what you asked." if done else "We could not do what you asked."
+    where = (f"All your requests and our answers are in your privacy center: {_link(settings, routes.PRIVACY_CENTER)}"
+             if name else f"Reply to {settings.privacy_contact} if you have a question about it.")
     return Mail("We answered your privacy request", "\n".join([
-        f"Hello {name},", "",
+        f"Hello {name}," if name else "Hello,", "",
         f"We answered your privacy request \"{label}\" of {asked_at:%d %B %Y}. {outcome}", "",
-        "Our answer:", answer, "",
-        f"All your requests and our answers are in your privacy center: {_link(settings, routes.PRIVACY_CENTER)}",
-        "",
+        "Our answer:", answer, "", where, "",
+    ]))
+
+
+def privacy_mail_received(settings: Settings, secret: str, valid_days: int) -> Mail:
+    """The one answer to every message sent to the privacy address, in the same words whether or not the address
+    has an account: what the sender learns is only that we received it."""
+    return Mail("We received your message about your personal data", "\n".join([
+        "Hello,", "",
+        f"We received your message to {settings.privacy_contact} and logged it as a privacy request. We answer "
+        "within one month, by email.", "",
+        "Before we act on it, confirm that you sent it: follow this link and press the button on the page (the link "
+        f"works once, for {valid_days} days):",
+        _link(settings, routes.MAIL_REQUEST_CONFIRM, token=secret), "",
+        "Nothing is done before you confirm. If you did not write to us, ignore this email.", "",
     ]))
 
 
@@ -144,6 +159,30 @@ def announcement(settings: Settings, name: str, subject: str, body: str) -> Mail
         "You receive product news because you agreed to it. To stop, withdraw that consent in your privacy "
         f"center (it takes effect at once): {_link(settings, routes.PRIVACY_CENTER)}", "",
     ]))
+
+
+# -- operations ------------------------------------------------------------------------------------
+
+
+def security_alert(settings: Settings, title: str, severity: str, summary: str) -> Mail:
+    """To the security contact; the alert's own words only (they hold no personal data)."""
+    return Mail(f"Security alert ({severity}): {title}", "\n".join([
+        "A detection rule opened an alert on Azekia Studio.", "",
+        f"{title} ({severity} severity)", summary, "",
+        f"See it and acknowledge it in the admin console: {_link(settings, routes.ADMIN_ALERTS)}",
+        "Repeats count on the same alert and send no further mail while it stays open.", "",
+    ]))
+# -- disclosures to authorities ----------------------------------------------------------------------
+
+
+def disclosure_notice(settings: Settings, authority: str, legal_basis: str, disclosed_on, categories) -> Mail:
+    listed = "\n".join(f"- {category}" for category in categories)
+    return Mail("We disclosed some of your data to an authority",
+                f"On {disclosed_on.day} {disclosed_on.strftime('%B %Y')}, Azekia Studio handed some of your data to "
+                f"{authority}, which asked for it under {legal_basis}. We disclose only what the law obliges us to, "
+                f"and only the data asked for:\n\n{listed}\n\n"
+                "You can see everything we hold about you, and ask us questions, from your privacy center:\n"
+                f"{_link(settings, routes.PRIVACY_CENTER)}\n")
 
 
 # -- breach response -------------------------------------------------------------------------------

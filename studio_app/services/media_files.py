@@ -21,7 +21,7 @@ from studio_app.security.crypto import DataKey
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, require_in_project, require_signed_in
 from studio_app.security.stream_crypto import open_range
-from studio_app.services import projects
+from studio_app.services import detection, projects
 from studio_app.services.keys import project_key_of
 
 _MISSING = "This file does not exist, or you cannot open it."
@@ -43,6 +43,9 @@ class MediaFile:
 def open_original(session: Session, actor: Actor | None, file_id: str) -> MediaFile:
     """A file of one of the actor's projects (an uploaded original, or a poster or strip processing made)."""
     row = _project_file(session, actor, file_id)
+    if session.exec(select(MediaAsset.id).where(MediaAsset.file_id == row.id)).first() is not None:
+        # Videos count towards the mass-download rule; posters and strips, which every page shows, do not.
+        detection.downloaded(session, actor.user_id, row.id, "media")
     return _media_file(session, row)
 
 
@@ -53,6 +56,7 @@ def open_proxy(session: Session, actor: Actor | None, file_id: str) -> MediaFile
     proxy = session.get(StoredFile, proxy_id) if proxy_id else None
     if proxy is None:
         raise NotFound("This video has no playback version yet; it is still being processed.")
+    detection.downloaded(session, actor.user_id, original.id, "media")  # the same item as its original
     return _media_file(session, proxy)
 
 

@@ -35,11 +35,12 @@ from studio_app.settings import Settings
 
 KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested", "export_ready",
          "review_comment", "version_approved", "changes_requested", "published", "publication_failed",
-         "reconnect_needed", "channel_dead", "incident_notice")
+         "reconnect_needed", "channel_dead", "disclosure", "incident_notice")
 CHANNELS = ("in_app", "email", "none")
 # "email" means in-app and email. Messages come often: by email only when someone asks for it.
+# A disclosure is mailed on its own (services/disclosures.py): a digest would say it twice.
 DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app", "review_comment": "in_app",
-                                                      "incident_notice": "in_app"}
+                                                        "disclosure": "in_app", "incident_notice": "in_app"}
 # The notice of a breach that affects the person (GDPR art. 34) reaches them whatever they chose; it is mailed on
 # its own (services/incidents.py), never in a digest.
 MANDATORY_KINDS = frozenset({"incident_notice"})
@@ -68,6 +69,7 @@ _TEXTS = {
     # subject_id names the provider
     "reconnect_needed": "Reconnect your {provider} account: the studio can no longer use it",
     "channel_dead": "The Discord channel of “{title}” no longer accepts announcements: connect it again",
+    "disclosure": "We had to disclose some of your data to an authority: our email tells you which and why",
     "incident_notice": "A security incident affected your data: we emailed you what happened and what to do",
 }
 PROVIDER_NAMES = {"discord": "Discord", "tiktok": "TikTok"}
@@ -75,7 +77,7 @@ PROVIDER_NAMES = {"discord": "Discord", "tiktok": "TikTok"}
 _VERSION_KINDS = frozenset({"review_comment", "version_approved", "changes_requested"})
 # Where a notification leads when it is about no project (the archive itself is never linked: only the page).
 _PAGES = {"export_ready": routes.PRIVACY_CENTER, "reconnect_needed": routes.CONNECTIONS,
-          "incident_notice": routes.NOTIFICATIONS}
+          "disclosure": routes.PRIVACY_CENTER, "incident_notice": routes.NOTIFICATIONS}
 
 
 @dataclasses.dataclass(frozen=True)

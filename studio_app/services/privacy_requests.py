@@ -55,6 +55,7 @@ class RequestView:
     closed_at: datetime | None
     overdue: bool
     person: str = ""  # "name <email>" of who asked, in the admin's queue only
+    by_email: str = ""  # set for a request sent by email (in the admin's queue: whether its sender confirmed it)
 
 
 def record_self_served(session: Session, user_id: str, kind: RequestKind, *, done: bool = True,
@@ -100,7 +101,9 @@ def my_requests(session: Session, actor: Actor | None) -> list[RequestView]:
     actor = require(actor, Action.VIEW_OWN_ACCOUNT)
     rows = session.exec(select(PrivacyRequest).where(PrivacyRequest.user_id == actor.user_id)
                         .order_by(PrivacyRequest.created_at.desc()).limit(PAGE_SIZE)).all()
-    return [_view(session, row) for row in rows]
+    mailed = _mail_requests().sent_by_email(session, [row.id for row in rows])
+    return [dataclasses.replace(_view(session, row), by_email="by email" if row.id in mailed else "")
+            for row in rows]
 
 
 def open_requests(session: Session, actor: Actor | None) -> list[RequestView]:
@@ -110,8 +113,18 @@ def open_requests(session: Session, actor: Actor | None) -> list[RequestView]:
                         .order_by(PrivacyRequest.due_at).limit(PAGE_SIZE)).all()
     people = {found.user_id: f"{found.name} <{found.email}>"
               for found in mailing.recipients(session, (row.user_id for row in rows if row.user_id))}
-    return [dataclasses.replace(_view(session, row), person=people.get(row.user_id or "", "Deleted account"))
-            for row in rows]
+    mails = _mail_requests().mails_of(session, [row.id for row in rows])
+    return [_queue_row(session, row, people, mails.get(row.id)) for row in rows]
+
+
+def _queue_row(session: Session, row: PrivacyRequest, people: dict[str, str], mail) -> RequestView:
+    if row.user_id is not None or mail is None:  # a person's request (sent by email and confirmed, or written)
+        return dataclasses.replace(_view(session, row), person=people.get(row.user_id or "", "Deleted account"),
+                                   by_email="confirmed by its sender" if mail is not None else "")
+    account = "matches an account" if mail.has_account else "no account matched"
+    return dataclasses.replace(
+        _view(session, row, mail), person=f"{mail.sender} ({account})",
+        by_email="confirmed by its sender" if mail.confirmed else "waiting for its sender to confirm")
 
 
 def answer_request(session: Session, settings: Settings, actor: Actor | None, request_id: str, status: str,
@@ -126,16 +139,31 @@ def answer_request(session: Session, settings: Settings, actor: Actor | None, re
     if status not in (RequestStatus.DONE, RequestStatus.REFUSED):
         raise InvalidInput("status", "Choose whether the request was honoured or refused.")
     answer = _check_details(answer, field="answer")
+    # A request sent by email that no confirmed account took over is answered to the address it came from.
+    mail = None if row.user_id is not None else _mail_requests().mails_of(session, [row.id]).get(row.id)
     if row.user_id is not None:
         set_encrypted(row, "answer_encrypted", answer, data_key=data_key_of(session, row.user_id))
+    elif mail is not None:
+        set_encrypted(row, "answer_encrypted", answer, data_key=mail.key)
     row.status, row.closed_at, row.handled_by = status, utcnow(), actor.user_id
     session.add(row)
     audit.record_event(session, "privacy_request.answered", actor_id=actor.user_id, subject_id=row.id,
                        details={"status": status})
-    view = _view(session, row)
+    view = _view(session, row, mail)
     if row.user_id is not None:
         _mail_answer(session, settings, row.user_id, view)
+    elif mail is not None:
+        reply = mail_templates.privacy_answer(settings, "", mail.subject or view.label, view.created_at,
+                                              view.status == RequestStatus.DONE, view.answer)
+        mailing.mail_after_commit(session, settings, mail.sender, reply)
     return view
+
+
+def _mail_requests():
+    # Imported here: mail_requests builds on this module (its deadline and labels).
+    from studio_app.services import mail_requests
+
+    return mail_requests
 
 
 def anonymize_requests_of(session: Session, user_id: str) -> None:
@@ -166,9 +194,13 @@ def _check_details(text: object, *, field: str = "details") -> str:
     return text
 
 
-def _view(session: Session, row: PrivacyRequest) -> RequestView:
+def _view(session: Session, row: PrivacyRequest, mail=None) -> RequestView:
+    """``mail``: the message behind a request sent by email that no account took over (its text, its key)."""
     details = answer = ""
-    if row.user_id is not None and (row.details_encrypted is not None or row.answer_encrypted is not None):
+    if mail is not None:
+        details = f"{mail.subject}\n\n{mail.body}".strip()
+        answer = get_decrypted(row, "answer_encrypted", data_key=mail.key) or ""
+    elif row.user_id is not None and (row.details_encrypted is not None or row.answer_encrypted is not None):
         try:
             key = data_key_of(session, row.user_id)
             details = get_decrypted(row, "details_encrypted", data_key=key) or ""

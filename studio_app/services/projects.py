@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from studio_app.models.admin import AdminProjectAccess
 from studio_app.models.base import is_row_id, new_id, utcnow
 from studio_app.models.projects import (
     MemberRole,
@@ -52,6 +53,8 @@ STAGE_CHANGED = "project.stage_changed"
 CHANGES_REQUESTED = "project.changes_requested"
 STAGE_EVENT_KINDS = (STAGE_CHANGED, CHANGES_REQUESTED)
 MEMBER_REMOVED = "member.removed"
+# An admin read the project's content from the console; members see it with the reason given.
+ADMIN_READ = "admin.content_read"
 TIMELINE_LIMIT_MAX = 200
 LIST_LIMIT_MAX = 200
 
@@ -188,13 +191,26 @@ def project_timeline(session: Session, actor: Actor | None, project_id: str, lim
     names = display_names(session, [event.actor_id for event in events]
                           + [event.details.get("user_id") for event in events if event.kind == MEMBER_REMOVED])
     milestones = _milestone_titles(session, project_id, {event.details.get("milestone_id") for event in events})
+    reasons = _admin_read_reasons(session, project_id, {event.details.get("access_id") for event in events
+                                                        if event.kind == ADMIN_READ})
     return [
         TimelineEntry(id=event.id, kind=event.kind, actor_id=event.actor_id, actor_name=name_of(names, event.actor_id),
                       details=dict(event.details), created_at=event.created_at,
                       subject=name_of(names, event.details.get("user_id")) if event.kind == MEMBER_REMOVED
+                      else reasons.get(event.details.get("access_id"), "") if event.kind == ADMIN_READ
                       else milestones.get(event.details.get("milestone_id"), ""))
         for event in events
     ]
+
+
+def _admin_read_reasons(session: Session, project_id: str, access_ids: set) -> dict[str, str]:
+    wanted = sorted(value for value in access_ids if is_row_id(value))
+    if not wanted:
+        return {}
+    key = project_key_of(session, project_id)
+    rows = session.exec(select(AdminProjectAccess).where(AdminProjectAccess.project_id == project_id,
+                                                         AdminProjectAccess.id.in_(wanted)).limit(len(wanted))).all()
+    return {row.id: get_decrypted(row, "reason_encrypted", data_key=key) for row in rows}
 
 
 def _milestone_titles(session: Session, project_id: str, milestone_ids: set) -> dict[str, str]:

@@ -26,8 +26,9 @@ def periods(settings: Settings) -> dict[str, int]:
 
 
 def with_periods(text: str, settings: Settings) -> str:
-    """``text`` with each ``{technical_data_days}``-style placeholder replaced by its value; other braces stay."""
-    values = periods(settings)
+    """``text`` with each ``{technical_data_days}``-style placeholder replaced by its value (and ``{privacy_contact}``
+    by the address people write to); other braces stay."""
+    values = periods(settings) | {"privacy_contact": settings.privacy_contact}
     return _PLACEHOLDER.sub(lambda found: str(values.get(found.group(1), found.group(0))), text)
 
 

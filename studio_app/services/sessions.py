@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from studio_app.models.accounts import Role, User, UserSession
 from studio_app.models.base import is_row_id, utcnow
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, may, require, require_signed_in
-from studio_app.services import audit, session_generation
+from studio_app.services import audit, detection, session_generation
 from studio_app.services.keys import data_key_of
 from studio_app.services.tokens import hash_secret, new_secret
 from studio_app.settings import Settings
@@ -25,6 +26,8 @@ from studio_app.settings import Settings
 # Writing last use on every websocket event would turn reads into writes; a minute is precise enough.
 TOUCH_INTERVAL = timedelta(minutes=1)
 logger = logging.getLogger(__name__)
+# What ``tokens.new_secret`` makes: 32 random bytes, URL-safe base64 without padding.
+_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 # Called with the ids of sessions that just ended (sign-out, revocation, password change), once the transaction
 # committed, on the thread that committed: the web layer registers one to reset the tabs of those sessions.
@@ -56,9 +59,9 @@ def create_session(session: Session, settings: Settings, user: User, client: Cli
         token_hash=hash_secret(secret),
         created_at=now,
         last_used_at=now,
-        idle_expires_at=now + timedelta(minutes=settings.session_idle_minutes),
-        absolute_expires_at=now + timedelta(days=settings.session_max_days),
     )
+    idle, longest = lifetimes(settings, user.role)
+    row.idle_expires_at, row.absolute_expires_at = now + idle, now + longest
     key = data_key_of(session, user.id)
     set_encrypted(row, "ip_address_encrypted", (client.ip_address or "")[:64] or None, data_key=key)
     set_encrypted(row, "user_agent_encrypted", (client.user_agent or "")[:512] or None, data_key=key)
@@ -70,7 +73,10 @@ def create_session(session: Session, settings: Settings, user: User, client: Cli
 
 def resolve_session(session: Session, settings: Settings, secret: str | None) -> Actor | None:
     """The actor behind a cookie secret, or None if it is unknown, revoked or expired."""
-    if not secret or len(secret) > 128:
+    if not secret:
+        return None
+    if not _SECRET_SHAPE.fullmatch(secret):  # not a value we ever set: made up or altered
+        detection.report_integrity_failure("session_cookie")
         return None
     found = _live_actor(session, settings, UserSession.token_hash == hash_secret(secret))
     return found[0] if found is not None else None
@@ -92,24 +98,34 @@ def resolve_session_id_until(session: Session, settings: Settings, session_id: s
     return _live_actor(session, settings, UserSession.id == session_id)
 
 
+def lifetimes(settings: Settings, role: str) -> tuple[timedelta, timedelta]:
+    """(idle, absolute) lifetime of a session of someone with ``role``: an admin's ends sooner."""
+    if role == Role.ADMIN:
+        return (timedelta(minutes=settings.admin_session_idle_minutes),
+                timedelta(hours=settings.admin_session_max_hours))
+    return timedelta(minutes=settings.session_idle_minutes), timedelta(days=settings.session_max_days)
+
+
 def _live_actor(session: Session, settings: Settings, which) -> tuple[Actor, datetime] | None:
     now = utcnow()
     found = session.exec(
         select(UserSession, User.role)
         .join(User, User.id == UserSession.user_id)
-        .where(which, UserSession.revoked_at.is_(None))
+        .where(which, UserSession.revoked_at.is_(None), User.suspended_at.is_(None))
     ).first()
     if found is None:
         return None
     row, role = found
-    if now >= row.idle_expires_at or now >= row.absolute_expires_at:
+    idle, longest = lifetimes(settings, role)
+    # A session opened before its person became an admin gets an admin's lifetime from then on.
+    absolute = min(row.absolute_expires_at, row.created_at + longest)
+    if now >= row.idle_expires_at or now >= absolute or now - row.last_used_at >= idle:
         return None
     if now - row.last_used_at >= TOUCH_INTERVAL:
         row.last_used_at = now
-        row.idle_expires_at = min(now + timedelta(minutes=settings.session_idle_minutes), row.absolute_expires_at)
+        row.idle_expires_at = min(now + idle, absolute)
         session.add(row)
-    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id), min(row.idle_expires_at,
-                                                                               row.absolute_expires_at)
+    return Actor(user_id=row.user_id, role=Role(role), session_id=row.id), min(row.idle_expires_at, absolute)
 
 
 def announce_ended_sessions(session: Session) -> None:

@@ -81,6 +81,7 @@ class SignUpState(SessionMixin, rx.State):
 SIGN_IN_PROBLEMS = {
     "credentials": accounts.WRONG_CREDENTIALS,
     "unverified": "Please confirm your email address first: open the link we sent you.",
+    "suspended": accounts.SUSPENDED,
     "password-changed": "Your password was changed and every session was signed out. Sign in with the new one.",
     "signed-out": "This session was signed out. Please sign in again.",
     "link-sent": accounts.SIGN_IN_LINK_SENT,

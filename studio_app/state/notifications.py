@@ -23,6 +23,7 @@ KIND_LABELS = {
     "publication_failed": "A publication failed",
     "reconnect_needed": "A connected account needs reconnecting",
     "channel_dead": "A project's Discord channel stopped working",
+    "disclosure": "We had to disclose your data to an authority",
 }
 
 

@@ -8,6 +8,7 @@ import reflex as rx
 
 from studio_app.services import forms, privacy_requests
 from studio_app.services.privacy_requests import RequestView
+from studio_app.settings import current_settings
 from studio_app.state.session import SessionMixin, user_action
 
 STATUS_LABELS = {"open": "Waiting for our answer", "done": "Done", "refused": "Refused"}
@@ -20,9 +21,11 @@ def day(moment) -> str:
 def request_row(view: RequestView) -> dict:
     return {"id": view.id, "label": view.label, "status": view.status,
             "status_label": STATUS_LABELS.get(view.status, view.status),
-            "self_served": "Done by you in the privacy center" if view.self_served else "Written request",
+            "self_served": "Done by you in the privacy center" if view.self_served else
+                           "Sent by email" if view.by_email else "Written request",
             "created": day(view.created_at), "due": day(view.due_at), "closed": day(view.closed_at),
-            "details": view.details, "answer": view.answer, "overdue": view.overdue, "person": view.person}
+            "details": view.details, "answer": view.answer, "overdue": view.overdue, "person": view.person,
+            "by_email": view.by_email}
 
 
 class PrivacyRequestsState(SessionMixin, rx.State):
@@ -33,11 +36,13 @@ class PrivacyRequestsState(SessionMixin, rx.State):
     form_key: str = ""  # made when the form appears, a new one after each request sent: a double click sends once
     sent: int = 0  # the form's React key: a new one after a request is sent empties the form
     loaded: bool = False
+    privacy_contact: str = ""  # the address people may also write to (STUDIO_PRIVACY_CONTACT)
 
     @rx.event
     @user_action
     async def load(self):
         self.confirmation, self.form_key = "", uuid.uuid4().hex
+        self.privacy_contact = current_settings().privacy_contact
         self._show(await self._call(privacy_requests.my_requests))
 
     @rx.event

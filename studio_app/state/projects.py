@@ -35,6 +35,7 @@ TIMELINE_TEXT = {
     "invitation.declined": "declined an invitation",
     "invitation.revoked": "withdrew an invitation",
     "member.removed": "removed",
+    "admin.content_read": "(an Azekia Studio admin) read the brief and thread, giving the reason:",
 }
 
 

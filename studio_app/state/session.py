@@ -21,8 +21,10 @@ import reflex as rx
 from studio_app import error_reports, routes
 from studio_app.database import session_scope
 from studio_app.errors import UserError
+from studio_app.security.crypto import DecryptionError
 from studio_app.security.log_redaction import describe_exception
 from studio_app.security.policy import Actor
+from studio_app.services import detection
 from studio_app.services.sessions import ClientInfo, resolve_session_id_until
 from studio_app.settings import current_settings
 from studio_app.state import session_cache
@@ -76,6 +78,8 @@ def log_failure(where: str, error: BaseException) -> str:
     reference = secrets.token_hex(4)
     logger.error("event failed in %s: %s [ref %s]", where, describe_exception(error), reference)
     error_reports.capture(error)  # with its frames, when error monitoring is on
+    if isinstance(error, DecryptionError):  # a sealed value that does not open: altered data or a wrong key
+        detection.report_integrity_failure("field")
     return reference
 
 

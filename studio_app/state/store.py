@@ -40,6 +40,7 @@ from reflex_base.config import get_config
 from studio_app.security.crypto import DecryptionError
 from studio_app.security.keyring import current_keys, load_keyring
 from studio_app.security.state_sealing import open_state, seal_state
+from studio_app.services import detection
 from studio_app.settings import current_settings
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def unseal(state_key: str, sealed: bytes) -> bytes | None:
         return open_state(load_keyring(current_settings()), state_key, sealed)
     except DecryptionError:
         logger.warning("a stored tab state did not open; the tab starts afresh")
+        detection.report_integrity_failure("state_store")
         return None
 
 

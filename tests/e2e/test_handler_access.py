@@ -20,6 +20,7 @@ from studio_app.models.review import DerushSelection, DerushSuggestionDecision, 
 from studio_app.services import derush, job_failures, privacy_requests, projects, review, threads
 from studio_app.state.account import AccountState, SessionsState
 from studio_app.state.admin_jobs import AdminJobsState
+from studio_app.state.admin_operations import AdminOperationsState
 from studio_app.state.connections import ProjectChannelState
 from studio_app.state.derush import DerushState
 from studio_app.state.hiring import DirectoryState
@@ -92,6 +93,9 @@ def attempts(world) -> list[tuple]:
         (SessionsState, "revoke", {"session_id": world["producer_session"]}, "/account/sessions"),
         (AdminJobsState, "load", {}, "/admin/jobs"),
         (AdminJobsState, "retry", {"failure_id": world["failure"]}, "/admin/jobs"),
+        (AdminOperationsState, "load", {}, "/admin/operations"),
+        (AdminOperationsState, "retry", {"failure_id": world["failure"]}, "/admin/operations"),
+        (AdminOperationsState, "watch", {}, "/admin/operations"),
         # The selection and the decision are the producer's: refused to the editor too.
         (DerushState, "open", {}, rush_path),
         (DerushState, "set_label", {"selection_id": world["selection"], "label": "reject"}, rush_path),

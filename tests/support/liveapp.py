@@ -19,6 +19,7 @@ class LiveApp:
     data_dir: Path
     log: Path
     pid: int  # of the server process, leader of its process group
+    metrics_url: str = ""  # serve's Prometheus endpoint (STUDIO_METRICS_ADDRESS), on a free port of its own
 
     @property
     def websocket_url(self) -> str:
@@ -30,7 +31,7 @@ def live_app(work_dir: Path, extra_env: dict[str, str] | None = None, *, backend
              public_url: str | None = None) -> Iterator[LiveApp]:
     """``backend_only`` instances skip the frontend build; give them the ``public_url`` of the instance
     whose pages the clients opened (the socket's allowed origin)."""
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     url = f"http://localhost:{port}"
     data_dir = work_dir / "data"
     env = {
@@ -41,6 +42,7 @@ def live_app(work_dir: Path, extra_env: dict[str, str] | None = None, *, backend
         "STUDIO_ALLOWED_ORIGINS": "",
         "PYTHONUNBUFFERED": "1",  # tests read the log while the app runs
         "STUDIO_SANDBOX_PORT": str(free_port()),  # the provider sandbox serve starts (unless extra_env names one)
+        "STUDIO_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}",  # apps of parallel tests never share the default
         **(extra_env or {}),
     }
     log = work_dir / f"app-{port}.log"
@@ -52,4 +54,6 @@ def live_app(work_dir: Path, extra_env: dict[str, str] | None = None, *, backend
         log=log,
         timeout=BUILD_AND_START_TIMEOUT,
     ) as process:
-        yield LiveApp(url=url, port=port, data_dir=data_dir, log=log, pid=process.pid)
+        metrics_address = env["STUDIO_METRICS_ADDRESS"]
+        yield LiveApp(url=url, port=port, data_dir=data_dir, log=log, pid=process.pid,
+                      metrics_url=f"http://{metrics_address}/metrics" if metrics_address != "off" else "")

@@ -77,19 +77,20 @@ def python_command(*args: str) -> list[str]:
 
 
 @contextmanager
-def api_server(tmp_path: Path, database_url: str, data_dir: Path | None = None) -> Iterator[str]:
+def api_server(tmp_path: Path, database_url: str, data_dir: Path | None = None,
+               extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Our HTTP routes (tests/support/api_only.py) served by granian on a free port; yields the base URL."""
-    with api_server_process(tmp_path, database_url, data_dir) as (base, _process):
+    with api_server_process(tmp_path, database_url, data_dir, extra_env) as (base, _process):
         yield base
 
 
 @contextmanager
-def api_server_process(tmp_path: Path, database_url: str, data_dir: Path | None = None
-                       ) -> Iterator[tuple[str, subprocess.Popen]]:
+def api_server_process(tmp_path: Path, database_url: str, data_dir: Path | None = None,
+                       extra_env: Mapping[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """``api_server`` and its process (leader of its own group), for tests that crash it on purpose."""
     port = free_port()
     env = {"STUDIO_DATA_DIR": str(data_dir or tmp_path / "data"), "STUDIO_DATABASE_URL": database_url,
-           "STUDIO_PUBLIC_URL": f"http://localhost:{port}", "STUDIO_ALLOWED_ORIGINS": ""}
+           "STUDIO_PUBLIC_URL": f"http://localhost:{port}", "STUDIO_ALLOWED_ORIGINS": "", **(extra_env or {})}
     args = python_command("-m", "granian", "--interface", "asgi", "--port", str(port), "tests.support.api_only:app")
     base = f"http://127.0.0.1:{port}"
     with running_process(args, env=env, ready_url=f"{base}/nothing-here", log=tmp_path / "granian.log") as process:

@@ -14,6 +14,9 @@ ARGUMENTS = {"secret": "tok-en_1", "inviter": "Paula", "proof_years": 3, "name":
              "asked_at": datetime(2026, 11, 2, tzinfo=UTC), "done": True, "answer": "Done.", "version": 2,
              "published_at": datetime(2026, 11, 3, tzinfo=UTC), "effective_at": datetime(2026, 12, 3, tzinfo=UTC),
              "change_summary": "Shorter.", "subject": "News", "body": "Hello", "total": 3,
+             "title": "Audit log failed verification", "severity": "high", "summary": "Event 3 was altered.",
+             "authority": "A court", "legal_basis": "Article 60-1", "disclosed_on": datetime(2026, 11, 4, tzinfo=UTC),
+             "categories": ["your email address"], "valid_days": 7,
              "items": [("A milestone is due", routes.project_page("p1")), ("Your archive is ready",
                                                                           routes.PRIVACY_CENTER)]}
 
@@ -48,3 +51,4 @@ def test_links_carry_their_token_as_a_query(tmp_path):
     assert f"{PUBLIC_URL}{routes.RESET_PASSWORD}?token=tok-en_1" in mails["reset_password"].text
     assert f"{PUBLIC_URL}{routes.invitation_page('tok-en_1')}" in mails["invitation"].text
     assert f"{PUBLIC_URL}{routes.ACCOUNT}#notifications" in mails["digest"].text
+    assert f"{PUBLIC_URL}{routes.MAIL_REQUEST_CONFIRM}?token=tok-en_1" in mails["privacy_mail_received"].text

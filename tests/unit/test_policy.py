@@ -24,3 +24,10 @@ def test_own_account_and_sessions_only():
 def test_admins_may_end_anyones_session_but_not_edit_their_account():
     assert may(ADMIN, Action.REVOKE_SESSION, owner_id=ZOE.user_id)
     assert not may(ADMIN, Action.EDIT_OWN_ACCOUNT, owner_id=ZOE.user_id)
+
+
+def test_only_admins_see_operations():
+    assert may(ADMIN, Action.VIEW_OPERATIONS)
+    assert not may(ZOE, Action.VIEW_OPERATIONS)
+    with pytest.raises(NotAllowed):
+        require(ZOE, Action.VIEW_OPERATIONS)

@@ -38,19 +38,22 @@ class FileUnreadable(Exception):
 
 
 def write_archive(session: Session, user_id: str, key: DataKey, target: BinaryIO, progress: Progress, *,
-                  public_url: str) -> None:
-    """Write the whole archive of ``user_id`` to ``target``, reading with ``session``."""
+                  public_url: str, only: list[str] | None = None, readme_text: str | None = None) -> None:
+    """Write the whole archive of ``user_id`` to ``target``, reading with ``session``; ``only`` some of its files
+    (a disclosure to an authority hands over exactly its categories), with their own README."""
     generated_at = utcnow()
     progress.total = work_units(session, user_id)
+    names = [name for name in FILES if only is None or name in only]
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         run = Run(session, user_id, key, archive, progress, generated_at)
-        for name in FILES:
+        for name in names:
             with Items(archive, name, generated_at, progress) as items:
                 for exporter in exporters_of_file(name):
                     exporter.write(run, items)
                     progress.advance(1)
-        _write_blobs(run)
-        archive.writestr("README.md", readme(generated_at, public_url))
+        if "files" in names:
+            _write_blobs(run)
+        archive.writestr("README.md", readme_text or readme(generated_at, public_url))
 
 
 @dataclasses.dataclass

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from studio_app.models.accounts import Consent, OneTimeToken, TokenPurpose, User, UserSession
+from studio_app.models.admin import AccountSuspension
 from studio_app.models.connections import ConnectedAccount, DiscordOutbox, ProjectChannel
 from studio_app.models.files import StoredFile
 from studio_app.models.media import MediaAsset
@@ -62,6 +63,14 @@ def _account_contact(run: Run, items: Items) -> None:
     user = run.session.get(User, run.user_id)
     items.add("email", email=get_decrypted(user, "email_encrypted", data_key=run.key),
               verified_at=user.email_verified_at)
+
+
+def _suspensions(run: Run, items: Items) -> None:
+    for row in run.session.exec(select(AccountSuspension).where(AccountSuspension.user_id == run.user_id)
+                                .order_by(AccountSuspension.suspended_at)).all():
+        items.add("suspension", suspended_at=row.suspended_at,
+                  reason=get_decrypted(row, "reason_encrypted", data_key=run.key), restored_at=row.restored_at,
+                  restore_reason=get_decrypted(row, "restore_reason_encrypted", data_key=run.key))
 
 
 def _policy_acceptance(run: Run, items: Items) -> None:
@@ -344,6 +353,7 @@ EXPORTERS: dict[str, tuple[Exporter, ...]] = {
     "user_account": (Exporter("identity", ("display_name_encrypted",), _account_identity),
                      Exporter("contact", ("email_encrypted",), _account_contact),
                      Exporter("preferences", (), _policy_acceptance)),
+    "account_suspension": (Exporter("identity", ("reason_encrypted", "restore_reason_encrypted"), _suspensions),),
     "editor_profile": (Exporter("profile", ("headline_encrypted", "portfolio_links_encrypted"), _editor_profile),),
     "one_time_token": (_TOKENS_CONTACT, Exporter("technical", (), _one_time_links)),
     "invitation": (Exporter("contact", ("invitee_email_encrypted",), _invitations_received),

@@ -17,7 +17,7 @@ from studio_app.models.privacy import DataExport, ExportStatus, PrivacyRequest, 
 from studio_app.security.crypto import DataKey
 from studio_app.security.policy import Action, Actor, NotAllowed, require
 from studio_app.security.rate_limits import current_rate_limiter
-from studio_app.services import audit, files, notifications, privacy_requests
+from studio_app.services import audit, detection, files, notifications, privacy_requests
 from studio_app.services.accounts import require_recent_reauthentication
 from studio_app.services.keys import data_key_of
 from studio_app.services.validation import InvalidInput
@@ -95,6 +95,7 @@ def open_export(session: Session, actor: Actor | None, export_id: str) -> tuple[
     row.downloaded_at = utcnow()
     session.add(row)
     audit.record_event(session, "export.downloaded", actor_id=actor.user_id, subject_id=row.id)
+    detection.downloaded(session, actor.user_id, row.id, "export")
     name = f"azekia-studio-data-{row.finished_at.date().isoformat()}.zip"
     return _view(row), name, files.read_sealed(row.storage_key, key, export_binding(row.id))
 

@@ -20,6 +20,19 @@ NOT_EXPORTED: dict[str, str] = {
     "form_submission": "random keys that stop a double click from creating things twice; what they created is exported",
     "job_failure": "background jobs that failed (what they worked on, by id, and the error): nothing about you",
     "oauth_attempt": "a connection to Discord or TikTok you started and did not finish: deleted after 10 minutes",
+    "security_alert": "alerts our detection rules raised (pseudonymous ids only), kept to protect accounts; ask us for "
+                      "them in writing",
+    "security_signal": "short-lived counts of failed sign-ins and downloads under keyed pseudonyms, deleted within "
+                       "hours",
+    "known_device": "for admins only: keyed hashes of the browsers and networks they signed in from, which cannot be "
+                    "turned back into either; kept to spot a sign-in from a new device",
+    "admin_role_request": "requests between admins to grant the admin role (account ids only)",
+    "admin_project_access": "an admin reading a project's content: shown, with the reason, in that project's activity",
+    "legal_disclosure": "the register of disclosures to authorities, kept as the studio's legal record; you are told "
+                        "of a disclosure about you unless the law forbids it",
+    "inbound_mail": "messages sent to our privacy address: the text of one you confirmed is in your request "
+                    "(requests file); one you did not confirm may not be from you",
+    "mailbox_cursor": "where reading our privacy mailbox stopped: nothing about you",
 }
 
 # Personal columns deliberately left out of the archive, and why (tests check each one's value never appears).
@@ -28,11 +41,14 @@ WITHHELD_COLUMNS: dict[tuple[str, str], str] = {
         "the access token of a connected account: a key to your account there, which an archive must not carry",
     ("connected_account", "refresh_token_encrypted"):
         "the refresh token of a connected account: a key to your account there, which an archive must not carry",
+    **{("inbound_mail", column): "a message sent to our privacy address from yours: once you confirm it, its text is "
+       "exported with your request; until then it may have been sent by someone else in your name"
+       for column in ("sender_encrypted", "subject_encrypted", "body_encrypted")},
 }
 
 # The files of the archive, in the order they are written, with what each holds.
 FILES: dict[str, str] = {
-    "identity": "Who you are on Azekia Studio: your account.",
+    "identity": "Who you are on Azekia Studio: your account, and any suspension of it with its reason.",
     "profile": "Your public editor profile (empty unless you are an editor).",
     "contact": "Your email address, pending email changes, and invitations sent to your address.",
     "technical": "Your signed-in browsers (sessions) and the one-time links we emailed you.",
@@ -55,7 +71,11 @@ _PROJECT = "id of the project (see the project items of content.json)"
 # that the archive holds no field that is not documented here.
 FIELDS: dict[str, dict[str, dict[str, str]]] = {
     "identity": {"account": {"id": "your account id", "display_name": "the name shown to the people you work with",
-                             "role": "producer, editor or admin", "created_at": "when you signed up: " + _WHEN}},
+                             "role": "producer, editor or admin", "created_at": "when you signed up: " + _WHEN},
+                 "suspension": {"suspended_at": "when an admin suspended your account: " + _WHEN,
+                                "reason": "why it was suspended",
+                                "restored_at": "when it was restored: " + _WHEN_OR_NULL,
+                                "restore_reason": "why it was restored, or null"}},
     "profile": {"editor_profile": {
         "headline": "your headline in the editors' directory", "portfolio_links": "links to your work",
         "skills": "skills you listed", "languages": "languages you work in", "software": "software you use",

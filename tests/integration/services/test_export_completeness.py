@@ -19,12 +19,14 @@ from studio_app.models.privacy import Announcement, AnnouncementDelivery, Policy
 from studio_app.security.personal_data import personal_fields
 from studio_app.services import (
     accounts,
+    admin_users,
     background,
     derush,
     discord_messages,
     exports,
     files,
     invitations,
+    mail_requests,
     media,
     notifications,
     privacy,
@@ -166,7 +168,21 @@ class World:
             call(notifications.set_preference, actor, "mention", "none")
         self._policy_and_news(producer, editor)
         self._connections(mark, producer, editor, project.id)
+        self._suspension(mark, editor)
+        with session_scope() as session:  # a message to the privacy address from someone without an account
+            mail_requests.take_in(session, settings, mail_requests.Letter(
+                message_key=uuid.uuid4().hex * 2,
+                sender=self.own([], "inbound_mail", "sender_encrypted", f"{mark}-writer@example.org"),
+                subject=self.own([], "inbound_mail", "subject_encrypted", f"{mark} mail subject"),
+                body=self.own([], "inbound_mail", "body_encrypted", f"{mark} mail body")))
         return producer, editor
+
+    def _suspension(self, mark: str, actor) -> None:
+        call(accounts.reauthenticate, self.admin, STRONG_PASSWORD)
+        call(admin_users.suspend_user, self.admin, actor.user_id,
+             self.own([actor], "account_suspension", "reason_encrypted", f"{mark} suspension reason"))
+        call(admin_users.restore_user, self.admin, actor.user_id,
+             self.own([actor], "account_suspension", "restore_reason_encrypted", f"{mark} restore reason"))
 
     def _connections(self, mark: str, producer, editor, project_id: str) -> None:
         """Rows as the OAuth callbacks and the Discord outbox write them (their flows are tested against the

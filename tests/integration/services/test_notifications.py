@@ -105,7 +105,8 @@ def test_preferences_have_defaults_and_accept_only_known_values(people):
             "message": "in_app", "mention": "email", "invitation": "email", "stage_change": "email",
             "milestone_due": "email", "review_requested": "email", "export_ready": "email",
             "review_comment": "in_app", "version_approved": "email", "changes_requested": "email",
-            "published": "email", "publication_failed": "email", "reconnect_needed": "email", "channel_dead": "email"}
+            "published": "email", "publication_failed": "email", "reconnect_needed": "email", "channel_dead": "email",
+            "disclosure": "in_app"}
     set_preference(editor, "message", "email")
     set_preference(editor, "message", "none")  # a second choice replaces the first
     set_preference(editor, "milestone_due", "in_app")

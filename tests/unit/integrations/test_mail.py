@@ -4,7 +4,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from studio_app.integrations.mail import MailError, read_outbox, send_mail
+from studio_app.integrations.mail import MailError, footer, read_outbox, send_mail
 from studio_app.settings import Settings, load_settings
 from tests.support.servers import free_port
 from tests.support.smtp import running_smtp_server
@@ -32,8 +32,8 @@ def test_without_smtp_the_mail_lands_in_the_outbox_and_reads_back(tmp_path):
 
     mails = read_outbox(settings)
     assert [(mail.to, mail.subject, mail.text) for mail in mails] == [
-        ("ada@example.com", "Confirm your address", "Open this link: https://x.test/c/1\n"),
-        ("bob@example.com", "Réinitialiser", "Deuxième message é\n"),
+        ("ada@example.com", "Confirm your address", "Open this link: https://x.test/c/1\n" + footer(settings)),
+        ("bob@example.com", "Réinitialiser", "Deuxième message é\n" + footer(settings)),
     ]
     assert mails[0].sent_at.tzinfo is not None
     assert mails[0].sent_at <= mails[1].sent_at
@@ -85,7 +85,7 @@ def test_with_smtp_the_mail_reaches_the_server(tmp_path):
     assert message["Subject"] == "Your new version"
     assert message["To"] == "ada@example.com"
     assert message["Message-ID"] and message["Date"]
-    assert message.get_content() == "Version 3 is ready.\n.\nEnd.\n"
+    assert message.get_content() == "Version 3 is ready.\n.\nEnd.\n" + footer(settings)
     assert read_outbox(settings) == []
 
 
