@@ -5,6 +5,7 @@ import reflex as rx
 from studio_app import routes
 from studio_app.components.forms import field_error, form_alert, text_field
 from studio_app.pages.admin import labelled_area
+from studio_app.pages.admin_people import password_card
 from studio_app.pages.projects import empty_state, signed_in_page
 from studio_app.state.admin_incidents import AdminIncidentsState, IncidentState
 from studio_app.state.shell import ShellState
@@ -38,14 +39,22 @@ def admin_incidents() -> rx.Component:
                 "have the report within 72 hours of that moment.", size="2", color_scheme="gray"),
         rx.card(rx.form(rx.vstack(
             rx.heading("Open an incident", as_="h2", size="4"),
-            text_field("Title", "title", error=LIST.errors["title"], max_length=200, field_id="incident-title"),
+            rx.cond(LIST.alert.contains("id"), rx.callout(
+                rx.text("From the security alert “", LIST.alert["title"], "” (", LIST.alert["people"],
+                        " accounts concerned): they become the affected people, the alert is acknowledged, and "
+                        "closing the incident closes it."), icon="shield-alert", color_scheme="amber",
+                id="incident-from-alert")),
+            text_field("Title", "title", error=LIST.errors["title"], max_length=200, field_id="incident-title",
+                       default_value=LIST.alert["title"].to(str)),
             labelled_area("What happened (no names: people are listed in the assessment)", "nature", "incident-nature",
-                          LIST.errors["nature"], rows="3", max_length=4000),
+                          LIST.errors["nature"], rows="3", max_length=4000,
+                          default_value=LIST.alert["summary"].to(str)),
             text_field("Aware since (UTC; empty means now)", "aware_at", input_type="datetime-local",
                        error=LIST.errors["aware_at"], field_id="incident-aware"),
             form_alert(LIST.errors["open"]),
             rx.button("Open the incident", type="submit"),
-            spacing="3", width="100%", align="start"), on_submit=LIST.open_incident, reset_on_submit=False),
+            spacing="3", width="100%", align="start"), on_submit=LIST.open_incident, reset_on_submit=False,
+            key=LIST.alert["id"].to(str)),  # the alert arrives after the form mounts: its defaults need a new form
             width="100%"),
         rx.cond(LIST.rows.length() > 0, rx.box(rx.table.root(
             rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in
@@ -72,9 +81,12 @@ def radio_group(legend: str, name: str, options: list[tuple[str, str]], error: r
 
 def assessment_form() -> rx.Component:
     errors = ONE.errors
+    from_alert = rx.cond(ONE.incident["from_alert"].to(bool),
+                         rx.el.option("The accounts of the security alert", value="alert"))
     return rx.form(rx.vstack(
         rx.el.label("Who is affected", html_for="field-rule", class_name="field-label"),
         rx.el.select(rx.el.option("Choose…", value=""),
+                     from_alert,
                      *(rx.el.option(label, value=value) for value, label in
                        (("signed_in_between", "Everyone who signed in between two moments"),
                         ("project_members", "The members of a project"),
@@ -121,6 +133,7 @@ def containment() -> rx.Component:
     return section(
         "Containment",
         rx.text("Each step runs at once and is written in the timeline.", size="2", color_scheme="gray"),
+        password_card(ONE, "a containment step"),
         rx.flex(*(rx.button(label, size="2", variant="soft", color_scheme="red", on_click=ONE.contain(step))
                   for step, label in steps), spacing="2", wrap="wrap"),
         rx.cond(ONE.read_only, rx.button("Lift read-only mode", size="2", on_click=ONE.lift_read_only)),
@@ -205,6 +218,8 @@ def admin_incident() -> rx.Component:
                 rx.text("Aware since ", inc["aware"], size="2", color_scheme="gray"), spacing="2", wrap="wrap",
                 align="center"),
         rx.text(inc["nature"], white_space="pre-wrap"),
+        rx.cond(inc["from_alert"].to(bool), rx.link("Opened from a security alert: see it", href=inc["alert"].to(str),
+                                                  size="2", id="incident-alert-link")),
         form_alert(ONE.notice, color="green", icon="circle-check"),
         section("Assessment",
                 rx.cond(inc["assessed"], rx.text(inc["people"], " people, about ", inc["records"], " records; ",

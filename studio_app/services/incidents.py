@@ -26,12 +26,23 @@ from studio_app.models.base import is_row_id, utcnow
 from studio_app.models.connections import ConnectedAccount, Provider
 from studio_app.models.incidents import Incident, IncidentEvent, IncidentPerson, IncidentStatus, RiskLevel
 from studio_app.models.projects import ProjectMember
+from studio_app.models.security import SecurityAlert
 from studio_app.security import read_only
 from studio_app.security.blind_index import email_index
 from studio_app.security.keyring import KeyRingError, current_keys
 from studio_app.security.personal_data import Category, personal_fields
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import audit, connections, mail_templates, mailing, notifications, sessions
+from studio_app.services import (
+    accounts,
+    admin_users,
+    audit,
+    connections,
+    detection,
+    mail_templates,
+    mailing,
+    notifications,
+    sessions,
+)
 from studio_app.services.key_rotation import rewrap_all_data_keys
 from studio_app.services.validation import InvalidInput, check_line
 from studio_app.settings import Settings, current_settings
@@ -47,6 +58,7 @@ RULES = {
     "connection": "Everyone with a connected account of a provider",
     "everyone": "Every account",
     "list": "A list of email addresses",
+    "alert": "The accounts of the detection alert",
 }
 CATEGORY_WORDS = {
     Category.IDENTITY: "Identity (names)", Category.CONTACT: "Contact details (email addresses)",
@@ -199,24 +211,35 @@ def category_choices() -> list[tuple[str, str]]:
 def open_incident(session: Session, actor: Actor | None, title: object, nature: object, aware_at: object = None,
                   *, alert_id: object = None) -> str:
     """Opens an incident; ``aware_at`` (when the studio became aware, default now) starts the 72-hour clock.
-    From a detection alert, ``alert_id`` links it (its opening time is the moment of awareness by default)."""
+    From a detection alert, ``alert_id`` links it: its opening time is the moment of awareness by default, its
+    accounts are the first list of affected people, and the alert is acknowledged (the incident handles it now;
+    repeats still count on it until the incident closes, which closes it)."""
     actor = _authorize(session, actor)
     title = check_line(title, field="title", max_length=200, missing="Give the incident a short title.")
     nature = _text(nature, "nature", "Say what happened, as far as you know.")
     aware = _moment(aware_at, "aware_at") if aware_at else None
-    linked = None
-    if alert_id:
-        alert = _alert(session, actor, alert_id)
-        linked = alert.id
+    alert = detection.get_alert(session, actor, alert_id) if alert_id else None
+    if alert is not None:
         aware = aware or alert.opened_at
     aware = aware or utcnow()
     if aware > utcnow() + timedelta(minutes=5):
         raise InvalidInput("aware_at", "The moment of awareness cannot be in the future.")
-    incident = Incident(title=title, nature=nature, opened_by=actor.user_id, aware_at=aware, alert_id=linked)
+    incident = Incident(title=title, nature=nature, opened_by=actor.user_id, aware_at=aware,
+                        alert_id=alert.id if alert else None)
     session.add(incident)
     session.flush()
-    origin = " from a detection alert" if linked else " by hand"
-    _record(session, actor, incident, "opened", f"Incident opened{origin}. Aware since {_when(aware)}.")
+    if alert is None:
+        _record(session, actor, incident, "opened", f"Incident opened by hand. Aware since {_when(aware)}.")
+        return incident.id
+    rule = {"kind": "alert", "alert_id": alert.id}
+    people = _resolve(session, rule)
+    _set_people(session, incident, people)
+    incident.affected_rule, incident.affected_count = rule, len(people)
+    session.add(incident)
+    detection.acknowledge(session, actor, alert.id)
+    _record(session, actor, incident, "opened",
+            f"Incident opened from the detection alert “{alert.title}” ({len(people)} accounts concerned; the alert "
+            f"is acknowledged). Aware since {_when(aware)}.")
     return incident.id
 
 
@@ -247,16 +270,13 @@ def assess(session: Session, actor: Actor | None, incident_id: object, form: dic
     proposed = _optional_text(form.get("measures_proposed"), "measures_proposed")
     encrypted, keys_safe = _yes_no(form.get("data_encrypted"), "data_encrypted"), _yes_no(form.get("keys_safe"),
                                                                                       "keys_safe")
-    rule = _rule(form)
+    rule = _rule(form, incident)
     if incident.notified_at is not None and rule != incident.affected_rule:
         raise UserError("The affected people were already notified: their list cannot change any more. Open a new "
                         "incident for the others.", "rule")
     user_ids = _resolve(session, rule)
     if incident.notified_at is None:
-        session.execute(sa.delete(IncidentPerson).where(IncidentPerson.incident_id == incident.id))
-        if user_ids:
-            session.execute(sa.insert(IncidentPerson), [{"incident_id": incident.id, "user_id": user_id}
-                                                         for user_id in user_ids])
+        _set_people(session, incident, user_ids)
     incident.affected_rule, incident.affected_count = rule, len(user_ids)
     incident.categories = sorted(set(categories), key=[value for value, _ in category_choices()].index)
     incident.records_estimate = _records(session, incident.id, incident.categories, len(user_ids))
@@ -271,10 +291,21 @@ def assess(session: Session, actor: Actor | None, incident_id: object, form: dic
     return len(user_ids)
 
 
-def _rule(form: dict[str, Any]) -> dict[str, Any]:
+def _set_people(session: Session, incident: Incident, user_ids: list[str]) -> None:
+    session.execute(sa.delete(IncidentPerson).where(IncidentPerson.incident_id == incident.id))
+    if user_ids:
+        session.execute(sa.insert(IncidentPerson), [{"incident_id": incident.id, "user_id": user_id}
+                                                     for user_id in user_ids])
+
+
+def _rule(form: dict[str, Any], incident: Incident) -> dict[str, Any]:
     kind = form.get("rule")
     if kind not in RULES:
         raise InvalidInput("rule", "Choose who is affected.")
+    if kind == "alert":
+        if not incident.alert_id:
+            raise InvalidInput("rule", "This incident was not opened from an alert: choose another rule.")
+        return {"kind": kind, "alert_id": incident.alert_id}
     if kind == "signed_in_between":
         start, end = _moment(form.get("from"), "from"), _moment(form.get("until"), "until")
         if end <= start:
@@ -313,6 +344,10 @@ def _resolve(session: Session, rule: dict[str, Any]) -> list[str]:
         query = select(ConnectedAccount.user_id).where(ConnectedAccount.provider == rule["provider"])
     elif kind == "list":
         query = select(User.id).where(User.email_index.in_(rule["email_indexes"]))
+    elif kind == "alert":
+        alert = session.get(SecurityAlert, rule["alert_id"])
+        # Accounts erased since the alert fired are no longer anyone to contain or notify.
+        query = select(User.id).where(User.id.in_(list(alert.user_ids) if alert else []))
     else:
         query = select(User.id)
     return sorted(set(session.exec(query.distinct()).all()))
@@ -329,6 +364,8 @@ def _describe_rule(rule: dict[str, Any]) -> str:
         return f"with a {rule['provider'].capitalize()} connection"
     if kind == "list":
         return f"a list of {rule['given']} addresses"
+    if kind == "alert":
+        return "the accounts of the detection alert"
     return RULES.get(kind, "not chosen yet").lower()
 
 
@@ -351,9 +388,12 @@ def _records(session: Session, incident_id: str, categories: list[str], people: 
 
 
 def contain(session: Session, actor: Actor | None, incident_id: object, step: object) -> str:
-    """One containment step, recorded in the timeline; returns what was done, in words."""
+    """One containment step, recorded in the timeline; returns what was done, in words. Each acts on many
+    accounts or on everyone at once, so like the people console's sensitive actions it needs the admin's password
+    entered again in the last minutes (``accounts.reauthenticate``)."""
     actor = _authorize(session, actor)
     incident = _open_incident(session, incident_id)
+    accounts.require_recent_reauthentication(session, actor)
     if step not in CONTAINMENT:
         raise InvalidInput("step", "Choose a containment step.")
     if step == "read_only":
@@ -386,8 +426,6 @@ def _revoke_tokens(session: Session, actor: Actor, people: list[str]) -> str:
 
 
 def _suspend(session: Session, actor: Actor, people: list[str]) -> str:
-    from studio_app.services import admin_users  # (H6 admin_users: the people console, another part of issue 12)
-
     count = admin_users.suspend_users(session, actor, people, "Security incident: containment")
     return f"{count} accounts suspended."
 
@@ -591,6 +629,8 @@ def close_incident(session: Session, actor: Actor | None, incident_id: object, f
     incident.status, incident.closed_at, incident.closed_by = IncidentStatus.CLOSED, utcnow(), actor.user_id
     session.add(incident)
     _record(session, actor, incident, "closed", "Closed after the post-incident review.")
+    if incident.alert_id:
+            detection.close(session, actor, incident.alert_id)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
@@ -618,12 +658,6 @@ def _open_incident(session: Session, incident_id: object) -> Incident:
 
 def _people(session: Session, incident_id: str) -> list[str]:
     return list(session.exec(select(IncidentPerson.user_id).where(IncidentPerson.incident_id == incident_id)).all())
-
-
-def _alert(session: Session, actor: Actor, alert_id: object):
-    from studio_app.services import detection  # detection: another part of issue 12
-
-    return detection.get_alert(session, actor, alert_id)
 
 
 def _record(session: Session, actor: Actor, incident: Incident, kind: str, text: str) -> None:

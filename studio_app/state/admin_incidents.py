@@ -7,7 +7,7 @@ import reflex as rx
 
 from studio_app import routes
 from studio_app.errors import UserError
-from studio_app.services import incidents
+from studio_app.services import accounts, detection, incidents
 from studio_app.services.incidents import IncidentDetail, IncidentSummary, clock_words
 from studio_app.state.session import SessionMixin, user_action
 from studio_app.state.thread import project_id_from_path
@@ -20,26 +20,37 @@ def summary_row(row: IncidentSummary) -> dict:
             "urgent": row.status == "open" and not row.clock.reported}
 
 
+def _list_and_alert(session, actor, alert_id: str):
+    rows = incidents.list_incidents(session, actor)
+    return rows, detection.get_alert(session, actor, alert_id) if alert_id else None
+
+
 class AdminIncidentsState(SessionMixin, rx.State):
     allowed: bool = True
     rows: list[dict] = []
+    # The alert the form opens an incident from (``?alert=<id>``, the alert page's button), else empty.
+    alert: dict[str, str] = {}
     errors: dict[str, str] = {}
 
     @rx.event
     @user_action
     async def load(self):
+        alert_id = self.router.url.query_parameters.get("alert", "")
         try:
-            self.rows = [summary_row(row) for row in await self._call(incidents.list_incidents)]
-        except UserError:
-            self.allowed, self.rows = False, []
+            rows, alert = await self._call(_list_and_alert, alert_id)
+        except UserError:  # not an admin, or no such alert
+            self.allowed, self.rows, self.alert = False, [], {}
             return
         self.allowed = True
+        self.rows = [summary_row(row) for row in rows]
+        self.alert = {} if alert is None else {"id": alert.id, "title": alert.title, "summary": alert.summary,
+                                               "people": str(len(alert.user_ids))}
 
     @rx.event
     @user_action(scope="open")
     async def open_incident(self, form: dict):
         incident_id = await self._call(incidents.open_incident, form.get("title"), form.get("nature"),
-                                       form.get("aware_at") or None)
+                                       form.get("aware_at") or None, alert_id=self.alert.get("id") or None)
         return rx.redirect(routes.incident_page(incident_id))
 
 
@@ -65,6 +76,12 @@ class IncidentState(SessionMixin, rx.State):
             self.allowed, self.incident = False, {}
             return
         self.allowed = True
+
+    @rx.event
+    @user_action(scope="password", fields=False)
+    async def confirm_password(self, form: dict):
+        await self._call(accounts.reauthenticate, str(form.get("password", "")))
+        self.notice = "Password confirmed: containment is open for 10 minutes."
 
     async def _act(self, work, done: str) -> None:
         def act_and_read(session, actor):
@@ -131,6 +148,8 @@ class IncidentState(SessionMixin, rx.State):
         self.read_only = detail.read_only
         self.incident = {
             "id": row.id, "title": row.title, "nature": row.nature, "status": row.status,
+            "alert": routes.ADMIN_ALERTS + "?alert=" + row.alert_id if row.alert_id else "",
+            "from_alert": bool(row.alert_id),
             "open": row.status == "open", "clock": clock_words(detail.clock, row.status),
             "urgent": row.status == "open" and not detail.clock.reported, "overdue": detail.clock.overdue,
             "deadline": detail.clock.deadline.strftime("%d %b %Y %H:%M UTC"),

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from studio_app.database import session_scope
 from studio_app.errors import UserError
-from studio_app.models.accounts import UserDataKey
+from studio_app.models.accounts import User, UserDataKey
 from studio_app.models.base import utcnow
 from studio_app.models.connections import ConnectedAccount
 from studio_app.models.incidents import Incident, IncidentEvent
@@ -21,11 +21,12 @@ from studio_app.security.crypto import sealed_key_id
 from studio_app.security.keyring import current_keys
 from studio_app.security.policy import NotAllowed
 from studio_app.security.read_only import ReadOnlyMode
-from studio_app.services import incidents, notifications, sessions
+from studio_app.services import detection, incidents, notifications, sessions
+from studio_app.services.accounts import AccountError
 from studio_app.services.incident_report import report_lines
 from studio_app.services.pdf import text_pdf
 from studio_app.services.validation import InvalidInput
-from tests.integration.services.test_policies import admin
+from tests.support.admins import admin, reauthenticate
 from tests.support.accounts import signed_in
 from tests.support.app_env import app_environment
 from tests.support.connections import connect, sandbox_variables, token_count
@@ -258,3 +259,55 @@ def test_closing_needs_the_review_and_a_closed_incident_stays_readable(settings,
     assert [row.status for row in call(incidents.list_incidents, ada)] == ["closed"]
     with session_scope() as session:
         assert session.get(Incident, incident_id).closed_by == ada.user_id
+
+
+def test_containment_needs_the_password_again_and_suspends_the_affected_accounts(settings):
+    ada = _ADMIN["actor"] = admin(settings, reauthenticated=False)
+    zoe = person(settings, "zoe@example.com")
+    bystander = person(settings, "bystander@example.com")
+    incident_id = opened(ada)
+    call(incidents.assess, ada, incident_id, assessment(rule="list", emails="zoe@example.com\nops@example.com"))
+    for step in incidents.CONTAINMENT:
+        with pytest.raises(AccountError) as refused:
+            call(incidents.contain, ada, incident_id, step)
+        assert refused.value.field == "password"
+    assert timeline(incident_id) == ["opened", "assessed"]
+    reauthenticate(ada)
+    said = call(incidents.contain, ada, incident_id, "suspend")
+    assert said == "1 accounts suspended."  # the acting admin, although listed, is never suspended
+    with session_scope() as session:
+        assert session.get(User, zoe.user_id).suspended_at is not None
+        assert session.get(User, bystander.user_id).suspended_at is None
+        assert session.get(User, ada.user_id).suspended_at is None
+        assert sessions.resolve_session_id(session, settings, zoe.session_id) is None
+        assert sessions.resolve_session_id(session, settings, bystander.session_id) is not None
+    assert timeline(incident_id)[-1] == "contain.suspend"
+
+
+def test_an_incident_opened_from_an_alert_lists_its_accounts_and_handles_the_alert(settings, ada):
+    zoe = person(settings, "zoe@example.com")
+    eddie = person(settings, "eddie@example.com", role="editor")
+    person(settings, "bystander@example.com")
+    with session_scope() as session:
+        alert_id = detection.raise_alert(session, "credential_stuffing", "f" * 16, "Failed sign-ins on 3 accounts.",
+                                         user_ids=[zoe.user_id, eddie.user_id, "0" * 32]).id
+    incident_id = opened(ada, alert_id=alert_id)
+    detail = call(incidents.incident_detail, ada, incident_id)
+    assert detail.incident.alert_id == alert_id and detail.incident.affected_count == 2
+    assert {p.user_id for p in detail.people} == {zoe.user_id, eddie.user_id}  # the unknown id is nobody
+    assert "from the detection alert" in detail.timeline[0].text
+    assert call(detection.get_alert, ada, alert_id).status == "acknowledged"
+    # The assessment may keep the alert's accounts; an incident opened by hand has none to keep.
+    assert call(incidents.assess, ada, incident_id, assessment(rule="alert")) == 2
+    by_hand = opened(ada)
+    with pytest.raises(InvalidInput) as refused:
+        call(incidents.assess, ada, by_hand, assessment(rule="alert"))
+    assert refused.value.field == "rule"
+    with pytest.raises(NotAllowed):  # only admins reach alerts through incidents
+        call(incidents.open_incident, zoe, "t", "n", alert_id=alert_id)
+    with pytest.raises(UserError):
+        opened(ada, alert_id="1" * 32)
+    call(incidents.close_incident, ada, incident_id, {"review_cause": "Reused passwords.",
+                                                      "review_fixes": "Sign-in throttling per network.",
+                                                      "review_follow_ups": "None."})
+    assert call(detection.get_alert, ada, alert_id).status == "closed"
