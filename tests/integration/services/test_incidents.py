@@ -26,8 +26,8 @@ from studio_app.services.accounts import AccountError
 from studio_app.services.incident_report import report_lines
 from studio_app.services.pdf import text_pdf
 from studio_app.services.validation import InvalidInput
-from tests.support.admins import admin, reauthenticate
 from tests.support.accounts import signed_in
+from tests.support.admins import admin, reauthenticate
 from tests.support.app_env import app_environment
 from tests.support.connections import connect, sandbox_variables, token_count
 from tests.support.projects import add_editor, call, new_project, person
