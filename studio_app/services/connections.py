@@ -31,6 +31,7 @@ from studio_app.models.connections import (
     Provider,
 )
 from studio_app.models.projects import ProjectMember
+from studio_app.security import read_only
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, require, require_in_project, require_signed_in
 from studio_app.services import audit, notifications, privacy, provider_clients
@@ -130,6 +131,7 @@ OUTCOMES = {
     "denied": "You did not allow the studio on {name}: nothing was connected.",
     "failed": "{name} could not complete the connection: nothing was connected. Please try again.",
     "no_webhook": "Discord did not create a webhook: pick a channel on Discord's page and try again.",
+    "read_only": read_only.MESSAGE,
 }
 
 
