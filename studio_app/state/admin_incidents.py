@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from studio_app import routes
-from studio_app.errors import UserError
+from studio_app.errors import NotFound, UserError
 from studio_app.services import accounts, detection, incidents
 from studio_app.services.incidents import IncidentDetail, IncidentSummary, clock_words
 from studio_app.state.session import SessionMixin, user_action
@@ -22,7 +22,10 @@ def summary_row(row: IncidentSummary) -> dict:
 
 def _list_and_alert(session, actor, alert_id: str):
     rows = incidents.list_incidents(session, actor)
-    return rows, detection.get_alert(session, actor, alert_id) if alert_id else None
+    try:
+        return rows, detection.get_alert(session, actor, alert_id) if alert_id else None
+    except NotFound:  # a stale link: the form opens an incident by hand
+        return rows, None
 
 
 class AdminIncidentsState(SessionMixin, rx.State):
@@ -38,7 +41,7 @@ class AdminIncidentsState(SessionMixin, rx.State):
         alert_id = self.router.url.query_parameters.get("alert", "")
         try:
             rows, alert = await self._call(_list_and_alert, alert_id)
-        except UserError:  # not an admin, or no such alert
+        except UserError:  # not an admin
             self.allowed, self.rows, self.alert = False, [], {}
             return
         self.allowed = True
