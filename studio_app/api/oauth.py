@@ -64,6 +64,8 @@ async def connection_callback_route(request: Request) -> Response:
 
     try:
         finished = await run_in_threadpool(run)
+    except ReadOnlyMode:  # turned on between the start and the provider's answer: nothing was connected
+        return _back("read_only", provider, OAuthPurpose.ACCOUNT, None, signed_out=secret is None)
     except UserError:
         return _back("failed", provider, OAuthPurpose.ACCOUNT, None, signed_out=secret is None)
     return _back(finished.outcome, provider, finished.purpose, finished.project_id)

@@ -27,11 +27,12 @@ def server(monkeypatch, tmp_path, sandbox):
             accounts.create_admin(session, "ops@example.com", STRONG_PASSWORD, "Ops")
         verified_account(settings, "zoe@example.com")
         person(settings, "eddie@example.com", role="editor")
-        cookies = {who: signed_in(settings, f"{who}@example.com")[0] for who in ("ops", "zoe", "eddie")}
-        _, admin = signed_in(settings, "ops@example.com")
+        signed = {who: signed_in(settings, f"{who}@example.com") for who in ("ops", "zoe", "eddie")}
+        cookies = {who: cookie for who, (cookie, _actor) in signed.items()}
+        admin = signed["ops"][1]
         call(accounts.reauthenticate, admin, STRONG_PASSWORD)
         with api_server(tmp_path, database_url) as base:
-            yield base, cookies, admin
+            yield base, cookies, admin, signed["zoe"][1]
 
 
 def report(base, incident_id, fmt, cookie=None):
@@ -40,7 +41,7 @@ def report(base, incident_id, fmt, cookie=None):
 
 
 def test_the_authority_report_downloads_for_admins_only(server):
-    base, cookies, admin = server
+    base, cookies, admin, _zoe = server
     incident_id = call(incidents.open_incident, admin, "Laptop stolen", "A laptop with a database copy was stolen.")
     not_yet = report(base, incident_id, "json", cookies["ops"])
     assert not_yet.status_code == 409 and "Assess the incident first" in not_yet.text
@@ -74,7 +75,7 @@ def test_the_authority_report_downloads_for_admins_only(server):
 
 
 def test_connecting_an_account_is_refused_in_plain_words_while_read_only(server, sandbox):
-    base, cookies, admin = server
+    base, cookies, admin, zoe = server
     incident_id = call(incidents.open_incident, admin, "Token leak", "Provider tokens may have leaked.")
     call(incidents.contain, admin, incident_id, "read_only")
     origin = "http://localhost:" + base.rsplit(":", 1)[1]
@@ -93,3 +94,11 @@ def test_connecting_an_account_is_refused_in_plain_words_while_read_only(server,
                        headers={"cookie": f"studio_session={cookies['zoe']}", "origin": origin},
                        follow_redirects=False)
     assert again.headers["location"].startswith(sandbox.url)
+
+    # Turned on while the person was on the provider's consent page: the callback connects nothing, and says why.
+    redirect = sandbox.authorize("tiktok", again.headers["location"])
+    call(incidents.contain, admin, incident_id, "read_only")
+    back = httpx.get(f"{base}{urlsplit(redirect.url).path}?{urlsplit(redirect.url).query}",
+                     headers={"cookie": f"studio_session={cookies['zoe']}"}, follow_redirects=False)
+    assert parse_qs(urlsplit(back.headers["location"]).query)["outcome"] == ["read_only"]
+    assert not any(view.connected for view in call(connections.connections_page, zoe).connections)
