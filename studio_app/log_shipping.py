@@ -17,6 +17,7 @@ Sinks:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -255,8 +256,10 @@ class ShippingHandler(logging.Handler):
             self.thread.join(SHUTDOWN_SECONDS + SEND_TIMEOUT_SECONDS)
             self.report()
             for handler in logging.getLogger().handlers:
-                handler.flush()
-            sys.stdout.flush()
+                with contextlib.suppress(ValueError, OSError):  # a console already closed has nothing to flush
+                    handler.flush()
+            with contextlib.suppress(ValueError, OSError):
+                sys.stdout.flush()
         super().close()
 
 

@@ -1,7 +1,7 @@
 """admin people: suspensions, admin role requests, admin project reads, legal disclosures
 
 Revision ID: 0017_admin_people
-Revises: 0014_connections
+Revises: 0015_publications
 Create Date: 2026-11-30 18:19:37.256660
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0017_admin_people'
-down_revision: str | None = '0014_connections'
+down_revision: str | None = '0015_publications'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -47,6 +47,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +218,12 @@ def enqueue(task: BackgroundTask, *args: Any) -> None:
     """Put ``task(*args)`` on the queue for a consumer to run (see the module's docstring for when to call it)."""
     _check_arguments(task, args)
     _wrapper(task)(*args)
+
+
+def enqueue_at(task: BackgroundTask, eta: datetime, *args: Any) -> None:
+    """Put ``task(*args)`` on the queue to run at ``eta`` (timezone-aware) or soon after; at once if it has passed."""
+    _check_arguments(task, args)
+    _wrapper(task).schedule(args, eta=eta)
 
 
 def _wrapper(task: BackgroundTask) -> TaskWrapper:

@@ -13,6 +13,7 @@ from studio_app.models import (  # noqa: F401
     media,
     privacy,
     projects,
+    publications,
     review,
     security,
     uploads,

@@ -5,8 +5,10 @@ import reflex as rx
 from studio_app import routes
 from studio_app.components.forms import form_alert
 from studio_app.components.layout import public_page
+from studio_app.components.publications import publications_panel
 from studio_app.components.video_player import video_player, waveform_strip
 from studio_app.state.derush import DerushState
+from studio_app.state.publications import PublicationState
 from studio_app.state.review import ReviewState
 from studio_app.state.shell import ShellState
 
@@ -304,7 +306,8 @@ def _decision() -> rx.Component:
     )
 
 
-@rx.page(route=routes.VERSION, title="Review · Azekia Studio", on_load=[ShellState.load, ReviewState.open])
+@rx.page(route=routes.VERSION, title="Review · Azekia Studio",
+         on_load=[ShellState.load, ReviewState.open, PublicationState.open])
 def version_page() -> rx.Component:
     return _frame(
         _back(ReviewState.project_id),
@@ -337,6 +340,7 @@ def version_page() -> rx.Component:
                         ),
                         columns=rx.breakpoints(initial="1", md="3fr 2fr"), spacing="4", width="100%",
                     ),
+                    publications_panel(ReviewState.approved & (ReviewState.my_role == "producer")),
                     spacing="3", width="100%",
                 ),
                 rx.text("Loading…", size="2", color_scheme="gray"),

@@ -9,6 +9,7 @@ from studio_app.components.connections import project_channel_card
 from studio_app.components.forms import form_alert, form_key_input, text_field
 from studio_app.components.layout import public_page
 from studio_app.components.media import media_section
+from studio_app.components.publications import project_publications_card
 from studio_app.components.thread import SAFE_LINK, thread_panel
 from studio_app.state.media import MediaState
 from studio_app.state.projects import (
@@ -357,6 +358,7 @@ def project_body() -> rx.Component:
             rx.vstack(
                 members_card(),
                 rx.box(project_channel_card(), key=ProjectState.project_id, width="100%"),
+                rx.box(project_publications_card(), key=ProjectState.project_id, width="100%"),
                 rx.card(rx.heading("Milestones", as_="h2", size="4"),
                         rx.cond(ProjectState.milestones.length() > 0,
                                 rx.vstack(rx.foreach(ProjectState.milestones, project_milestone), width="100%"),

@@ -42,6 +42,9 @@ class Action(enum.StrEnum):
     RETRY_PROCESSING = "media.retry"
     # The project's Discord announcements channel (connect, disconnect)
     MANAGE_PROJECT_CHANNEL = "project.channel"
+    # Publication of an approved version: producers schedule, reschedule and cancel; members follow it
+    PUBLISH = "publication.publish"
+    VIEW_PUBLICATIONS = "publication.view"
     # Privacy administration: answering requests, publishing policy versions, sending product news
     ADMINISTER_PRIVACY = "privacy.administer"
     # Operations: the background jobs that failed, and retrying them
@@ -65,10 +68,11 @@ class Action(enum.StrEnum):
 # Stage moves an editor may make on a project they work on; producers make any move.
 EDITOR_STAGE_MOVES = {("derush", "editing"), ("editing", "review"), ("brief", "derush")}
 MEMBER_ACTIONS = {Action.VIEW_PROJECT, Action.POST_MESSAGE, Action.UPLOAD_MEDIA, Action.VIEW_MEDIA, Action.DERUSH,
-                  Action.COMMENT_VERSION, Action.RESOLVE_COMMENT, Action.RETRY_PROCESSING}
+                  Action.COMMENT_VERSION, Action.RESOLVE_COMMENT, Action.RETRY_PROCESSING,
+                  Action.VIEW_PUBLICATIONS}
 PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDITOR, Action.REMOVE_EDITOR,
                     Action.MANAGE_MILESTONES, Action.COMPLETE_MILESTONE, Action.DECIDE_VERSION,
-                    Action.MANAGE_PROJECT_CHANNEL}
+                    Action.MANAGE_PROJECT_CHANNEL, Action.PUBLISH}
 ADMIN_ACTIONS = {Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX, Action.VIEW_OPERATIONS,
                  Action.ADMINISTER_SECURITY, Action.ADMINISTER_PEOPLE, Action.READ_PROJECT_AS_ADMIN,
                  Action.ADMINISTER_DISCLOSURES, Action.HANDLE_INCIDENTS}

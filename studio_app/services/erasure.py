@@ -38,7 +38,7 @@ from studio_app.models.projects import (
 )
 from studio_app.security.fields import get_decrypted
 from studio_app.security.policy import Action, Actor, require
-from studio_app.services import accounts, audit, files, mail_templates, mailing, privacy_requests
+from studio_app.services import accounts, audit, files, mail_templates, mailing, privacy_requests, publishing
 from studio_app.services.keys import data_key_of, unwrap_project_key
 from studio_app.services.people import display_names
 from studio_app.services.retention import PROOF_YEARS
@@ -125,6 +125,7 @@ def deletion_summary(session: Session, actor: Actor | None) -> ErasureSummary:
         "requests": _count(session, PrivacyRequest, PrivacyRequest.user_id == user_id),
         "exports": _count(session, DataExport, DataExport.user_id == user_id),
         "profile": _count(session, EditorProfile, EditorProfile.user_id == user_id),
+        "publications": publishing.pending_of(session, user_id),
     }
     return ErasureSummary(deleted_projects=tuple(deleted), kept_projects=tuple(kept), personal_files=personal_files,
                           sessions=sessions, goes=_goes(deleted, personal_files, sessions, counts),
@@ -162,6 +163,10 @@ def _goes(deleted: list[ProjectFate], personal_files: int, sessions: int, counts
                               "without your name (see below)."))
     if counts["exports"]:
         items.append(GoesItem(_plural(counts["exports"], "data export", "data exports"), "Deleted with their files."))
+    if counts["publications"]:
+        items.append(GoesItem(_plural(counts["publications"], "scheduled publication", "scheduled publications"),
+                              "Cancelled: they would post with your accounts. What was already published stays "
+                              "in the project's history."))
     items.append(GoesItem("Connected accounts", "If you connected TikTok or Discord, the connection is revoked at the "
                           "provider and its tokens are erased."))
     return tuple(items)
@@ -249,6 +254,7 @@ def delete_account(session: Session, settings: Settings, actor: Actor | None, pa
     user = session.get(User, user_id)
     email = get_decrypted(user, "email_encrypted", data_key=data_key_of(session, user_id))  # read before shredding
     _revoke_provider_tokens(session, user_id)
+    publishing.stop_all_of(session, user_id)
     deleted, kept = _project_fates(session, user_id)
     request_id = privacy_requests.record_self_served(session, user_id, RequestKind.ERASURE)
     _close_open_requests(session, user_id)

@@ -1,10 +1,11 @@
 """The access matrix at the socket: every page handler that takes a project, message, milestone, invitation,
-editor or session id, called by an outsider, by the other party where the act is not theirs, and signed out,
-changes nothing and shows nothing of the project."""
+editor, session, version or publication id, called by an outsider, by the other party where the act is not theirs,
+and signed out, changes nothing and shows nothing of the project."""
 
 import asyncio
 import json
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -12,12 +13,14 @@ from sqlmodel import select
 
 from studio_app.database import session_scope
 from studio_app.models.accounts import UserSession
+from studio_app.models.base import utcnow
 from studio_app.models.connections import ProjectChannel
 from studio_app.models.jobs import JobFailure
 from studio_app.models.media import MediaAsset, MediaKind
 from studio_app.models.projects import Invitation, Message, Milestone, Project, ProjectMember
+from studio_app.models.publications import Publication
 from studio_app.models.review import DerushSelection, DerushSuggestionDecision, ReviewComment
-from studio_app.services import derush, job_failures, privacy_requests, projects, review, threads
+from studio_app.services import derush, job_failures, privacy_requests, projects, publications, review, threads
 from studio_app.state.account import AccountState, SessionsState
 from studio_app.state.admin_jobs import AdminJobsState
 from studio_app.state.admin_operations import AdminOperationsState
@@ -26,6 +29,7 @@ from studio_app.state.derush import DerushState
 from studio_app.state.hiring import DirectoryState
 from studio_app.state.privacy_requests import PrivacyRequestsState
 from studio_app.state.projects import InvitationLinkState, InvitationsState, ProjectState
+from studio_app.state.publications import ProjectPublicationsState, PublicationState
 from studio_app.state.review import ReviewState
 from studio_app.state.signed_out import SignedOutState
 from studio_app.state.thread import ThreadState
@@ -60,6 +64,12 @@ def world(app):
         version = media_asset(producer, project.id, kind=MediaKind.VERSION, version_number=1)
         comment = call(review.add_comment, producer, version.id, SECRET_WORDS, at_ms=0)
         raw_channel(producer, project.id, SECRET_WORDS)
+        approved = media_asset(producer, project.id, kind=MediaKind.VERSION, version_number=2)
+        with session_scope() as session:
+            session.get(MediaAsset, approved.id).approved_at = utcnow()
+        publication = call(publications.schedule, producer, project.id, approved.id, destinations=["discord"],
+                           caption=SECRET_WORDS, when=(utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+                           time_zone="UTC", consent=True)
         with session_scope() as session:
             producer_session = session.exec(select(UserSession.id).where(
                 UserSession.user_id == producer.user_id)).first()
@@ -68,13 +78,15 @@ def world(app):
     return {"project": project.id, "message": message.id, "milestone": milestone.id, "invitation": invitation.id,
             "editor": editor.user_id, "producer_session": producer_session, "failure": failure,
             "data_dir": app.data_dir, "rush": rush.id, "selection": selection.id, "version": version.id,
-            "comment": comment.id, "suggestion": f"scene:0-{2 * 25}"}
+            "comment": comment.id, "suggestion": f"scene:0-{2 * 25}", "approved": approved.id,
+            "publication": publication.id}
 
 
 def attempts(world) -> list[tuple]:
     project_path = f"/projects/{world['project']}"
     rush_path = f"/projects/{world['project']}/rushes/{world['rush']}"
     version_path = f"/projects/{world['project']}/versions/{world['version']}"
+    approved_path = f"/projects/{world['project']}/versions/{world['approved']}"
     return [
         (ProjectState, "load", {}, project_path),
         (ThreadState, "open", {}, project_path),
@@ -105,6 +117,15 @@ def attempts(world) -> list[tuple]:
         (ReviewState, "open", {}, version_path),
         (ReviewState, "approve", {}, version_path),
         (ReviewState, "request_changes", {}, version_path),
+        # Publishing is the producer's: composing, scheduling, rescheduling and cancelling are refused to the editor.
+        (PublicationState, "open", {}, approved_path),
+        (PublicationState, "start_composing", {}, approved_path),
+        (PublicationState, "set_field", {"name": "to_discord", "value": True}, approved_path),
+        (PublicationState, "set_field", {"name": "consent", "value": True}, approved_path),
+        (PublicationState, "publish", {}, approved_path),
+        (PublicationState, "choose_reschedule", {"publication_id": world["publication"]}, approved_path),
+        (PublicationState, "reschedule", {"form": {"when": "", "time_zone": "UTC"}}, approved_path),
+        (PublicationState, "cancel", {"publication_id": world["publication"]}, approved_path),
     ]
 
 
@@ -122,6 +143,8 @@ def member_attempts(world) -> list[tuple]:
         (ReviewState, "send_comment", {"form": {"body": "intrusion"}}, version_path),
         (ReviewState, "send_reply", {"form": {"comment": world["comment"], "body": "intrusion"}}, version_path),
         (ReviewState, "resolve", {"comment_id": world["comment"]}, version_path),
+        (PublicationState, "open", {}, f"/projects/{world['project']}/versions/{world['approved']}"),
+        (ProjectPublicationsState, "load", {}, f"/projects/{world['project']}"),
     ]
 
 
@@ -142,6 +165,8 @@ def snapshot(world) -> dict:
             "comments": sorted((row.id, row.resolved_at) for row in session.exec(select(ReviewComment))),
             "approved": session.get(MediaAsset, world["version"]).approved_at,
             "channels": len(session.exec(select(ProjectChannel.id)).all()),
+            "publications": sorted((row.id, row.status, row.scheduled_for)
+                                   for row in session.exec(select(Publication))),
         }
 
 

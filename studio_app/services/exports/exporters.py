@@ -33,6 +33,7 @@ from studio_app.models.projects import (
     ProjectMember,
     ThreadReadMarker,
 )
+from studio_app.models.publications import Publication, PublicationDestination
 from studio_app.models.review import DerushSelection, DerushSuggestionDecision, ReviewComment
 from studio_app.models.uploads import Upload
 from studio_app.security.crypto import DataKey, decrypt_field
@@ -344,9 +345,30 @@ def _discord_messages(run: Run, items: Items) -> None:
                   status=row.status, created_at=row.created_at, sent_at=row.sent_at)
 
 
+def _publications(run: Run, items: Items) -> None:
+    """The publications the person scheduled, with where each went and how it ended (no provider tokens)."""
+    rows = run.session.exec(select(Publication).where(Publication.created_by == run.user_id)
+                            .order_by(Publication.created_at, Publication.id)).all()
+    keys = project_keys_of(run.session, (row.project_id for row in rows))
+    destinations: dict[str, list[dict]] = {row.id: [] for row in rows}
+    if rows:
+        for row in run.session.exec(select(PublicationDestination).where(
+                PublicationDestination.publication_id.in_(list(destinations)))
+                .order_by(PublicationDestination.destination)).all():
+            destinations[row.publication_id].append({
+                "destination": row.destination, "status": row.status, "sandbox": row.sandbox,
+                "privacy_level": row.privacy_level, "post_url": row.post_url, "failure_reason": row.failure_reason})
+    for row in rows:
+        items.add("publication", id=row.id, project_id=row.project_id, version_id=row.media_asset_id,
+                  caption=get_decrypted(row, "caption_encrypted", data_key=keys[row.project_id]),
+                  scheduled_for=row.scheduled_for, time_zone=row.time_zone, status=row.status,
+                  cover_ms=row.cover_ms, created_at=row.created_at, destinations=destinations[row.id])
+
+
 _TOKENS_CONTACT = Exporter("contact", ("new_email_encrypted",), _email_changes)
 _PROJECTS = Exporter("content", ("title_encrypted", "brief_encrypted"), _projects)
 _STORED_FILES = Exporter("files", ("name_encrypted",), _files_index)
+_PUBLICATIONS = Exporter("publications", ("caption_encrypted",), _publications)
 
 # Every table that holds something of a person, and how it reaches the archive. The builder walks this.
 EXPORTERS: dict[str, tuple[Exporter, ...]] = {
@@ -382,6 +404,8 @@ EXPORTERS: dict[str, tuple[Exporter, ...]] = {
                                    _connected_accounts),),
     "project_channel": (Exporter("connections", (), _project_channels),),
     "discord_outbox": (Exporter("connections", ("text_encrypted",), _discord_messages),),
+    "publication": (_PUBLICATIONS,),
+    "publication_destination": (_PUBLICATIONS,),
 }
 
 

@@ -19,6 +19,8 @@ NOT_EXPORTED: dict[str, str] = {
     "announcement": "product news written by Azekia Studio, the same for everyone who receives it",
     "form_submission": "random keys that stop a double click from creating things twice; what they created is exported",
     "job_failure": "background jobs that failed (what they worked on, by id, and the error): nothing about you",
+    "publication_step": "the calls made to TikTok and Discord while publishing (their progress): how each "
+                        "publication ended is in publications.json",
     "oauth_attempt": "a connection to Discord or TikTok you started and did not finish: deleted after 10 minutes",
     "security_alert": "alerts our detection rules raised (pseudonymous ids only), kept to protect accounts; ask us for "
                       "them in writing",
@@ -58,6 +60,8 @@ FILES: dict[str, str] = {
              "progress; the files themselves are in the files/ folder.",
     "preferences": "Your notification choices, consents with their history, and the privacy policy you accepted.",
     "requests": "Your privacy requests (including this export) and data exports.",
+    "publications": "The videos you scheduled for publication on TikTok or a project's Discord channel: caption, "
+                    "time, and where each went and how it ended.",
     "connections": "Your connected Discord and TikTok accounts (never their tokens), the Discord channels you "
                    "connected to projects, and the Discord messages the studio sent or was to send you.",
 }
@@ -178,6 +182,16 @@ FIELDS: dict[str, dict[str, dict[str, str]]] = {
                         "created_at": "asked: " + _WHEN, "finished_at": _WHEN_OR_NULL,
                         "expires_at": "download possible until: " + _WHEN_OR_NULL,
                         "downloaded_at": "last download: " + _WHEN_OR_NULL}},
+    "publications": {
+        "publication": {"id": "publication id", "project_id": _PROJECT,
+                        "version_id": "id of the approved version that was published",
+                        "caption": "the caption you wrote", "scheduled_for": "when it was due: " + _WHEN,
+                        "time_zone": "the time zone you chose the time in",
+                        "status": "scheduled, running, done, partly_failed, failed or cancelled",
+                        "cover_ms": "the cover frame, in milliseconds from the start", "created_at": _WHEN,
+                        "destinations": "where it went: each with destination (tiktok or discord), status, sandbox "
+                                        "(true for the local test stand-in), privacy_level (TikTok), post_url and "
+                                        "failure_reason (in plain words), or null"}},
     "connections": {
         "connected_account": {"provider": "discord or tiktok", "account_id": "your id on that service",
                               "name": "your name there (Discord pseudonym, TikTok display name)",

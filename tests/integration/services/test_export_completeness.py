@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 import studio_app.models
 from studio_app.database import session_scope
 from studio_app.models.base import new_id, utcnow
-from studio_app.models.media import MediaKind
+from studio_app.models.media import MediaAsset, MediaKind
 from studio_app.models.privacy import Announcement, AnnouncementDelivery, PolicyDocument, PolicyNotice
 from studio_app.security.personal_data import personal_fields
 from studio_app.services import (
@@ -33,6 +33,7 @@ from studio_app.services import (
     privacy_requests,
     profiles,
     projects,
+    publications,
     review,
     threads,
     uploads,
@@ -143,7 +144,7 @@ class World:
             call(threads.post_message, actor, project.id, body, idempotency_key=new_id())
         call(threads.mark_thread_read, editor, project.id)
 
-        self._derush_and_review(mark, producer, editor, project.id)
+        version_id = self._derush_and_review(mark, producer, editor, project.id)
         for actor, role, project_id in ((producer, "producer", None), (editor, "editor", project.id)):
             name = self.own([actor], "stored_file", "name_encrypted", f"{mark} {role} upload.txt")
             content = f"{mark} {role} file content".encode()
@@ -175,6 +176,7 @@ class World:
                 sender=self.own([], "inbound_mail", "sender_encrypted", f"{mark}-writer@example.org"),
                 subject=self.own([], "inbound_mail", "subject_encrypted", f"{mark} mail subject"),
                 body=self.own([], "inbound_mail", "body_encrypted", f"{mark} mail body")))
+        self._publication(mark, producer, project.id, version_id)
         return producer, editor
 
     def _suspension(self, mark: str, actor) -> None:
@@ -204,6 +206,15 @@ class World:
                 discord_messages.queue_messages(session, [(actor.user_id, "invitation", text, "/x")])
         raw_channel(producer, project_id, f"{mark} channel")
 
+    def _publication(self, mark: str, producer, project_id: str, version_id: str) -> None:
+        """A producer's announcement on the project channel, scheduled for tomorrow (the flow runs against the
+        sandbox in tests/integration/publications)."""
+        with session_scope() as session:
+            session.get(MediaAsset, version_id).approved_at = utcnow()
+        call(publications.schedule, producer, project_id, version_id, destinations=["discord"],
+             caption=self.own([producer], "publication", "caption_encrypted", f"{mark} producer caption"),
+             when=(utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), time_zone="UTC", consent=True)
+
     def _derush_and_review(self, mark: str, producer, editor, project_id: str) -> None:
         rush = media_asset(editor, project_id, media_info={"scene_cuts": [2.0], "silences": [[5.0, 6.0]]})
         version = media_asset(editor, project_id, kind=MediaKind.VERSION, version_number=1)
@@ -219,6 +230,7 @@ class World:
         call(review.reply_to_comment, editor, comments[0].id,
              self.own([editor], "review_comment", "body_encrypted", f"{mark} editor reply"))
         call(review.resolve_comment, producer, comments[1].id)
+        return version.id
 
     def _policy_and_news(self, *people):
         with session_scope() as session:

@@ -1,18 +1,26 @@
-"""The access matrix: every service taking a project, invitation, milestone or editor id, tried as an
-outsider (a producer of another project), as the other party where the action is not theirs, and
+"""The access matrix: every service taking a project, invitation, milestone, editor, version or publication id,
+tried as an outsider (a producer of another project), as the other party where the action is not theirs, and
 signed out. Each attempt is refused and changes nothing."""
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from studio_app.database import session_scope
 from studio_app.errors import NotFound
+from studio_app.models.base import utcnow
+from studio_app.models.media import MediaAsset, MediaKind
 from studio_app.models.projects import EditorProfile, Invitation, Milestone, Project, ProjectEvent, ProjectMember
+from studio_app.models.publications import Publication
 from studio_app.security.policy import Actor, NotAllowed
-from studio_app.services import connections, invitations, profiles, project_channels, projects
+from studio_app.services import connections, invitations, profiles, project_channels, projects, publications
+from tests.support.connections import raw_channel
+from tests.support.media import media_asset
 from tests.support.projects import add_editor, call, in_days, invite, new_project, person
+
+TOMORROW = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
 
 
 @dataclasses.dataclass
@@ -24,6 +32,8 @@ class World:
     project_id: str
     invitation_id: str
     milestone_id: str
+    version_id: str
+    publication_id: str
 
 
 @pytest.fixture
@@ -39,7 +49,14 @@ def world(sqlite_settings):
     milestone = call(projects.add_milestone, producer, project.id, "Music", in_days(1), producer.user_id)
     call(profiles.save_editor_profile, editor, headline="Hidden", skills=[], languages=[], software=[],
          portfolio_links=[], day_rate_cents=None, currency="EUR", availability="available", listed=False)
-    return World(producer, editor, invitee, outsider, project.id, invitation.id, milestone.id)
+    version = media_asset(editor, project.id, kind=MediaKind.VERSION, version_number=1)
+    with session_scope() as session:
+        session.get(MediaAsset, version.id).approved_at = utcnow()
+    raw_channel(producer, project.id, "announcements")
+    publication = call(publications.schedule, producer, project.id, version.id, destinations=["discord"],
+                       caption="Out tomorrow", when=TOMORROW, time_zone="UTC", consent=True)
+    return World(producer, editor, invitee, outsider, project.id, invitation.id, milestone.id, version.id,
+                 publication.id)
 
 
 def snapshot():
@@ -52,6 +69,7 @@ def snapshot():
             sorted((m.id, m.done_at) for m in session.exec(select(Milestone))),
             len(session.exec(select(ProjectEvent.id)).all()),
             sorted((p.user_id, p.listed) for p in session.exec(select(EditorProfile))),
+            sorted((p.id, p.status, p.scheduled_for) for p in session.exec(select(Publication))),
         )
 
 
@@ -77,6 +95,16 @@ CASES = [
                                                   purpose="project_channel", project_id=w.project_id), ("editor",)),
     ("disconnect_project_channel", lambda w, a: call(project_channels.disconnect_channel, a, w.project_id),
      ("editor",)),
+    ("compose_publication", lambda w, a: call(publications.compose_options, a, w.project_id, w.version_id),
+     ("editor",)),
+    ("schedule_publication", lambda w, a: call(publications.schedule, a, w.project_id, w.version_id,
+                                               destinations=["discord"], caption="Mine", when="", time_zone="UTC",
+                                               consent=True), ("editor",)),
+    ("reschedule_publication", lambda w, a: call(publications.reschedule, a, w.publication_id, when="",
+                                                 time_zone="UTC"), ("editor",)),
+    ("cancel_publication", lambda w, a: call(publications.cancel, a, w.publication_id), ("editor",)),
+    ("project_publications", lambda w, a: call(publications.project_publications, a, w.project_id), ()),
+    ("publication_timeline", lambda w, a: call(publications.publication, a, w.publication_id), ()),
 ]
 
 
@@ -108,12 +136,17 @@ def test_unknown_or_malformed_ids_get_the_outsiders_answer(world, bad_id):
         lambda: call(connections.start_connection, world.producer, "discord", purpose="project_channel",
                      project_id=bad_id),
         lambda: call(project_channels.disconnect_channel, world.producer, bad_id),
+        lambda: call(publications.project_publications, world.producer, bad_id),
+        lambda: call(publications.compose_options, world.producer, world.project_id, bad_id),
     ]
     for attempt in attempts:
         with pytest.raises(NotAllowed, match="does not exist"):
             attempt()
     with pytest.raises(NotFound):
         call(profiles.get_editor_profile, world.producer, bad_id)
+    for attempt in (publications.publication, publications.cancel):
+        with pytest.raises(NotFound, match="does not exist"):
+            call(attempt, world.producer, bad_id)
     assert snapshot() == before
 
 
@@ -121,6 +154,10 @@ def test_the_legitimate_party_succeeds_in_the_same_world(world):
     """The matrix above is not vacuous: the same calls work for the right person."""
     assert call(projects.get_project, world.editor, world.project_id).my_role == "editor"
     call(projects.complete_milestone, world.producer, world.milestone_id)
+    assert [p.id for p in call(publications.project_publications, world.editor, world.project_id)] == [
+        world.publication_id]
+    call(publications.reschedule, world.producer, world.publication_id, when=TOMORROW, time_zone="Europe/Paris")
+    assert call(publications.cancel, world.producer, world.publication_id).status == "cancelled"
     call(invitations.accept_invitation, world.invitee, world.invitation_id)
     call(invitations.remove_editor, world.producer, world.project_id, world.editor.user_id)
     assert call(profiles.get_editor_profile, world.editor, world.editor.user_id).headline == "Hidden"
