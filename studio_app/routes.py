@@ -36,6 +36,7 @@ ADMIN_ALERTS = "/admin/alerts"
 ADMIN_PEOPLE = "/admin/people"
 ADMIN_DISCLOSURES = "/admin/disclosures"
 ADMIN_INCIDENTS = "/admin/incidents"
+ADMIN_INCIDENT = ADMIN_INCIDENTS + "/[incident_id]"
 INCIDENT_REPORT = "/api/admin/incidents/{incident_id}/report.{format}"
 CONNECTIONS = "/account/connections"
 # Opened from the link that acknowledges a request sent by email; its button posts to MAIL_REQUEST_CONFIRM_POST.

@@ -207,7 +207,7 @@ def review_section() -> rx.Component:
     )
 
 
-@rx.page(route=routes.ADMIN_INCIDENTS + "/[incident_id]", title="Admin · incident · Azekia Studio",
+@rx.page(route=routes.ADMIN_INCIDENT, title="Admin · incident · Azekia Studio",
          on_load=[ShellState.load, ONE.load])
 def admin_incident() -> rx.Component:
     inc = ONE.incident
