@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
+from studio_app.security import read_only  # noqa: F401  (every session refuses writes while read-only)
 from studio_app.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 
 logger = logging.getLogger(__name__)

@@ -35,6 +35,9 @@ READY = "/api/ready"
 ADMIN_ALERTS = "/admin/alerts"
 ADMIN_PEOPLE = "/admin/people"
 ADMIN_DISCLOSURES = "/admin/disclosures"
+ADMIN_INCIDENTS = "/admin/incidents"
+ADMIN_INCIDENT = ADMIN_INCIDENTS + "/[incident_id]"
+INCIDENT_REPORT = "/api/admin/incidents/{incident_id}/report.{format}"
 CONNECTIONS = "/account/connections"
 # Opened from the link that acknowledges a request sent by email; its button posts to MAIL_REQUEST_CONFIRM_POST.
 MAIL_REQUEST_CONFIRM = "/privacy-request/confirm"
@@ -119,6 +122,14 @@ def policy_version_page(version: int) -> str:
 
 def invitation_page(token: str) -> str:
     return INVITATION_LINK.replace("[token]", token)
+
+
+def incident_page(incident_id: str) -> str:
+    return f"{ADMIN_INCIDENTS}/{incident_id}"
+
+
+def incident_report(incident_id: str, format: str) -> str:
+    return INCIDENT_REPORT.format(incident_id=incident_id, format=format)
 
 
 def absolute(public_url: str, path: str, *, section: str = "", **query: str) -> str:

@@ -297,11 +297,14 @@ class Settings(BaseSettings):
     smtp_url: Annotated[str | None, _checked(_url_of(("smtp", "smtps"), "an smtp:// or smtps:// URL"))] = Field(
         default=None, repr=False)
     mail_from: Text = "Azekia Studio <no-reply@localhost>"
-    # Where people write about their data: shown in the policy, the privacy center and every mail's footer.
+    # Where people write about their data: shown in the policy, the privacy center and every mail's footer;
+    # the contact point of breach reports and notices.
     privacy_contact: Annotated[str, _checked(_email_address)] = "studio@azekia.fr"
     # The mailbox of that address, polled for requests: ``imaps://user:pass@host:port/INBOX``, else ``data/inbox/``.
     imap_url: Annotated[str | None, _checked(_imap_url)] = Field(default=None, repr=False)
     imap_ca: Annotated[Path | None, _checked(_readable_file)] = None
+    # The data protection officer, named in breach reports when there is one.
+    dpo_contact: Text | None = None
     session_idle_minutes: PositiveInt = 120
     session_max_days: PositiveInt = 30
     # Admin sessions end sooner: an unattended console is a key to everyone's account.

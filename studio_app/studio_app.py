@@ -11,6 +11,7 @@ from studio_app.pages import (  # noqa: F401  (each module registers its routes)
     account,
     admin,
     admin_alerts,
+    admin_incidents,
     admin_operations,
     admin_people,
     auth,

@@ -12,6 +12,7 @@ from studio_app.api.disclosures import disclosure_export_route
 from studio_app.api.erasure import account_deleted_route
 from studio_app.api.exports import download_export_route
 from studio_app.api.health import health, ready
+from studio_app.api.incidents import incident_report_route
 from studio_app.api.mail_requests import confirm_mail_request_route
 from studio_app.api.media import original_route, proxy_route
 from studio_app.api.media_review import derush_edit_list_route, sprite_route, thumbnails_route
@@ -50,6 +51,7 @@ def with_studio_routes(reflex_asgi: ASGIApp) -> ASGIApp:
             Route(routes.THUMBNAILS_SPRITE, sprite_route, methods=["GET"]),
             Route(routes.CONNECTION_START, start_connection_route, methods=["POST"]),
             Route(routes.CONNECTION_CALLBACK, connection_callback_route, methods=["GET"]),
+            Route(routes.INCIDENT_REPORT, incident_report_route, methods=["GET"]),
             Mount("", app=reflex_asgi),
         ]
     )

@@ -19,6 +19,7 @@ from studio_app.database import session_scope
 from studio_app.errors import UserError
 from studio_app.models.connections import OAuthPurpose
 from studio_app.security.cookies import read_session_secret
+from studio_app.security.read_only import ReadOnlyMode
 from studio_app.services import connections, sessions
 from studio_app.settings import current_settings
 
@@ -42,6 +43,8 @@ async def start_connection_route(request: Request) -> Response:
 
     try:
         url = await run_in_threadpool(run)
+    except ReadOnlyMode:
+        return _back("read_only", provider, purpose, project_id, signed_out=secret is None)
     except UserError:
         return _back("failed", provider, purpose, project_id, signed_out=secret is None)
     return _no_store(RedirectResponse(url, status_code=303))
@@ -61,6 +64,8 @@ async def connection_callback_route(request: Request) -> Response:
 
     try:
         finished = await run_in_threadpool(run)
+    except ReadOnlyMode:  # turned on between the start and the provider's answer: nothing was connected
+        return _back("read_only", provider, OAuthPurpose.ACCOUNT, None, signed_out=secret is None)
     except UserError:
         return _back("failed", provider, OAuthPurpose.ACCOUNT, None, signed_out=secret is None)
     return _back(finished.outcome, provider, finished.purpose, finished.project_id)

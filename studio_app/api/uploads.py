@@ -34,6 +34,7 @@ from studio_app.errors import NotFound, UserError
 from studio_app.jobs.media import enqueue_processing
 from studio_app.security.cookies import read_session_secret
 from studio_app.security.policy import Actor, NotAllowed
+from studio_app.security.read_only import ReadOnlyMode
 from studio_app.services import sessions, uploads
 from studio_app.services.uploads import CHECKSUM_ALGORITHMS, PatchOutcome, UploadRefused, UploadView, UploadWriter
 from studio_app.settings import Settings, current_settings
@@ -59,6 +60,8 @@ def _error(status: int, message: str, **headers: str) -> Response:
 
 
 def _from_user_error(error: UserError) -> Response:
+    if isinstance(error, ReadOnlyMode):  # breach containment: for a while, not for this request's fault
+        return _error(503, error.message)
     if isinstance(error, UploadRefused):
         return _error(error.status, error.message)
     if isinstance(error, NotFound):

@@ -11,6 +11,7 @@ CONSOLE_PAGES = (
     ("Operations", routes.ADMIN_OPERATIONS),
     ("Failed background jobs", routes.ADMIN_JOBS),
     ("Security alerts", routes.ADMIN_ALERTS),
+    ("Incidents", routes.ADMIN_INCIDENTS),
     ("People", routes.ADMIN_PEOPLE),
     ("Disclosures to authorities", routes.ADMIN_DISCLOSURES),
     ("Provider sandbox", routes.ADMIN_SANDBOX),

@@ -52,6 +52,25 @@ def notifications_link(badge_id: str = "unread-badge") -> rx.Component:
     )
 
 
+def incident_badge() -> rx.Component:
+    """Admins: the 72-hour clock of the open incident whose report to the authority is due first."""
+    clock = ShellState.incident_clock
+    return rx.cond(clock["text"], rx.link(
+        rx.badge(rx.icon("shield-alert", size=14), clock["text"],
+                 color_scheme=rx.cond(clock["overdue"], "red", "amber")),
+        href=clock["href"].to(str), id="incident-clock-badge", underline="none"))
+
+
+def read_only_banner() -> rx.Component:
+    """While a security incident keeps the studio read-only: why forms refuse changes."""
+    return rx.cond(ShellState.read_only_notice, rx.box(
+        rx.flex(rx.icon("lock", size=18, flex_shrink="0"), rx.text(ShellState.read_only_notice, size="2", flex="1"),
+                align="center", spacing="3", max_width=CONTENT_WIDTH, margin_x="auto", padding_x=["1rem", "1.5rem"],
+                padding_y="0.5rem"),
+        id="read-only-banner", role="status", background_color=rx.color("orange", 3),
+        border_bottom=f"1px solid {rx.color('orange', 6)}"))
+
+
 def member_menu_items() -> list[tuple[str, str]]:
     return [("Dashboard", routes.DASHBOARD), ("Projects", routes.PROJECTS)]
 
@@ -67,6 +86,7 @@ def member_links() -> rx.Component:
                 role_link,
                 nav_link("Invitations", routes.INVITATIONS),
                 rx.cond(ShellState.role == "admin", nav_link("Admin", routes.ADMIN_PRIVACY)),
+                incident_badge(),
                 notifications_link(),
                 rx.link(rx.button("Account", size="2", variant="soft"), href=routes.ACCOUNT),
                 align="center",
@@ -194,6 +214,7 @@ def public_page(*children: rx.Component, signed_in: bool = False) -> rx.Componen
         site_header(signed_in),
         problem_banner(),
         policy_banner() if signed_in else rx.fragment(),
+        read_only_banner() if signed_in else rx.fragment(),
         rx.el.main(
             *children,
             id="main",

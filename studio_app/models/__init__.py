@@ -7,6 +7,7 @@ from studio_app.models import (  # noqa: F401
     audit,
     connections,
     files,
+    incidents,
     jobs,
     mail_requests,
     media,

@@ -76,7 +76,15 @@ class KeyRing:
         return tuple(self._keys)
 
     def get(self, key_id: str) -> MasterKey | None:
-        return self._keys.get(key_id)
+        key = self._keys.get(key_id)
+        if key is None and self._key_file is not None:
+            # Another process rotated (an incident's containment from the admin console): its new key is in the
+            # file, and becomes this process's active key too, so nothing new is sealed under the old one.
+            self._keys = {stored_id: MasterKey(stored_id, secret)
+                          for stored_id, secret in _read_key_entries(self._key_file)}
+            self._active_key_id = next(reversed(self._keys))
+            key = self._keys.get(key_id)
+        return key
 
     def add_key(self, key_id: str | None = None) -> MasterKey:
         """Create a random key, save it, and make it the active key.

@@ -61,6 +61,8 @@ class Action(enum.StrEnum):
     READ_PROJECT_AS_ADMIN = "project.read_as_admin"
     # The register of disclosures to authorities, and the export of what was disclosed
     ADMINISTER_DISCLOSURES = "disclosures.administer"
+    # Breach response: incidents, their containment, the authority report and the notice to affected people
+    HANDLE_INCIDENTS = "incident.handle"
 
 
 # Stage moves an editor may make on a project they work on; producers make any move.
@@ -73,7 +75,7 @@ PRODUCER_ACTIONS = {Action.EDIT_PROJECT, Action.CHANGE_STAGE, Action.INVITE_EDIT
                     Action.MANAGE_PROJECT_CHANNEL, Action.PUBLISH}
 ADMIN_ACTIONS = {Action.ADMINISTER_PRIVACY, Action.ADMINISTER_JOBS, Action.ADMINISTER_SANDBOX, Action.VIEW_OPERATIONS,
                  Action.ADMINISTER_SECURITY, Action.ADMINISTER_PEOPLE, Action.READ_PROJECT_AS_ADMIN,
-                 Action.ADMINISTER_DISCLOSURES}
+                 Action.ADMINISTER_DISCLOSURES, Action.HANDLE_INCIDENTS}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,6 +31,7 @@ from studio_app.models.connections import (
     Provider,
 )
 from studio_app.models.projects import ProjectMember
+from studio_app.security import read_only
 from studio_app.security.fields import get_decrypted, set_encrypted
 from studio_app.security.policy import Action, Actor, require, require_in_project, require_signed_in
 from studio_app.services import audit, notifications, privacy, provider_clients
@@ -130,6 +131,7 @@ OUTCOMES = {
     "denied": "You did not allow the studio on {name}: nothing was connected.",
     "failed": "{name} could not complete the connection: nothing was connected. Please try again.",
     "no_webhook": "Discord did not create a webhook: pick a channel on Discord's page and try again.",
+    "read_only": read_only.MESSAGE,
 }
 
 
@@ -498,9 +500,14 @@ def _revoke_and_delete(session: Session, row: ConnectedAccount) -> bool:
 @register_revocation_hook
 def revoke_all_on_erasure(session: Session, user_id: str) -> None:
     """Account erasure: every connection is revoked at its provider (before the data key is shredded)."""
+    revoke_all(session, user_id)
+
+
+def revoke_all(session: Session, user_id: str) -> list[bool]:
+    """Every connection of this person revoked at its provider and deleted (erasure, breach containment); for
+    each, whether the provider confirmed the revocation."""
     rows = session.exec(select(ConnectedAccount).where(ConnectedAccount.user_id == user_id).limit(len(Provider))).all()
-    for row in rows:
-        _revoke_and_delete(session, row)
+    return [_revoke_and_delete(session, row) for row in rows]
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -183,3 +183,20 @@ def disclosure_notice(settings: Settings, authority: str, legal_basis: str, disc
                 f"and only the data asked for:\n\n{listed}\n\n"
                 "You can see everything we hold about you, and ask us questions, from your privacy center:\n"
                 f"{_link(settings, routes.PRIVACY_CENTER)}\n")
+
+
+# -- breach response -------------------------------------------------------------------------------
+
+
+def incident_notice(settings: Settings, nature: str, consequences: str, measures: str, advice: str) -> Mail:
+    """The notice of a breach to the people it affects, in plain words (GDPR art. 34(2)), the same for each."""
+    return Mail("A security incident affected your Azekia Studio data", "\n".join([
+        "Hello,", "",
+        "We are writing because a security incident affected data we hold about you.", "",
+        "What happened:", nature, "",
+        "What could happen to you:", consequences, "",
+        "What we did about it:", measures, "",
+        "What you should do:", advice, "",
+        f"Questions: write to {settings.privacy_contact}. Your privacy center: "
+        f"{_link(settings, routes.PRIVACY_CENTER)}", "",
+    ]))

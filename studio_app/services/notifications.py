@@ -35,12 +35,15 @@ from studio_app.settings import Settings
 
 KINDS = ("message", "mention", "invitation", "stage_change", "milestone_due", "review_requested", "export_ready",
          "review_comment", "version_approved", "changes_requested", "published", "publication_failed",
-         "reconnect_needed", "channel_dead", "disclosure")
+         "reconnect_needed", "channel_dead", "disclosure", "incident_notice")
 CHANNELS = ("in_app", "email", "none")
 # "email" means in-app and email. Messages come often: by email only when someone asks for it.
 # A disclosure is mailed on its own (services/disclosures.py): a digest would say it twice.
 DEFAULT_CHANNELS = {kind: "email" for kind in KINDS} | {"message": "in_app", "review_comment": "in_app",
-                                                        "disclosure": "in_app"}
+                                                        "disclosure": "in_app", "incident_notice": "in_app"}
+# The notice of a breach that affects the person (GDPR art. 34) reaches them whatever they chose; it is mailed on
+# its own (services/incidents.py), never in a digest.
+MANDATORY_KINDS = frozenset({"incident_notice"})
 CENTER_MAX = 100
 UNREAD_CAP = 100  # the badge shows "99+" beyond; counting further would cost a scan for nothing
 MARK_MAX = 200
@@ -67,13 +70,14 @@ _TEXTS = {
     "reconnect_needed": "Reconnect your {provider} account: the studio can no longer use it",
     "channel_dead": "The Discord channel of “{title}” no longer accepts announcements: connect it again",
     "disclosure": "We had to disclose some of your data to an authority: our email tells you which and why",
+    "incident_notice": "A security incident affected your data: we emailed you what happened and what to do",
 }
 PROVIDER_NAMES = {"discord": "Discord", "tiktok": "TikTok"}
 # Review notifications name the version (``subject_id``, a media asset id): they lead to its review page.
 _VERSION_KINDS = frozenset({"review_comment", "version_approved", "changes_requested"})
 # Where a notification leads when it is about no project (the archive itself is never linked: only the page).
 _PAGES = {"export_ready": routes.PRIVACY_CENTER, "reconnect_needed": routes.CONNECTIONS,
-          "disclosure": routes.PRIVACY_CENTER}
+          "disclosure": routes.PRIVACY_CENTER, "incident_notice": routes.NOTIFICATIONS}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +107,7 @@ def notify(session: Session, *, user_ids: Iterable[str], kind: str, project_id: 
     recipients = sorted({user_id for user_id in user_ids if user_id and user_id != actor_id})
     if not recipients:
         return 0
-    silenced = set(session.exec(
+    silenced = set() if kind in MANDATORY_KINDS else set(session.exec(
         select(NotificationPreference.user_id).where(
             NotificationPreference.user_id.in_(recipients), NotificationPreference.kind == kind,
             NotificationPreference.channel == "none",
@@ -130,7 +134,7 @@ def notify(session: Session, *, user_ids: Iterable[str], kind: str, project_id: 
 
 def set_preference(session: Session, actor: Actor | None, kind: str, channel: str) -> None:
     actor = require(actor, Action.EDIT_OWN_ACCOUNT)
-    if kind not in KINDS:
+    if kind not in KINDS or kind in MANDATORY_KINDS:
         raise InvalidInput("kind", "Choose one of the kinds of notification listed.")
     if channel not in CHANNELS:
         raise InvalidInput("channel", "Choose in the app, by email too, or not at all.")
@@ -139,13 +143,14 @@ def set_preference(session: Session, actor: Actor | None, kind: str, channel: st
 
 
 def preferences(session: Session, actor: Actor | None) -> dict[str, str]:
-    """The channel of every kind, defaults included."""
+    """The channel of every kind one may choose, defaults included."""
     actor = require(actor, Action.VIEW_OWN_ACCOUNT)
     chosen = session.exec(
         select(NotificationPreference.kind, NotificationPreference.channel)
         .where(NotificationPreference.user_id == actor.user_id).limit(len(KINDS))
     ).all()
-    return DEFAULT_CHANNELS | {kind: channel for kind, channel in chosen if kind in DEFAULT_CHANNELS}
+    choosable = {kind: channel for kind, channel in DEFAULT_CHANNELS.items() if kind not in MANDATORY_KINDS}
+    return choosable | {kind: channel for kind, channel in chosen if kind in choosable}
 
 
 def notification_center(session: Session, actor: Actor | None, *, limit: int = 30) -> NotificationCenter:

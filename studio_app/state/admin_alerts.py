@@ -62,8 +62,10 @@ class AdminAlertsState(SessionMixin, rx.State):
     @user_action
     async def load(self):
         self.notice, self.errors = "", {}
+        # ``?alert=<id>``: an incident links back to the alert it was opened from
+        selected_id = self.router.url.query_parameters.get("alert") or self.selected.get("id", "")
         try:
-            self._show(*await self._call(_read, self.selected.get("id", "")))
+            self._show(*await self._call(_read, selected_id))
         except UserError:  # not an admin (or the selected alert is gone): the page says so
             self.allowed, self.open_rows, self.closed_rows, self.selected = False, [], [], {}
             return

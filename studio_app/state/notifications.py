@@ -42,7 +42,7 @@ class NotificationsState(SessionMixin, rx.State):
             for item in center.items
         ]
         self.preferences = [{"kind": kind, "label": KIND_LABELS[kind], "channel": chosen[kind]}
-                            for kind in notifications.KINDS]
+                            for kind in notifications.KINDS if kind in chosen]
         self.loaded = True
 
     @rx.event

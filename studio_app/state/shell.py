@@ -10,7 +10,8 @@ import reflex as rx
 from studio_app import routes
 from studio_app.errors import UserError
 from studio_app.security.urls import local_path
-from studio_app.services import notifications, policies
+from studio_app.services import incidents, notifications, policies
+from studio_app.services.incidents import clock_words
 from studio_app.state.live import presence, user_channel
 from studio_app.state.session import SessionMixin, SignedOut, user_action
 
@@ -19,6 +20,8 @@ class ShellState(SessionMixin, rx.State):
     role: str = ""
     unread_notifications: int = 0
     policy_notice: dict[str, str] = {}  # version, date, summary, href of a change to acknowledge
+    read_only_notice: str = ""  # breach containment: the studio refuses changes (services/incidents.py)
+    incident_clock: dict[str, str] = {}  # admins: the open incident whose authority report is due first
 
     @rx.event
     @user_action
@@ -47,7 +50,10 @@ class ShellState(SessionMixin, rx.State):
         return rx.redirect(home if target.startswith((routes.SIGN_IN, routes.SIGN_UP)) else target)
 
     async def _show_member(self) -> None:
-        actor, self.unread_notifications, notice = await self._call(_shell_data)
+        actor, self.unread_notifications, notice, self.read_only_notice, clock = await self._call(_shell_data)
+        self.incident_clock = {} if clock is None else {
+            "text": clock_words(clock.clock), "href": routes.incident_page(clock.id),
+            "overdue": "yes" if clock.clock.overdue else ""}
         self.role = actor.role.value
         self._show_notice(notice)
         await presence().join(user_channel(actor.user_id), self.router.session.client_token, actor.user_id)
@@ -74,7 +80,8 @@ class ShellState(SessionMixin, rx.State):
 
 
 def _shell_data(session, actor):
-    return actor, notifications.unread_notification_count(session, actor), policies.pending_notice(session, actor)
+    return (actor, notifications.unread_notification_count(session, actor), policies.pending_notice(session, actor),
+            incidents.read_only_notice(session), incidents.pending_clock(session, actor))
 
 
 def _acknowledge(session, actor, version: str):

@@ -16,7 +16,8 @@ ARGUMENTS = {"secret": "tok-en_1", "inviter": "Paula", "proof_years": 3, "name":
              "change_summary": "Shorter.", "subject": "News", "body": "Hello", "total": 3,
              "title": "Audit log failed verification", "severity": "high", "summary": "Event 3 was altered.",
              "authority": "A court", "legal_basis": "Article 60-1", "disclosed_on": datetime(2026, 11, 4, tzinfo=UTC),
-             "categories": ["your email address"], "valid_days": 7,
+             "categories": ["your email address"], "valid_days": 7, "nature": "A backup was public.",
+             "consequences": "Phishing.", "measures": "We removed it.", "advice": "Be wary.",
              "items": [("A milestone is due", routes.project_page("p1")), ("Your archive is ready",
                                                                           routes.PRIVACY_CENTER)]}
 

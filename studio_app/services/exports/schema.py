@@ -35,6 +35,12 @@ NOT_EXPORTED: dict[str, str] = {
     "inbound_mail": "messages sent to our privacy address: the text of one you confirmed is in your request "
                     "(requests file); one you did not confirm may not be from you",
     "mailbox_cursor": "where reading our privacy mailbox stopped: nothing about you",
+    "incident": "our record of a security incident, kept for the data protection authority (GDPR art. 33(5)); it "
+                "names no one",
+    "incident_event": "the timeline of how we handled a security incident, written by admins; it names no one",
+    "incident_person": "that a security incident affected your account: when it put you at high risk, our notice is "
+                       "among your notifications (content.json); ask us in writing for the rest",
+    "app_flag": "studio-wide switches such as read-only mode during an incident: nothing about you",
 }
 
 # Personal columns deliberately left out of the archive, and why (tests check each one's value never appears).
