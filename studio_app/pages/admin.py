@@ -4,12 +4,12 @@ services decide)."""
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import field_error, form_alert, text_field
 from studio_app.components.privacy_requests import status_badge
 from studio_app.components.providers import sandbox_badge
 from studio_app.components.thread import SAFE_LINK
-from studio_app.pages.projects import checkbox_field, empty_state, signed_in_page
+from studio_app.pages.admin_console import console_page
+from studio_app.pages.projects import checkbox_field, empty_state
 from studio_app.state.admin_jobs import AdminJobsState
 from studio_app.state.admin_privacy import AdminPrivacyState
 from studio_app.state.admin_sandbox import AdminSandboxState
@@ -164,20 +164,13 @@ def news_section() -> rx.Component:
 @rx.page(route=routes.ADMIN_PRIVACY, title="Admin · privacy · Azekia Studio",
          on_load=[ShellState.load, AdminPrivacyState.load])
 def admin_privacy() -> rx.Component:
-    return signed_in_page(
-        rx.cond(
-            AdminPrivacyState.allowed,
-            rx.vstack(
-                rx.heading("Admin console: privacy", as_="h1", size="7"),
-                admin_nav(routes.ADMIN_PRIVACY),
-                form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
-                requests_section(),
-                policy_section(),
-                news_section(),
-                spacing="5", width="100%",
-            ),
-            empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
-        ),
+    return console_page(
+        AdminPrivacyState.allowed, "Admin console: privacy", routes.ADMIN_PRIVACY,
+        form_alert(AdminPrivacyState.notice, color="green", icon="circle-check"),
+        requests_section(),
+        policy_section(),
+        news_section(),
+        spacing="5", width="100%",
     )
 
 
@@ -200,31 +193,24 @@ def failure_item(row: dict) -> rx.Component:
 @rx.page(route=routes.ADMIN_JOBS, title="Admin · background jobs · Azekia Studio",
          on_load=[ShellState.load, AdminJobsState.load])
 def admin_jobs() -> rx.Component:
-    return signed_in_page(
+    return console_page(
+        AdminJobsState.allowed, "Admin console: failed background jobs", routes.ADMIN_JOBS,
+        rx.text("Jobs that still failed after every retry, newest first. The reason names the kind of error; "
+                "nothing personal is kept. Retry puts the job back on the queue once.",
+                size="2", color_scheme="gray"),
+        form_alert(AdminJobsState.notice, color="green", icon="circle-check"),
+        form_alert(AdminJobsState.errors["retry"]),
         rx.cond(
-            AdminJobsState.allowed,
-            rx.vstack(
-                rx.heading("Admin console: failed background jobs", as_="h1", size="7"),
-                admin_nav(routes.ADMIN_JOBS),
-                rx.text("Jobs that still failed after every retry, newest first. The reason names the kind of error; "
-                        "nothing personal is kept. Retry puts the job back on the queue once.",
-                        size="2", color_scheme="gray"),
-                form_alert(AdminJobsState.notice, color="green", icon="circle-check"),
-                form_alert(AdminJobsState.errors["retry"]),
-                rx.cond(
-                    AdminJobsState.failures.length() > 0,
-                    rx.box(rx.table.root(
-                        rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in
-                                                       ("Job", "Arguments", "Reason", "Tries", "Failed", "")))),
-                        rx.table.body(rx.foreach(AdminJobsState.failures, failure_item)),
-                        width="100%", size="1",
-                    ), width="100%", overflow_x="auto"),
-                    empty_state("No failed job. Jobs that fail after every retry appear here."),
-                ),
-                spacing="4", width="100%", id="admin-jobs",
-            ),
-            empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
+            AdminJobsState.failures.length() > 0,
+            rx.box(rx.table.root(
+                rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in
+                                               ("Job", "Arguments", "Reason", "Tries", "Failed", "")))),
+                rx.table.body(rx.foreach(AdminJobsState.failures, failure_item)),
+                width="100%", size="1",
+            ), width="100%", overflow_x="auto"),
+            empty_state("No failed job. Jobs that fail after every retry appear here."),
         ),
+        spacing="4", width="100%", id="admin-jobs",
     )
 
 
@@ -306,19 +292,12 @@ def sandbox_panel() -> rx.Component:
 @rx.page(route=routes.ADMIN_SANDBOX, title="Admin · provider sandbox · Azekia Studio",
          on_load=[ShellState.load, SANDBOX.load])
 def admin_sandbox() -> rx.Component:
-    return signed_in_page(
-        rx.cond(
-            SANDBOX.allowed,
-            rx.vstack(
-                rx.heading("Admin console: provider sandbox", as_="h1", size="7"),
-                admin_nav(routes.ADMIN_SANDBOX),
-                rx.text("Providers without real credentials are emulated by the local sandbox: nothing reaches the "
-                        "real Discord or TikTok. Faults injected here rehearse their outages.",
-                        size="2", color_scheme="gray"),
-                rx.cond(SANDBOX.uses_sandbox, sandbox_panel(),
-                        empty_state("No provider uses the sandbox: Discord and TikTok both have real credentials.")),
-                spacing="4", width="100%", id="admin-sandbox",
-            ),
-            empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
-        ),
+    return console_page(
+        SANDBOX.allowed, "Admin console: provider sandbox", routes.ADMIN_SANDBOX,
+        rx.text("Providers without real credentials are emulated by the local sandbox: nothing reaches the "
+                "real Discord or TikTok. Faults injected here rehearse their outages.",
+                size="2", color_scheme="gray"),
+        rx.cond(SANDBOX.uses_sandbox, sandbox_panel(),
+                empty_state("No provider uses the sandbox: Discord and TikTok both have real credentials.")),
+        spacing="4", width="100%", id="admin-sandbox",
     )

@@ -3,9 +3,9 @@
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import form_alert
-from studio_app.pages.projects import empty_state, signed_in_page
+from studio_app.pages.admin_console import console_page
+from studio_app.pages.projects import empty_state
 from studio_app.state.admin_alerts import AdminAlertsState
 from studio_app.state.shell import ShellState
 
@@ -82,29 +82,22 @@ def details_panel() -> rx.Component:
 @rx.page(route=routes.ADMIN_ALERTS, title="Admin · security alerts · Azekia Studio",
          on_load=[ShellState.load, AdminAlertsState.load])
 def admin_alerts() -> rx.Component:
-    return signed_in_page(
-        rx.cond(
-            STATE.allowed,
-            rx.vstack(
-                rx.heading("Admin console: security alerts", as_="h1", size="7"),
-                admin_nav(routes.ADMIN_ALERTS),
-                rx.text("Detection rules open an alert when failed sign-ins, downloads, decryption failures, admin "
-                        "changes or the audit log look wrong; the security contact is mailed once per alert. Repeats "
-                        "count on the open alert. This list refreshes by itself.", size="2", color_scheme="gray"),
-                form_alert(STATE.notice, color="green", icon="circle-check"),
-                form_alert(STATE.errors["alert"]),
-                details_panel(),
-                rx.heading("Open alerts", as_="h2", size="4"),
-                rx.cond(STATE.open_rows.length() > 0,
-                        _table(("Severity", "Alert", "Times", "Last fired", "Status", ""), STATE.open_rows,
-                               open_item),
-                        empty_state("No open alert. When a detection rule fires, its alert appears here.")),
-                rx.heading("Recently closed", as_="h2", size="4"),
-                rx.cond(STATE.closed_rows.length() > 0,
-                        _table(("Alert", "Opened", "Closed", ""), STATE.closed_rows, closed_item),
-                        empty_state("No closed alert yet.")),
-                spacing="4", width="100%", id="admin-alerts",
-            ),
-            empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
-        ),
+    return console_page(
+        STATE.allowed, "Admin console: security alerts", routes.ADMIN_ALERTS,
+        rx.text("Detection rules open an alert when failed sign-ins, downloads, decryption failures, admin "
+                "changes or the audit log look wrong; the security contact is mailed once per alert. Repeats "
+                "count on the open alert. This list refreshes by itself.", size="2", color_scheme="gray"),
+        form_alert(STATE.notice, color="green", icon="circle-check"),
+        form_alert(STATE.errors["alert"]),
+        details_panel(),
+        rx.heading("Open alerts", as_="h2", size="4"),
+        rx.cond(STATE.open_rows.length() > 0,
+                _table(("Severity", "Alert", "Times", "Last fired", "Status", ""), STATE.open_rows,
+                       open_item),
+                empty_state("No open alert. When a detection rule fires, its alert appears here.")),
+        rx.heading("Recently closed", as_="h2", size="4"),
+        rx.cond(STATE.closed_rows.length() > 0,
+                _table(("Alert", "Opened", "Closed", ""), STATE.closed_rows, closed_item),
+                empty_state("No closed alert yet.")),
+        spacing="4", width="100%", id="admin-alerts",
     )

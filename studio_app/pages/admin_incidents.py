@@ -3,9 +3,9 @@
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import field_error, form_alert, text_field
 from studio_app.pages.admin import labelled_area
+from studio_app.pages.admin_console import console_page, not_an_admin
 from studio_app.pages.admin_people import password_card
 from studio_app.pages.projects import empty_state, signed_in_page
 from studio_app.state.admin_incidents import AdminIncidentsState, IncidentState
@@ -13,7 +13,6 @@ from studio_app.state.shell import ShellState
 
 LIST = AdminIncidentsState
 ONE = IncidentState
-ADMIN_ONLY = empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD))
 
 
 def clock_badge(text: rx.Var, urgent: rx.Var, overdue: rx.Var | bool = False) -> rx.Component:
@@ -33,9 +32,8 @@ def incident_row(row: dict) -> rx.Component:
 @rx.page(route=routes.ADMIN_INCIDENTS, title="Admin · incidents · Azekia Studio",
          on_load=[ShellState.load, LIST.load])
 def admin_incidents() -> rx.Component:
-    return signed_in_page(rx.cond(LIST.allowed, rx.vstack(
-        rx.heading("Admin console: incidents", as_="h1", size="7"),
-        admin_nav(routes.ADMIN_INCIDENTS),
+    return console_page(
+        LIST.allowed, "Admin console: incidents", routes.ADMIN_INCIDENTS,
         rx.text("A suspected breach of personal data: open an incident as soon as you know of it. The authority must "
                 "have the report within 72 hours of that moment.", size="2", color_scheme="gray"),
         rx.card(rx.form(rx.vstack(
@@ -63,7 +61,7 @@ def admin_incidents() -> rx.Component:
             rx.table.body(rx.foreach(LIST.rows, incident_row)), width="100%", size="1"),
             width="100%", overflow_x="auto"),
             empty_state("No incident so far. Opened and closed incidents are listed here.")),
-        spacing="4", width="100%", id="admin-incidents"), ADMIN_ONLY))
+        spacing="4", width="100%", id="admin-incidents")
 
 
 def section(title: str, *children, **props) -> rx.Component:
@@ -238,4 +236,4 @@ def admin_incident() -> rx.Component:
             on_submit=ONE.add_note, reset_on_submit=True, width="100%")),
             rx.vstack(rx.foreach(ONE.timeline, lambda e: rx.text(rx.text.strong(e["at"]), " · ", e["text"],
                                                                  size="2")), spacing="1", id="incident-timeline")),
-        spacing="4", width="100%", id="admin-incident"), ADMIN_ONLY))
+        spacing="4", width="100%", id="admin-incident"), not_an_admin()))

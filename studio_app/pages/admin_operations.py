@@ -4,10 +4,10 @@ recent security events. Admins only (the service decides); it refreshes itself w
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import form_alert
 from studio_app.components.providers import sandbox_badge
-from studio_app.pages.projects import empty_state, signed_in_page
+from studio_app.pages.admin_console import console_page
+from studio_app.pages.projects import empty_state
 from studio_app.state.admin_operations import AdminOperationsState as OPS
 from studio_app.state.shell import ShellState
 
@@ -132,20 +132,13 @@ def security_section() -> rx.Component:
 @rx.page(route=routes.ADMIN_OPERATIONS, title="Admin · operations · Azekia Studio",
          on_load=[ShellState.load, OPS.load])
 def admin_operations() -> rx.Component:
-    return signed_in_page(
-        rx.cond(
-            OPS.allowed,
-            rx.vstack(
-                rx.heading("Admin console: operations", as_="h1", size="7"),
-                admin_nav(routes.ADMIN_OPERATIONS),
-                rx.text("Refreshed every few seconds while this page is open; last at ", OPS.refreshed, ".",
-                        size="1", color_scheme="gray", aria_live="polite"),
-                health_section(),
-                queue_section(),
-                providers_section(),
-                security_section(),
-                spacing="5", width="100%", id="admin-operations",
-            ),
-            empty_state("This page is for administrators.", rx.link("Back to your dashboard", href=routes.DASHBOARD)),
-        ),
+    return console_page(
+        OPS.allowed, "Admin console: operations", routes.ADMIN_OPERATIONS,
+        rx.text("Refreshed every few seconds while this page is open; last at ", OPS.refreshed, ".",
+                size="1", color_scheme="gray", aria_live="polite"),
+        health_section(),
+        queue_section(),
+        providers_section(),
+        security_section(),
+        spacing="5", width="100%", id="admin-operations",
     )

@@ -4,11 +4,11 @@ services decide)."""
 import reflex as rx
 
 from studio_app import routes
-from studio_app.components.admin_nav import admin_nav
 from studio_app.components.forms import field_error, form_alert, text_field
 from studio_app.components.thread import SAFE_LINK
 from studio_app.pages.admin import labelled_area
-from studio_app.pages.projects import empty_state, signed_in_page
+from studio_app.pages.admin_console import console_page
+from studio_app.pages.projects import empty_state
 from studio_app.services.disclosures import CATEGORY_NAMES
 from studio_app.state.admin_disclosures import AdminDisclosuresState
 from studio_app.state.admin_people import AdminPeopleState
@@ -16,7 +16,6 @@ from studio_app.state.shell import ShellState
 
 PEOPLE = AdminPeopleState
 REGISTER = AdminDisclosuresState
-NOT_ADMIN = "This page is for administrators."
 
 
 def password_card(state, purpose: str) -> rx.Component:
@@ -197,33 +196,26 @@ def requests_list() -> rx.Component:
 
 @rx.page(route=routes.ADMIN_PEOPLE, title="Admin · people · Azekia Studio", on_load=[ShellState.load, PEOPLE.load])
 def admin_people() -> rx.Component:
-    return signed_in_page(
-        rx.cond(
-            PEOPLE.allowed,
-            rx.vstack(
-                rx.heading("Admin console: people", as_="h1", size="7"),
-                admin_nav(routes.ADMIN_PEOPLE),
-                form_alert(PEOPLE.notice, color="green", icon="circle-check"),
-                password_card(PEOPLE, "suspending, changing a role or reading a project"),
-                rx.form(
-                    rx.flex(
-                        rx.box(text_field("Email address of the account", "email", input_type="email",
-                                          error=PEOPLE.errors["find"], field_id="find-email",
-                                          hint="The exact address: accounts are never listed."),
-                               flex="1", min_width="14rem"),
-                        rx.button("Find", type="submit", size="3"),
-                        spacing="3", align="end", wrap="wrap",
-                    ),
-                    on_submit=PEOPLE.find, reset_on_submit=False, width="100%",
-                ),
-                rx.cond(PEOPLE.found, user_card(),
-                        rx.cond(PEOPLE.searched, empty_state("No account has this email address."))),
-                rx.cond(PEOPLE.project["id"], project_reader()),
-                requests_list(),
-                spacing="4", width="100%", id="admin-people",
+    return console_page(
+        PEOPLE.allowed, "Admin console: people", routes.ADMIN_PEOPLE,
+        form_alert(PEOPLE.notice, color="green", icon="circle-check"),
+        password_card(PEOPLE, "suspending, changing a role or reading a project"),
+        rx.form(
+            rx.flex(
+                rx.box(text_field("Email address of the account", "email", input_type="email",
+                                  error=PEOPLE.errors["find"], field_id="find-email",
+                                  hint="The exact address: accounts are never listed."),
+                       flex="1", min_width="14rem"),
+                rx.button("Find", type="submit", size="3"),
+                spacing="3", align="end", wrap="wrap",
             ),
-            empty_state(NOT_ADMIN, rx.link("Back to your dashboard", href=routes.DASHBOARD)),
+            on_submit=PEOPLE.find, reset_on_submit=False, width="100%",
         ),
+        rx.cond(PEOPLE.found, user_card(),
+                rx.cond(PEOPLE.searched, empty_state("No account has this email address."))),
+        rx.cond(PEOPLE.project["id"], project_reader()),
+        requests_list(),
+        spacing="4", width="100%", id="admin-people",
     )
 
 
@@ -297,24 +289,17 @@ def register_entry(row: dict) -> rx.Component:
 @rx.page(route=routes.ADMIN_DISCLOSURES, title="Admin · disclosures · Azekia Studio",
          on_load=[ShellState.load, REGISTER.load])
 def admin_disclosures() -> rx.Component:
-    return signed_in_page(
-        rx.cond(
-            REGISTER.allowed,
-            rx.vstack(
-                rx.heading("Admin console: disclosures to authorities", as_="h1", size="7"),
-                admin_nav(routes.ADMIN_DISCLOSURES),
-                rx.text("Each request from an authority, and exactly what was handed over. The person is told by "
-                        "email and in the app, unless the request forbids it.", size="2", color_scheme="gray"),
-                form_alert(REGISTER.notice, color="green", icon="circle-check"),
-                password_card(REGISTER, "recording or exporting a disclosure"),
-                rx.heading("Record a disclosure", as_="h2", size="5"),
-                disclosure_form(),
-                rx.heading("Register", as_="h2", size="5"),
-                rx.cond(REGISTER.entries.length() > 0,
-                        rx.vstack(rx.foreach(REGISTER.entries, register_entry), spacing="2", width="100%"),
-                        empty_state("No disclosure recorded.")),
-                spacing="4", width="100%", id="admin-disclosures",
-            ),
-            empty_state(NOT_ADMIN, rx.link("Back to your dashboard", href=routes.DASHBOARD)),
-        ),
+    return console_page(
+        REGISTER.allowed, "Admin console: disclosures to authorities", routes.ADMIN_DISCLOSURES,
+        rx.text("Each request from an authority, and exactly what was handed over. The person is told by "
+                "email and in the app, unless the request forbids it.", size="2", color_scheme="gray"),
+        form_alert(REGISTER.notice, color="green", icon="circle-check"),
+        password_card(REGISTER, "recording or exporting a disclosure"),
+        rx.heading("Record a disclosure", as_="h2", size="5"),
+        disclosure_form(),
+        rx.heading("Register", as_="h2", size="5"),
+        rx.cond(REGISTER.entries.length() > 0,
+                rx.vstack(rx.foreach(REGISTER.entries, register_entry), spacing="2", width="100%"),
+                empty_state("No disclosure recorded.")),
+        spacing="4", width="100%", id="admin-disclosures",
     )
