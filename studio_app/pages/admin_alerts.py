@@ -44,11 +44,11 @@ def closed_item(row: dict) -> rx.Component:
     )
 
 
-def _table(headers: tuple[str, ...], rows, item) -> rx.Component:
+def _table(headers: tuple[str, ...], rows, item, *, table_id: str) -> rx.Component:
     return rx.box(rx.table.root(
         rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in headers))),
         rx.table.body(rx.foreach(rows, item)), width="100%", size="1",
-    ), width="100%", overflow_x="auto")
+    ), width="100%", overflow_x="auto", id=table_id)
 
 
 def details_panel() -> rx.Component:
@@ -93,11 +93,11 @@ def admin_alerts() -> rx.Component:
         rx.heading("Open alerts", as_="h2", size="4"),
         rx.cond(STATE.open_rows.length() > 0,
                 _table(("Severity", "Alert", "Times", "Last fired", "Status", ""), STATE.open_rows,
-                       open_item),
+                       open_item, table_id="open-alerts"),
                 empty_state("No open alert. When a detection rule fires, its alert appears here.")),
         rx.heading("Recently closed", as_="h2", size="4"),
         rx.cond(STATE.closed_rows.length() > 0,
-                _table(("Alert", "Opened", "Closed", ""), STATE.closed_rows, closed_item),
+                _table(("Alert", "Opened", "Closed", ""), STATE.closed_rows, closed_item, table_id="closed-alerts"),
                 empty_state("No closed alert yet.")),
         spacing="4", width="100%", id="admin-alerts",
     )

@@ -53,7 +53,7 @@ def test_an_admin_sees_an_alert_arrive_reads_and_acknowledges_it(browser, app):
 
     failed_sign_ins(app, member_email, 10)  # STUDIO_DETECT_SIGNIN_ACCOUNT_FAILURES' default
 
-    row = page.get_by_role("row").filter(has_text="Repeated failed sign-ins on one account")
+    row = page.locator("#open-alerts").get_by_role("row").filter(has_text="Repeated failed sign-ins on one account")
     expect(row).to_be_visible()  # pushed by the page's refresh, no reload
     row.get_by_role("button", name="Details of Repeated failed sign-ins on one account").click()
     details = page.locator("#alert-details")
