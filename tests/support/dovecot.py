@@ -11,7 +11,6 @@ import imaplib
 import os
 import pwd
 import shutil
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -22,7 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, stop_process, wait_for_port
 from tests.support.tls import write_self_signed_certificate
 
 DOVECOT = Path("/usr/sbin/dovecot")
@@ -144,15 +143,10 @@ service stats {{
         process = subprocess.Popen([str(DOVECOT), "-F", "-c", str(config)], stdout=output, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
-        _wait_for_port(port, process, work)
+        wait_for_port("dovecot", port, process, lambda: _logs(work))
         yield Mailbox(port=port, ca=certificate, process=process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _users() -> tuple[str, str, int, int]:
@@ -163,17 +157,6 @@ def _users() -> tuple[str, str, int, int]:
         return name, name, os.getuid(), os.getgid()
     internal = pwd.getpwnam("dovecot")
     return "dovenull", "dovecot", internal.pw_uid, internal.pw_gid
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, work: Path, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"dovecot exited with {process.returncode}: {_logs(work)}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"dovecot did not listen on {port}: {_logs(work)}")
 
 
 def _logs(work: Path) -> str:

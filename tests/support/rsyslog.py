@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, stop_process, wait_for_port
 
 RSYSLOGD = Path("/usr/sbin/rsyslogd")
 # One JSON object a line: the RFC 5424 fields as rsyslog parsed them (protocol-version is 1 only for RFC 5424).
@@ -91,26 +91,10 @@ def rsyslog(work: Path, *, certificate: tuple[Path, Path] | None = None) -> Iter
         process = subprocess.Popen([str(RSYSLOGD), "-n", "-f", str(config), "-i", str(work / "rsyslogd.pid")],
                                    stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_for_port(port, process, log)
+        wait_for_port("rsyslogd", port, process, log.read_text)
         yield Collector(port=port, received=received, process=process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"rsyslogd exited with {process.returncode}: {log.read_text()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"rsyslogd did not listen on {port}: {log.read_text()}")
+        stop_process(process)
 
 
 @contextlib.contextmanager

@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -35,6 +35,19 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float, log: Path
             pass
         time.sleep(0.5)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s; log:\n{_tail(log)}")
+
+
+def wait_for_port(name: str, port: int, process: subprocess.Popen, output: Callable[[], str],
+                  timeout: float = 15) -> None:
+    """Until a daemon accepts TCP connections on ``port``; ``output`` says what it wrote, for the error."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}: {output()}")
+        with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} did not listen on {port}: {output()}")
 
 
 @contextmanager
